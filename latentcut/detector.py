@@ -1,0 +1,207 @@
+"""The pipeline: video -> frames -> embeddings -> score curves -> cuts -> scenes.
+
+``detect(path)`` is the one call for the common case; :class:`SceneDetector` holds the choices
+(encoder, distance, thresholder) and is reused across many videos.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from .distances import Distance, create_distance
+from .encoders import Encoder, create_encoder
+from .errors import TruncatedVideoWarning
+from .registry import describe
+from .scenes import Cut, DetectionResult, build_scenes
+from .scores import CurveBuilder, ScoreCurve
+from .thresholders import Thresholder, create_thresholder, min_gap_frames
+from .timecode import Timecode
+from .calibration import reference_scale
+from .transitions import find_persistent
+from .video import VideoInfo, VideoReader
+
+DEFAULT_ENCODER = "pixel"
+DEFAULT_DISTANCE = "l1"
+DEFAULT_THRESHOLDER = "adaptive"
+
+
+def _progress(total: int, enabled: bool | None, desc: str):
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total or None, unit="frame", desc=desc, leave=False, dynamic_ncols=True)
+
+
+class SceneDetector:
+    """Finds shot boundaries; reusable for many videos.
+
+    encoder, distance, thresholder: registered names, spec strings (``"fixed,value=0.2"``) or
+    instances. ``gap`` is the wider comparison span for gradual transitions, in frames (int) or
+    seconds (``"0.5s"``); ``gradual=False`` reports hard cuts only. ``stride`` analyses every k-th
+    frame (faster, coarser). ``progress`` shows a progress bar (default: when stderr is a terminal).
+    """
+
+    def __init__(
+        self,
+        encoder: str | Encoder = DEFAULT_ENCODER,
+        distance: str | Distance = DEFAULT_DISTANCE,
+        thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
+        gap: int | str = "0.5s",
+        gradual: bool = True,
+        stride: int = 1,
+        batch_size: int = 256,
+        progress: bool | None = None,
+    ):
+        self.encoder = create_encoder(encoder)
+        self.distance = create_distance(distance)
+        self.thresholder = create_thresholder(thresholder)
+        self.gap = gap
+        self.gradual = gradual
+        self.stride = stride
+        self.batch_size = batch_size
+        self.progress = progress
+
+    # -- the pipeline, one step per method, so each can be reused on its own ------------------
+
+    def reader(self, path: str | os.PathLike) -> VideoReader:
+        return VideoReader(
+            path, size=self.encoder.frame_size, color=self.encoder.color, batch_size=self.batch_size, stride=self.stride
+        )
+
+    def gap_frames(self, fps: float) -> int:
+        return max(2, min_gap_frames(self.gap, fps))
+
+    def score(self, path: str | os.PathLike) -> tuple[ScoreCurve, VideoReader]:
+        """Decode and embed the video, returning its score curves."""
+        reader = self.reader(path)
+        info = reader.info
+        fps = (info.fps or 25.0) / self.stride
+        if self.encoder.requires_fit and not getattr(self.encoder, "is_fitted", lambda: False)():
+            self.encoder.fit_video(reader)  # encoders that learn on the video itself
+        builder = CurveBuilder(self.distance, self.gap_frames(fps))
+        bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", TruncatedVideoWarning)
+                for batch in reader:
+                    emb = self.encoder.transform(batch.frames)
+                    builder.update(emb, batch.indices, batch.times)
+                    if bar is not None:
+                        bar.update(len(batch))
+            for w in caught:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        finally:
+            if bar is not None:
+                bar.close()
+        return builder.finish(), reader
+
+    def detect(self, path: str | os.PathLike) -> DetectionResult:
+        curve, reader = self.score(path)
+        end_time = _end_time(curve, reader.info)
+        return self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated, end_time=end_time)
+
+    def detect_curve(
+        self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False, end_time: float | None = None
+    ) -> DetectionResult:
+        """Cuts and scenes from score curves already computed (e.g. to try thresholders cheaply)."""
+        fps = _sampled_fps(curve, info)
+        thr = self.thresholder
+        scale = reference_scale(self.encoder, self.distance)
+        pos = thr.fit_predict(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
+        decision = thr.decision_function(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
+        tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
+        cuts = [Cut(tc(p), float(curve.scores[p])) for p in pos]
+        if self.gradual and len(curve) > curve.k:
+            # A boundary found on the gap curve must move about as far as this video's cuts do.
+            level = float(np.median(curve.scores[pos])) if len(pos) else scale
+            min_gap = min_gap_frames(thr.min_shot_len, fps)
+            taken = list(pos)
+            for b in find_persistent(curve, level, pos):
+                mid = b.start if b.kind == "cut" else (b.start + b.end + 1) // 2
+                if any(abs(mid - p) < min_gap for p in taken):
+                    continue
+                taken.append(mid)
+                if b.kind == "cut":
+                    cuts.append(Cut(tc(mid), float(curve.scores[mid])))
+                else:
+                    cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
+            cuts.sort(key=lambda c: c.frame.frame)
+        n_frames = frames if frames is not None else (int(curve.indices[-1]) + 1 if len(curve) else 0)
+        end = end_time if end_time is not None else _end_time(curve, info)
+        times_of = _time_lookup(curve, fps)
+        scenes = build_scenes(cuts, n_frames, times_of, end)
+        return DetectionResult(
+            video=info,
+            cuts=cuts,
+            scenes=scenes,
+            curve=curve,
+            threshold=float(getattr(thr, "threshold_", np.nan)),
+            decision=decision,
+            settings=self.settings(),
+            truncated=truncated,
+            frames=n_frames,
+            end_time=end,
+        )
+
+    def settings(self) -> dict:
+        return {
+            "encoder": describe(self.encoder),
+            "distance": describe(self.distance),
+            "thresholder": describe(self.thresholder),
+            "gap": self.gap,
+            "gradual": self.gradual,
+            "stride": self.stride,
+        }
+
+
+def detect(
+    path: str | os.PathLike,
+    encoder: str | Encoder = DEFAULT_ENCODER,
+    distance: str | Distance = DEFAULT_DISTANCE,
+    thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
+    **kwargs,
+) -> DetectionResult:
+    """Detect shot boundaries in one video.
+
+    >>> result = latentcut.detect("film.mp4")
+    >>> [(c.frame.frame, str(c.frame)) for c in result.cuts]
+    [(30, '00:00:01.200'), ...]
+    """
+    return SceneDetector(encoder, distance, thresholder, **kwargs).detect(path)
+
+
+def _sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
+    if len(curve) > 1 and curve.times[-1] > curve.times[0]:
+        return (len(curve) - 1) / float(curve.times[-1] - curve.times[0])
+    return info.fps or 25.0
+
+
+def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:
+    if not len(curve):
+        return 0.0
+    last = float(curve.times[-1])
+    if len(curve) > 1:
+        step = float(np.median(np.diff(curve.times[-min(len(curve), 16) :])))
+    else:
+        step = 1.0 / info.fps if info.fps else 0.0
+    return last + max(step, 0.0)
+
+
+def _time_lookup(curve: ScoreCurve, fps: float):
+    idx, times = curve.indices, curve.times
+
+    def times_of(frame: int) -> float:
+        if not len(idx):
+            return 0.0
+        p = int(np.searchsorted(idx, frame))
+        if p < len(idx) and idx[p] == frame:
+            return float(times[p])
+        return float(np.interp(frame, idx, times, right=times[-1] + (frame - idx[-1]) / fps))
+
+    return times_of

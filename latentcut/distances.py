@@ -1,0 +1,155 @@
+"""Distances between embeddings: row by row, one against many, and across a gap along a video.
+
+Every distance is vectorised: ``pairwise(a, b)`` compares ``a[i]`` with ``b[i]`` and broadcasts a
+single row against many (the retrieval case). ``l1`` and ``l2`` are averaged over dimensions
+(mean absolute difference, root mean square difference) so that one threshold means the same
+thing for a 16x16 and a 64x64 pixel encoder; both remain metrics.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from .embeddings import Embeddings, check_compatible
+from .registry import Registry, describe, get_params
+
+#: Log-variances are clipped here before exponentiation: e^60 still fits float64 with room for
+#: squared mean differences, so finite input never produces NaN (at worst a huge finite number).
+_LOGVAR_CLIP = 30.0
+
+
+class Distance(ABC):
+    """Scores how different two embeddings are (0 for identical ones)."""
+
+    name: ClassVar[str] = "distance"
+    symmetric: ClassVar[bool] = True
+    uses_variance: ClassVar[bool] = False
+
+    def pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray:
+        """d(a[i], b[i]) for each row; a or b may have one row, compared against all rows of the other."""
+        check_compatible(a, b)
+        if len(a) != len(b) and 1 not in (len(a), len(b)):
+            raise ValueError(f"cannot pair {len(a)} embeddings with {len(b)}")
+        return self._pairwise(a, b)
+
+    def one_to_many(self, query: Embeddings, bank: Embeddings) -> np.ndarray:
+        """d(query, bank[j]) for every row j of the bank."""
+        if len(query) != 1:
+            raise ValueError(f"one_to_many takes one query row, got {len(query)}")
+        return self.pairwise(query, bank)
+
+    def consecutive(self, emb: Embeddings, gap: int = 1) -> np.ndarray:
+        """d(emb[i - gap], emb[i]) for i = gap .. N-1 (length N - gap)."""
+        if gap < 1:
+            raise ValueError(f"gap must be >= 1, not {gap}")
+        if len(emb) <= gap:
+            return np.zeros(0, np.float64)
+        return self.pairwise(emb[:-gap], emb[gap:])
+
+    @abstractmethod
+    def _pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray: ...
+
+    def get_params(self) -> dict:
+        return get_params(self)
+
+    def __repr__(self) -> str:
+        return describe(self)
+
+
+class L1(Distance):
+    """Mean absolute difference over dimensions."""
+
+    name = "l1"
+
+    def _pairwise(self, a, b):
+        return np.abs(a.mean - b.mean).mean(axis=1, dtype=np.float64)
+
+
+class L2(Distance):
+    """Root mean square difference over dimensions (Euclidean distance / sqrt(D))."""
+
+    name = "l2"
+
+    def _pairwise(self, a, b):
+        d = a.mean - b.mean
+        return np.sqrt(np.einsum("ij,ij->i", d, d, dtype=np.float64) / a.dim)
+
+
+class Cosine(Distance):
+    """1 - cosine similarity, in [0, 2]. A zero vector is at distance 1 from everything but itself."""
+
+    name = "cosine"
+
+    def _pairwise(self, a, b):
+        x = a.mean.astype(np.float64)
+        y = b.mean.astype(np.float64)
+        nx = np.linalg.norm(x, axis=1)
+        ny = np.linalg.norm(y, axis=1)
+        dot = np.einsum("ij,ij->i", *np.broadcast_arrays(x, y))
+        denom = nx * ny
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sim = np.where(denom > 0, dot / np.where(denom > 0, denom, 1.0), 0.0)
+        both_zero = (nx == 0) & (ny == 0)
+        sim = np.where(both_zero, 1.0, sim)
+        return np.clip(1.0 - sim, 0.0, 2.0)
+
+
+def gaussian_kl(mu_p, lv_p, mu_q, lv_q) -> np.ndarray:
+    """KL(N(mu_p, e^lv_p) || N(mu_q, e^lv_q)) for diagonal Gaussians, summed over the last axis.
+
+    Written as 0.5 * sum(lv_q - lv_p + e^(lv_p - lv_q) + (mu_p - mu_q)^2 e^-lv_q - 1), in float64,
+    with log-variances clipped to +-30, so it stays finite and non-negative for any finite input.
+    """
+    mu_p, mu_q = np.asarray(mu_p, np.float64), np.asarray(mu_q, np.float64)
+    lv_p = np.clip(np.asarray(lv_p, np.float64), -_LOGVAR_CLIP, _LOGVAR_CLIP)
+    lv_q = np.clip(np.asarray(lv_q, np.float64), -_LOGVAR_CLIP, _LOGVAR_CLIP)
+    diff = lv_p - lv_q
+    # x - 1 - log x >= 0 with x = e^diff; expm1 keeps precision when the variances are close.
+    var_term = np.expm1(diff) - diff
+    with np.errstate(over="ignore"):
+        mean_term = np.square(mu_p - mu_q) * np.exp(-lv_q)
+    kl = 0.5 * (var_term + mean_term).sum(axis=-1)
+    return np.maximum(kl, 0.0)
+
+
+class GaussianKL(Distance):
+    """KL(q_a || q_b) between the diagonal Gaussians of two embeddings.
+
+    Direction: ``pairwise(a, b)`` is KL(q_a || q_b); along a video, ``consecutive`` therefore scores
+    KL(q(z | x_{i-1}) || q(z | x_i)), how badly the new frame's posterior covers the previous one.
+    Embeddings without a log-variance are treated as unit-variance Gaussians, which makes this
+    half the squared Euclidean distance.
+    """
+
+    name = "gaussian-kl"
+    symmetric = False
+    uses_variance = True
+
+    def _pairwise(self, a, b):
+        return gaussian_kl(a.mean, a.logvar_or_zeros(), b.mean, b.logvar_or_zeros())
+
+
+class SymmetricKL(Distance):
+    """KL(q_a || q_b) + KL(q_b || q_a) (Jeffreys divergence); symmetric by construction."""
+
+    name = "symmetric-kl"
+    uses_variance = True
+
+    def _pairwise(self, a, b):
+        la, lb = a.logvar_or_zeros(), b.logvar_or_zeros()
+        return gaussian_kl(a.mean, la, b.mean, lb) + gaussian_kl(b.mean, lb, a.mean, la)
+
+
+distances: Registry[Distance] = Registry("distance", "latentcut.distances")
+for _cls in (L1, L2, Cosine, GaussianKL, SymmetricKL):
+    distances.register(_cls.name, _cls)
+
+
+def create_distance(spec: "str | Distance", **kwargs) -> Distance:
+    return distances.create(spec, **kwargs)
+
+
+def list_distances() -> list[str]:
+    return distances.names()

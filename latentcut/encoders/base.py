@@ -1,0 +1,80 @@
+"""The Encoder interface: frames (B, H, W, C) uint8 -> Embeddings."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from ..embeddings import Embeddings
+from ..registry import describe, get_params
+
+
+def parse_size(size) -> tuple[int, int]:
+    """64 -> (64, 64); "48x64" (width x height, as ffmpeg writes it) -> (64, 48); (h, w) stays."""
+    if isinstance(size, str):
+        if "x" in size.lower():
+            w, h = size.lower().split("x", 1)
+            out = (int(h), int(w))
+        else:
+            out = (int(size), int(size))
+    elif isinstance(size, (int, np.integer)):
+        out = (int(size), int(size))
+    else:
+        out = (int(size[0]), int(size[1]))
+    if min(out) < 1:
+        raise ValueError(f"frame size must be positive, got {size!r}")
+    return out
+
+
+class Encoder(ABC):
+    """Turns a batch of frames into embeddings.
+
+    scikit-learn conventions: parameters are set in ``__init__`` and nothing is computed there;
+    encoders that learn (``requires_fit``) learn in :meth:`fit` and keep learned state in
+    attributes ending in ``_``. The rest are ready at construction and ``fit`` returns ``self``.
+
+    ``frame_size`` (height, width) and ``color`` ("rgb" or "gray") tell the video reader what to
+    decode to, so frames arrive at the encoder's own input size.
+    """
+
+    name: ClassVar[str] = "encoder"
+    requires_fit: ClassVar[bool] = False
+
+    frame_size: tuple[int, int] = (64, 64)
+    color: str = "rgb"
+
+    def fit(self, frames: np.ndarray) -> "Encoder":
+        return self
+
+    @abstractmethod
+    def transform(self, frames: np.ndarray) -> Embeddings:
+        """(B, H, W, C) uint8 -> Embeddings with B rows."""
+
+    def fit_transform(self, frames: np.ndarray) -> Embeddings:
+        return self.fit(frames).transform(frames)
+
+    def get_params(self) -> dict:
+        return get_params(self)
+
+    def config(self) -> dict:
+        """Everything that determines the output, for cache keys and saved metadata."""
+        return {"name": self.name, **{k: _jsonable(v) for k, v in self.get_params().items()}}
+
+    def __repr__(self) -> str:
+        return describe(self)
+
+
+def _jsonable(v):
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def check_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.ndim == 3:
+        frames = frames[..., None]
+    if frames.ndim != 4 or frames.shape[1:3] != tuple(size):
+        raise ValueError(f"expected frames of shape (B, {size[0]}, {size[1]}, C), got {frames.shape}")
+    return frames

@@ -1,0 +1,40 @@
+"""The ``pixel`` encoder: the resized frame itself as a vector, the baseline every learned encoder must beat."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..embeddings import Embeddings
+from .base import Encoder, check_frames, parse_size
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+class PixelEncoder(Encoder):
+    """Frame pixels scaled to [0, 1], flattened.
+
+    size: frame side (``32``) or ``"WxH"``; color: RGB (3 values per pixel) or luma only.
+    center: subtract each frame's mean colour, so that a change of overall colour or brightness
+    with no change of picture (a flat colour wash, a grey ramp) does not count; fades to black
+    still do, because the picture's contrast goes with them.
+    """
+
+    name = "pixel"
+
+    def __init__(self, size: int | str | tuple = 32, color: bool = True, center: bool = True):
+        self.size = size
+        self.center = center
+        self.color = "rgb" if color else "gray"
+        self.frame_size = parse_size(size)
+
+    def get_params(self) -> dict:
+        return {"size": self.size, "color": self.color == "rgb", "center": self.center}
+
+    def transform(self, frames: np.ndarray) -> Embeddings:
+        frames = check_frames(frames, self.frame_size)
+        x = frames.astype(np.float32)
+        if self.color == "gray" and x.shape[-1] == 3:
+            x = (x @ _LUMA)[..., None]
+        x *= 1.0 / 255.0
+        if self.center:
+            x -= x.mean(axis=(1, 2), keepdims=True)
+        return Embeddings(x.reshape(len(x), -1))

@@ -1,0 +1,119 @@
+"""Results: cuts, gradual transitions and the scenes between them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .scores import ScoreCurve
+from .timecode import Timecode
+from .video import VideoInfo
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A shot boundary: ``frame`` is the first frame of the new shot.
+
+    For a gradual transition ``start`` and ``end`` are its first and last mixed frames and
+    ``frame`` is its middle; for a hard cut start = end = frame.
+    """
+
+    frame: Timecode
+    score: float
+    kind: str = "cut"  # "cut" or "gradual"
+    start: Timecode | None = None
+    end: Timecode | None = None
+
+    @property
+    def is_gradual(self) -> bool:
+        return self.kind != "cut"
+
+    def to_dict(self) -> dict:
+        d = {
+            "frame": self.frame.frame,
+            "time": round(self.frame.seconds, 6),
+            "timecode": self.frame.timecode,
+            "kind": self.kind,
+            "score": float(self.score),
+        }
+        if self.is_gradual and self.start is not None and self.end is not None:
+            d.update(
+                start=self.start.frame,
+                end=self.end.frame,
+                start_time=round(self.start.seconds, 6),
+                end_time=round(self.end.seconds, 6),
+            )
+        return d
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A shot: frames [start, end) in decoded indices, with times."""
+
+    number: int
+    start: Timecode
+    end: Timecode  #: first frame after the scene (exclusive), at that frame's time
+
+    @property
+    def length_frames(self) -> int:
+        return self.end.frame - self.start.frame
+
+    @property
+    def length_seconds(self) -> float:
+        return self.end.seconds - self.start.seconds
+
+    def to_dict(self) -> dict:
+        return {
+            "scene": self.number,
+            "start_frame": self.start.frame,
+            "end_frame": self.end.frame,
+            "start_time": round(self.start.seconds, 6),
+            "end_time": round(self.end.seconds, 6),
+        }
+
+
+@dataclass
+class DetectionResult:
+    """What :func:`latentcut.detect` returns."""
+
+    video: VideoInfo
+    cuts: list[Cut]
+    scenes: list[Scene]
+    curve: ScoreCurve
+    threshold: float  #: the fitted threshold, on the thresholder's decision curve
+    decision: np.ndarray  #: that decision curve, one value per sampled frame
+    settings: dict = field(default_factory=dict)
+    truncated: bool = False
+    frames: int = 0  #: frames decoded
+    end_time: float = 0.0  #: end of the last frame in seconds
+
+    @property
+    def cut_frames(self) -> list[int]:
+        return [c.frame.frame for c in self.cuts]
+
+    def to_dict(self) -> dict:
+        info = self.video
+        return {
+            "video": info.path,
+            "frames": self.frames,
+            "fps": round(info.fps, 6),
+            "duration": round(self.end_time, 6),
+            "width": info.display_size[0],
+            "height": info.display_size[1],
+            "truncated": self.truncated,
+            "settings": self.settings,
+            "threshold": self.threshold if np.isfinite(self.threshold) else None,
+            "cuts": [c.to_dict() for c in self.cuts],
+            "scenes": [s.to_dict() for s in self.scenes],
+        }
+
+
+def build_scenes(cuts: list[Cut], frames: int, times_of, end_time: float) -> list[Scene]:
+    """Scenes between consecutive boundaries (0 and the frame count bound the video)."""
+    bounds = [0] + [c.frame.frame for c in cuts] + [frames]
+    scenes = []
+    for i in range(len(bounds) - 1):
+        a, b = bounds[i], bounds[i + 1]
+        end = Timecode(b, end_time if b >= frames else times_of(b))
+        scenes.append(Scene(i + 1, Timecode(a, times_of(a)), end))
+    return scenes

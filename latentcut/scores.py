@@ -1,0 +1,114 @@
+"""Embeddings -> score curves, computed incrementally so a long video never holds all its embeddings.
+
+For frame i the builder records
+- ``raw[i]``  = d(i-1, i), the consecutive-frame distance;
+- ``scores[i]`` = min(d(i-1, i), d(i-2, i), d(i-1, i+1)), the score used for hard cuts: a real cut
+  separates every pair that spans it, while a one-frame flash or glitch leaves d(i-1, i+1) small;
+- ``gap[i]``  = d(i-k, i), the displacement across a wider gap k, where a slow dissolve stands out;
+- ``path[i]`` = raw[i-k+1] + ... + raw[i], the path length over the same span. A dissolve or fade
+  moves in a straight line (gap close to path); motion wanders (gap much smaller than path).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distances import Distance
+from .embeddings import Embeddings
+
+
+@dataclass
+class ScoreCurve:
+    indices: np.ndarray  #: decoded frame index of each sampled frame
+    times: np.ndarray  #: presentation time in seconds
+    raw: np.ndarray
+    scores: np.ndarray
+    gap: np.ndarray
+    path: np.ndarray
+    k: int
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @property
+    def straightness(self) -> np.ndarray:
+        """gap / path in [0, 1]: 1 for a straight-line change (dissolve, fade), near 0 for wandering motion."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            st = np.where(self.path > 0, self.gap / np.where(self.path > 0, self.path, 1.0), 0.0)
+        return np.clip(st, 0.0, 1.0)
+
+
+class CurveBuilder:
+    """Feed embeddings batch by batch with :meth:`update`; :meth:`finish` returns the ScoreCurve."""
+
+    def __init__(self, distance: Distance, k: int = 12):
+        if k < 2:
+            raise ValueError(f"gap k must be >= 2, not {k}")
+        self.distance = distance
+        self.k = k
+        self._tail: Embeddings | None = None
+        self._raw: list[np.ndarray] = []
+        self._g2: list[np.ndarray] = []
+        self._gk: list[np.ndarray] = []
+        self._idx: list[np.ndarray] = []
+        self._times: list[np.ndarray] = []
+        self._n = 0
+
+    def update(self, emb: Embeddings, indices: np.ndarray, times: np.ndarray) -> None:
+        if len(emb) == 0:
+            return
+        if self._tail is not None and self._tail.dim != emb.dim:
+            from .errors import EmbeddingError
+
+            raise EmbeddingError(f"embedding size changed mid-video: {self._tail.dim} vs {emb.dim}")
+        full = emb if self._tail is None else Embeddings.concat([self._tail, emb])
+        t = 0 if self._tail is None else len(self._tail)  # rows of ``full`` already scored
+        start = self._n - t  # global index of full[0]
+        b = len(emb)
+        for gap, out in ((1, self._raw), (2, self._g2), (self.k, self._gk)):
+            vals = np.zeros(b, np.float64)
+            # global index g = start + t + j needs full row t + j - gap >= 0
+            first = max(0, gap - t)
+            if first < b:
+                vals[first:] = self.distance.pairwise(full[t + first - gap : t + b - gap], full[t + first : t + b])
+            out.append(vals)
+        self._idx.append(np.asarray(indices))
+        self._times.append(np.asarray(times, np.float64))
+        self._n += b
+        keep = min(self.k, len(full))
+        self._tail = full[len(full) - keep :]
+
+    def finish(self) -> ScoreCurve:
+        raw = np.concatenate(self._raw) if self._raw else np.zeros(0)
+        g2 = np.concatenate(self._g2) if self._g2 else np.zeros(0)
+        gk = np.concatenate(self._gk) if self._gk else np.zeros(0)
+        n = len(raw)
+        scores = raw.copy()
+        if n > 2:
+            # d(i-2, i) exists from i = 2; d(i-1, i+1) = g2[i+1] exists up to i = n-2.
+            scores[2:] = np.minimum(scores[2:], g2[2:])
+            scores[1:-1] = np.minimum(scores[1:-1], g2[2:])
+        path = np.zeros(n)
+        if n:
+            c = np.cumsum(raw)
+            path[self.k :] = c[self.k :] - c[: n - self.k]
+        if n:
+            raw[0] = scores[0] = 0.0
+        return ScoreCurve(
+            indices=np.concatenate(self._idx) if self._idx else np.zeros(0, np.int64),
+            times=np.concatenate(self._times) if self._times else np.zeros(0),
+            raw=raw,
+            scores=scores,
+            gap=gk,
+            path=path,
+            k=self.k,
+        )
+
+
+def score_curve(emb: Embeddings, distance: Distance, k: int = 12, indices=None, times=None) -> ScoreCurve:
+    """All curves for embeddings already in memory."""
+    n = len(emb)
+    b = CurveBuilder(distance, k)
+    b.update(emb, np.arange(n) if indices is None else indices, np.arange(n, dtype=float) if times is None else times)
+    return b.finish()
