@@ -145,7 +145,8 @@ def describe(obj: Any) -> str:
     """A spec string that recreates ``obj``: its registered name and non-default parameters."""
     sig = inspect.signature(type(obj).__init__)
     parts = [getattr(obj, "name", type(obj).__name__)]
-    for k, v in get_params(obj).items():
-        if v != sig.parameters[k].default:
+    params = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
+    for k, v in params.items():
+        if k in sig.parameters and v != sig.parameters[k].default:
             parts.append(f"{k}={v}")
     return ",".join(parts)

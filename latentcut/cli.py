@@ -1,0 +1,220 @@
+"""The ``latentcut`` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+from . import __version__
+from .errors import LatentcutError
+
+EXIT_USAGE = 2
+
+
+def _add_detect_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
+    g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
+    g.add_argument("--distance", default="l1", help="distance (default: l1)")
+    g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
+    g.add_argument("--n", type=int, metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
+    g.add_argument("--min-shot-len", metavar="LEN", help="minimum shot length: frames (15) or seconds (0.5s); default 0.3s")
+    g.add_argument("--gap", default="0.5s", help="span for gradual transitions, frames or seconds (default 0.5s)")
+    g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
+    g.add_argument("--stride", type=int, default=1, help="analyse every k-th frame (default 1)")
+
+
+def _thresholder_spec(args) -> str:
+    spec = args.threshold
+    if args.n is not None:
+        spec = f"top-n,n={args.n}"
+    if args.min_shot_len is not None:
+        spec += f",min_shot_len={args.min_shot_len}"
+    return spec
+
+
+def _detector(args):
+    from .detector import SceneDetector
+
+    return SceneDetector(
+        encoder=args.encoder,
+        distance=args.distance,
+        thresholder=_thresholder_spec(args),
+        gap=_frames_or_seconds(args.gap),
+        gradual=not args.no_gradual,
+        stride=args.stride,
+        progress=None if not getattr(args, "quiet", False) else False,
+    )
+
+
+def _frames_or_seconds(text: str):
+    return int(text) if text.isdigit() else text
+
+
+def _print_cuts(result, out=sys.stdout) -> None:
+    n = len(result.cuts)
+    print(
+        f"{result.video.path}: {result.frames} frames, {result.end_time:.2f} s, "
+        f"{n} boundar{'y' if n == 1 else 'ies'}, {len(result.scenes)} scene{'s' if len(result.scenes) != 1 else ''}",
+        file=out,
+    )
+    if n:
+        print(f"  {'frame':>7}  {'timecode':<12}  {'kind':<8}  score", file=out)
+    for c in result.cuts:
+        span = f"  (frames {c.start.frame}-{c.end.frame})" if c.is_gradual else ""
+        print(f"  {c.frame.frame:>7}  {c.frame.timecode:<12}  {c.kind:<8}  {c.score:.4f}{span}", file=out)
+
+
+def cmd_detect(args) -> int:
+    from .output import write_curve_csv, write_json, write_scenes_csv
+
+    det = _detector(args)
+    result = det.detect(args.video)
+    if args.output:
+        write_json(result, args.output)
+    if args.csv:
+        write_scenes_csv(result, args.csv)
+    if args.curve:
+        write_curve_csv(result, args.curve)
+    if not args.quiet:
+        _print_cuts(result)
+        for what, path in (("json", args.output), ("scenes csv", args.csv), ("score curve", args.curve)):
+            if path:
+                print(f"  wrote {what}: {path}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .metrics import accuracy_at_n, evaluate, find_clip, load_labels, predictions_from_json
+    from .metrics.labels import load_json
+
+    doc = load_json(args.predictions)
+    if not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and "cuts" not in doc):
+        raise LatentcutError(f"{args.predictions}: expected latentcut JSON with a 'cuts' list")
+    try:
+        pred = predictions_from_json(doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LatentcutError(f"{args.predictions}: malformed 'cuts' entry ({exc})") from None
+    clips = load_labels(args.labels)
+    video = args.clip or (doc.get("video", "") if isinstance(doc, dict) else "")
+    clip = find_clip(clips, video) if (video or len(clips) > 1) else clips[0]
+    rows = []
+    for tol in args.tolerance:
+        s = evaluate(pred, clip, tol)
+        rows.append({"tolerance": tol, **s.as_dict()})
+    acc = None
+    if args.curve:
+        import numpy as np
+
+        scores = np.loadtxt(args.curve, delimiter=",", skiprows=1, usecols=2, ndmin=1)
+        acc = accuracy_at_n(np.r_[scores], clip)
+    if args.json:
+        print(json.dumps({"clip": clip.path, "results": rows, "accuracy_at_n": acc}, indent=1))
+        return 0
+    print(f"{clip.path or args.labels}: {len(clip.boundaries)} true boundaries, {len(pred)} predicted")
+    print(f"  {'tol':>3}  {'TP':>4} {'FP':>4} {'FN':>4}  {'precision':>9} {'recall':>7} {'F1':>6}")
+    for r in rows:
+        print(f"  {r['tolerance']:>3}  {r['tp']:>4} {r['fp']:>4} {r['fn']:>4}  {r['precision']:>9.3f} {r['recall']:>7.3f} {r['f1']:>6.3f}")
+    if acc is not None:
+        print(f"  accuracy@N (N={len(clip.boundaries)}): {acc:.3f}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import make_demo_clip
+    from .metrics import evaluate
+    from .metrics.labels import clip_from_dict
+    from .output import write_json, write_scenes_csv
+
+    os.makedirs(args.dir, exist_ok=True)
+    video = os.path.join(args.dir, "demo.mp4")
+    labels = make_demo_clip(video)
+    with open(os.path.join(args.dir, "demo-labels.json"), "w") as f:
+        json.dump(labels, f, indent=1)
+    print(f"made {video}: {labels['frames']} frames with cuts at {labels['cuts']} and a dissolve over frames "
+          f"{labels['gradual'][0]['start']}-{labels['gradual'][0]['end']} (plus a one-frame flash, not a cut)")
+    det = _detector(args)
+    result = det.detect(video)
+    write_json(result, os.path.join(args.dir, "demo.json"))
+    write_scenes_csv(result, os.path.join(args.dir, "demo-scenes.csv"))
+    _print_cuts(result)
+    s = evaluate([_interval(c) for c in result.cuts], clip_from_dict(labels, "demo"), 2)
+    print(f"against the demo's ground truth (tolerance 2 frames): precision {s.precision:.2f}, recall {s.recall:.2f}, F1 {s.f1:.2f}")
+    print(f"outputs in {args.dir}/ (demo.json, demo-scenes.csv)")
+    return 0
+
+
+def _interval(cut):
+    from .metrics import Interval
+
+    if cut.is_gradual:
+        return Interval(cut.start.frame, cut.end.frame + 1, "gradual")
+    return Interval(cut.frame.frame, cut.frame.frame)
+
+
+def cmd_plugins(args) -> int:
+    from .distances import list_distances
+    from .encoders import list_encoders
+    from .thresholders import list_thresholders
+
+    for kind, names in (("encoders", list_encoders()), ("distances", list_distances()), ("thresholders", list_thresholders())):
+        print(f"{kind}: {', '.join(names)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="latentcut", description="Scene-change detection in a learned latent space.")
+    p.add_argument("--version", action="version", version=f"latentcut {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("detect", help="find shot boundaries in a video")
+    d.add_argument("video")
+    d.add_argument("-o", "--output", metavar="OUT.json", help="write cuts and scenes as JSON")
+    d.add_argument("--csv", metavar="SCENES.csv", help="write the scene list as CSV (PySceneDetect's columns)")
+    d.add_argument("--curve", metavar="CURVE.csv", help="write the per-frame score curve as CSV")
+    d.add_argument("-q", "--quiet", action="store_true", help="print nothing, no progress bar")
+    _add_detect_options(d)
+    d.set_defaults(func=cmd_detect)
+
+    e = sub.add_parser("eval", help="score predictions against labels (P/R/F1, accuracy@N)")
+    e.add_argument("predictions", metavar="PRED.json")
+    e.add_argument("labels", metavar="LABELS.json")
+    e.add_argument("--clip", help="which clip of a multi-clip labels file (default: matched by the video's file name)")
+    e.add_argument("--tolerance", type=int, nargs="+", default=[0, 2], help="frame tolerances (default: 0 2)")
+    e.add_argument("--curve", metavar="CURVE.csv", help="score curve from `detect --curve`, for accuracy@N")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.set_defaults(func=cmd_eval)
+
+    m = sub.add_parser("demo", help="make a demo clip with known cuts and detect on it")
+    m.add_argument("--dir", default="latentcut-demo", help="output folder (default: latentcut-demo)")
+    m.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
+    _add_detect_options(m)
+    m.set_defaults(func=cmd_demo)
+
+    pl = sub.add_parser("plugins", help="list registered encoders, distances and thresholders")
+    pl.set_defaults(func=cmd_plugins)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args) or 0
+        except LatentcutError as exc:
+            print(f"latentcut: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("latentcut: interrupted", file=sys.stderr)
+            return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"latentcut: warning: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
