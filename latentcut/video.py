@@ -66,6 +66,8 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
         raise VideoError(f"{path}: the file is empty")
     try:
         container = av.open(path, metadata_errors="ignore")
+    except av.error.EOFError:
+        raise VideoError(f"{path}: the file ends before any video data (empty or truncated, zero frames)") from None
     except av.error.FFmpegError as exc:
         raise VideoError(f"{path}: cannot read it as a video ({exc.strerror or exc})") from None
     if not container.streams.video:
@@ -238,10 +240,25 @@ class VideoReader:
             self.frames_decoded = index + 1
             if index < 0:
                 raise VideoError(f"{self.path}: no video frame could be decoded (zero frames)")
+            self._check_complete(index + 1, last_time)
             if fill:
                 yield FrameBatch(buf[:fill].copy(), idx[:fill].copy(), times[:fill].copy())
         finally:
             container.close()
+
+    def _check_complete(self, decoded: int, last_time: float | None) -> None:
+        """A demuxer often just stops at a cut-off file: compare with what the header promised."""
+        if self.truncated:
+            return
+        info = self.info
+        short_frames = info.frame_count > 10 and decoded < 0.9 * info.frame_count
+        short_time = info.duration > 1.0 and last_time is not None and last_time < 0.85 * info.duration - 0.5
+        if short_frames and short_time:
+            self.truncated = True
+            self.truncation_message = (
+                f"{self.path}: the header promises {info.frame_count} frames ({info.duration:.1f} s) but only "
+                f"{decoded} ({last_time:.1f} s) could be decoded; the video looks truncated, results cover those frames only"
+            )
 
     def _truncate(self, decoded: int, exc: Exception) -> None:
         if decoded == 0:
