@@ -52,7 +52,8 @@ def _frames_or_seconds(text: str):
     return int(text) if text.isdigit() else text
 
 
-def _print_cuts(result, out=sys.stdout) -> None:
+def _print_cuts(result, out=None) -> None:
+    out = out or sys.stdout
     n = len(result.cuts)
     print(
         f"{result.video.path}: {result.frames} frames, {result.end_time:.2f} s, "

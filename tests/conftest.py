@@ -35,7 +35,7 @@ def colour_frames(colours, n_each, h=48, w=64, seed=0):
         base = np.clip(base + np.array(c, float) * 0.6, 0, 255)
         for t in range(n_each):
             f = base.copy()
-            x = (4 + 2 * t) % (w - 12)
+            x = min(4 + t, w - 12)  # moves, never wraps (a wrap would be a real jump)
             f[10:22, x : x + 12] = 255 - np.array(c)
             frames.append(f.astype(np.uint8))
     return frames
@@ -47,6 +47,8 @@ def write_video(path, frames, fps=24, codec="mpeg4", pts=None, rotation=None, pi
         s = out.add_stream(codec, rate=fps)
         h, w = frames[0].shape[:2]
         s.width, s.height, s.pix_fmt = w, h, pix_fmt
+        if codec == "mpeg4":
+            s.bit_rate = 4_000_000  # the default bitrate makes visible keyframe pops at this size
         if pts is not None:
             s.time_base = Fraction(1, 1000)
         if rotation is not None:

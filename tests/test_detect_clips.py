@@ -1,0 +1,84 @@
+"""End to end on the real clips in ../shared/data, read through labels.json."""
+import json
+import os
+
+import numpy as np
+import pytest
+from conftest import LABELS, clip, labels_for, needs_shared, write_video, colour_frames
+
+import latentcut
+from latentcut.metrics import Interval, Scores, evaluate, load_labels
+
+pytestmark = needs_shared
+
+
+def test_bikes_five_cuts_exactly():
+    r = latentcut.detect(clip("bikes.mp4"), progress=False)
+    assert r.cut_frames == labels_for("bikes.mp4")["cuts"] == [30, 76, 137, 187, 242]
+    assert [s.start.frame for s in r.scenes] == [0, 30, 76, 137, 187, 242]
+    assert r.scenes[-1].end.frame == 250
+
+
+def test_variable_frame_rate_cuts_at_the_right_times():
+    r = latentcut.detect(clip("goldeneye-vfr-drop3.mp4"), progress=False)
+    assert r.cut_frames == [60, 140]
+    # PySceneDetect's nominal frames 90 and 210 at 23.976 fps: the times must agree with those
+    assert [c.frame.seconds for c in r.cuts] == pytest.approx([90 / (24000 / 1001), 210 / (24000 / 1001)], abs=1e-3)
+    assert [str(c.frame) for c in r.cuts] == ["00:00:03.754", "00:00:08.759"]
+
+
+@pytest.mark.parametrize("name", sorted(
+    os.path.basename(c.path) for c in (load_labels(LABELS) if os.path.exists(LABELS) else []) if "oneshot" in c.path
+))
+def test_one_shot_clips_have_no_cut(name):
+    assert latentcut.detect(clip(name), progress=False).cuts == []
+
+
+def test_fades_are_reported_as_gradual_transitions_with_extent():
+    r = latentcut.detect(clip("testvideo.mp4"), progress=False)
+    hard = [c.frame.frame for c in r.cuts if not c.is_gradual]
+    assert hard == [30, 180]
+    grads = [(c.start.frame, c.end.frame) for c in r.cuts if c.is_gradual]
+    truth = [(g["start"], g["end"]) for g in labels_for("testvideo.mp4")["gradual"]]
+    hits = [t for t in truth if any(abs(s - t[0]) <= 3 and abs(e - t[1]) <= 3 for s, e in grads)]
+    assert len(hits) >= 4 and len(grads) == len(hits)
+
+
+def test_all_labelled_clips_score_well_and_beat_the_paper():
+    tot = Scores(0, 0, 0)
+    det = latentcut.SceneDetector(progress=False)
+    for lab in load_labels(LABELS):
+        r = det.detect(os.path.join(os.path.dirname(LABELS), lab.path))
+        pred = [Interval(c.start.frame, c.end.frame + 1) if c.is_gradual else Interval(c.frame.frame, c.frame.frame) for c in r.cuts]
+        tot = tot + evaluate(pred, lab, 2)
+    assert tot.f1 >= 0.9, tot.as_dict()
+
+
+def test_result_outputs(tmp_path):
+    from latentcut.output import SCENE_COLUMNS, scenes_csv, write_curve_csv, write_json
+
+    r = latentcut.detect(clip("anime-onepiece-demo.mp4"), progress=False)
+    assert r.cut_frames == [100]
+    write_json(r, tmp_path / "o.json")
+    doc = json.loads((tmp_path / "o.json").read_text())
+    assert doc["cuts"][0]["frame"] == 100 and doc["cuts"][0]["time"] == pytest.approx(100 / (1199 / 50), abs=0.01)
+    lines = scenes_csv(r).splitlines()
+    assert lines[0].startswith("Timecode List:,00:00:04.17")
+    assert lines[1].split(",") == SCENE_COLUMNS
+    assert lines[2].split(",")[:2] == ["1", "1"] and lines[3].split(",")[1] == "101"  # 1-based, as PySceneDetect
+    write_curve_csv(r, tmp_path / "c.csv")
+    rows = (tmp_path / "c.csv").read_text().splitlines()
+    assert len(rows) == 182 and rows[101].split(",")[-1] == "1"
+
+
+def test_single_frame_video_is_one_scene(tmp_path):
+    p = write_video(tmp_path / "one.mp4", colour_frames([(200, 40, 40)], 1))
+    r = latentcut.detect(p, progress=False)
+    assert r.cuts == [] and len(r.scenes) == 1 and r.scenes[0].length_frames == 1
+
+
+def test_detector_is_reusable_and_stride_works():
+    det = latentcut.SceneDetector(stride=2, progress=False)
+    r = det.detect(clip("bikes.mp4"))
+    assert all(min(abs(f - t) for t in (30, 76, 137, 187, 242)) <= 1 for f in r.cut_frames)
+    assert len(det.detect(clip("anime-issue236.mkv")).cuts) == 1
