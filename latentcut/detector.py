@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 
 import numpy as np
 
 from .distances import Distance, create_distance
 from .encoders import Encoder, create_encoder
-from .errors import TruncatedVideoWarning
 from .registry import describe
 from .scenes import Cut, DetectionResult, build_scenes
 from .scores import CurveBuilder, ScoreCurve
@@ -82,20 +80,16 @@ class SceneDetector:
         reader = self.reader(path)
         info = reader.info
         fps = (info.fps or 25.0) / self.stride
-        if self.encoder.requires_fit and not getattr(self.encoder, "is_fitted", lambda: False)():
+        if self.encoder.requires_fit and not self.encoder.is_fitted():
             self.encoder.fit_video(reader)  # encoders that learn on the video itself
         builder = CurveBuilder(self.distance, self.gap_frames(fps))
         bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", TruncatedVideoWarning)
-                for batch in reader:
-                    emb = self.encoder.transform(batch.frames)
-                    builder.update(emb, batch.indices, batch.times)
-                    if bar is not None:
-                        bar.update(len(batch))
-            for w in caught:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            for batch in reader:
+                emb = self.encoder.transform(batch.frames)
+                builder.update(emb, batch.indices, batch.times)
+                if bar is not None:
+                    bar.update(len(batch))
         finally:
             if bar is not None:
                 bar.close()

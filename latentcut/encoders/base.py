@@ -47,6 +47,16 @@ class Encoder(ABC):
     def fit(self, frames: np.ndarray) -> "Encoder":
         return self
 
+    def is_fitted(self) -> bool:
+        """True when ``transform`` can run: always for encoders that need no training."""
+        return not self.requires_fit or any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    def fit_video(self, reader) -> "Encoder":
+        """Learn from the frames of a video (a :class:`~latentcut.video.VideoReader`). The default
+        reads every frame and calls :meth:`fit`; encoders that train on samples override it."""
+        frames = [b.frames for b in reader.batches()]
+        return self.fit(np.concatenate(frames))
+
     @abstractmethod
     def transform(self, frames: np.ndarray) -> Embeddings:
         """(B, H, W, C) uint8 -> Embeddings with B rows."""
