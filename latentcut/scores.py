@@ -90,7 +90,7 @@ class CurveBuilder:
             scores[2:] = np.minimum(scores[2:], g2[2:])
             scores[1:-1] = np.minimum(scores[1:-1], g2[2:])
         path = np.zeros(n)
-        if n:
+        if n > self.k:
             c = np.cumsum(raw)
             path[self.k :] = c[self.k :] - c[: n - self.k]
         if n:
