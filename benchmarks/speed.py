@@ -3,9 +3,10 @@
 encoder's frame size), `latentcut detect` with the pixel encoder, and PySceneDetect
 detect-adaptive, with the ratios the targets are stated in.
 
-    python benchmarks/speed.py [VIDEO] [--repeat 3]
+    python benchmarks/speed.py [VIDEO ...] [--repeat 3]
 
-Default clip: the labelled 1080p anime clip (anime-video2x-sample.mp4) when present.
+Default clips: three shared clips of different sizes and codecs (1080p H.264 anime, 720p VP8,
+720p H.264), when present.
 """
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from _common import ROOT
 
 from latentcut import SceneDetector, VideoReader
 
-DEFAULT_CLIP = os.path.join(ROOT, "..", "shared", "data", "clips", "anime-video2x-sample.mp4")
+DEFAULT_CLIPS = [
+    os.path.join(ROOT, "..", "shared", "data", "clips", name)
+    for name in ("anime-video2x-sample.mp4", "cg-bbb-0-30.webm", "testvideo.mp4")
+]
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -32,11 +36,17 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("video", nargs="?", default=DEFAULT_CLIP)
+    ap.add_argument("videos", nargs="*", default=DEFAULT_CLIPS)
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
     ap.add_argument("--encoder", default="pixel")
     args = ap.parse_args()
+    for video in args.videos:
+        args.video = video
+        bench(args)
+        print()
 
+
+def bench(args) -> None:
     det = SceneDetector(args.encoder, progress=False)
     reader = VideoReader(args.video, size=det.encoder.frame_size, color=det.encoder.color)
     info = reader.info

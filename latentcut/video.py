@@ -1,11 +1,11 @@
 """Video -> frames: decoding with PyAV into small uint8 arrays, in batches, with presentation times.
 
-Frames are scaled by FFmpeg's swscale to the size the encoder wants, so a 1080p video never
-exists as a full RGB array in Python. Decoding runs in a background thread, overlapped with the
-caller's work. In ``fast`` mode (the default) two things that cost time but no accuracy at
-thumbnail size are skipped: H.264/HEVC's deblocking loop filter, and a full-resolution area
-filter (frames are point-sampled to 4x the target size first, then area-averaged, so each output
-pixel still averages 16 samples). benchmarks/speed.py measures the difference.
+Frames are scaled by FFmpeg's swscale (area filter) to the size the encoder wants, so a 1080p
+video never exists as a full RGB array in Python. One scaler is kept for the whole video:
+building a new one per frame (what ``VideoFrame.reformat`` does) cost more than decoding.
+Decoding runs in a background thread, overlapped with the caller's work. In ``fast`` mode (the
+default) H.264/HEVC's deblocking loop filter is skipped: invisible at thumbnail size, about a
+third of the decode time. benchmarks/speed.py measures it all.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import Iterator
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from .errors import TruncatedVideoWarning, VideoError
 
@@ -203,6 +204,7 @@ class VideoReader:
             index = -1
             last_time = None
             step = 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 25
+            scaler = VideoReformatter()
             frames = container.decode(stream)
             while True:
                 try:
@@ -218,9 +220,7 @@ class VideoReader:
                 rot = int(round((frame.rotation or 0) / 90.0)) % 4 if frame.rotation else 0
                 # Scale to the pre-rotation shape so that the rotated array has the requested size.
                 sw, sh = (h, w) if rot % 2 else (w, h)
-                if self.fast and frame.width > 8 * sw and frame.height > 8 * sh:
-                    frame = frame.reformat(width=4 * sw, height=4 * sh, interpolation="POINT")
-                arr = frame.reformat(width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
+                arr = scaler.reformat(frame, width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
                 if rot:
                     arr = np.rot90(arr, k=rot)
                 buf[fill] = arr.reshape(h, w, channels)
