@@ -51,7 +51,17 @@ _CACHE: dict[str, float] = {}
 
 
 def reference_scale(encoder: Encoder, distance: Distance) -> float:
-    """Median distance between unrelated pictures for this encoder and distance (cached per config)."""
+    """Median distance between unrelated pictures for this encoder and distance.
+
+    Encoders that learned from data (a VAE trained on the video) carry embeddings of a sample of
+    their training frames (:meth:`Encoder.reference_embeddings`): their yardstick is measured on
+    those, since synthetic pictures lie outside what such a model has seen. Others use the
+    synthetic set, cached per encoder config.
+    """
+    ref = encoder.reference_embeddings()
+    if ref is not None and len(ref) >= 2:
+        a, b = np.nonzero(~np.eye(len(ref), dtype=bool))
+        return float(np.median(distance.pairwise(ref[a], ref[b])))
     key = json.dumps([encoder.config(), repr(distance)], sort_keys=True, default=str)
     if key not in _CACHE:
         imgs = synthetic_pictures(encoder.frame_size)

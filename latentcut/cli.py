@@ -16,13 +16,14 @@ EXIT_USAGE = 2
 def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
     g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
-    g.add_argument("--distance", default="l1", help="distance (default: l1)")
+    g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
     g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
     g.add_argument("--n", type=int, metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
     g.add_argument("--min-shot-len", metavar="LEN", help="minimum shot length: frames (15) or seconds (0.5s); default 0.3s")
     g.add_argument("--gap", default="0.5s", help="span for gradual transitions, frames or seconds (default 0.5s)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
     g.add_argument("--stride", type=int, default=1, help="analyse every k-th frame (default 1)")
+    g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
 
 
 def _thresholder_spec(args) -> str:
@@ -34,11 +35,20 @@ def _thresholder_spec(args) -> str:
     return spec
 
 
+def _encoder_spec(args) -> str:
+    spec = args.encoder
+    if getattr(args, "model", None):
+        if not os.path.isdir(args.model):
+            raise LatentcutError(f"{args.model}: no such model folder")
+        spec += f",model={args.model}"
+    return spec
+
+
 def _detector(args):
     from .detector import SceneDetector
 
     return SceneDetector(
-        encoder=args.encoder,
+        encoder=_encoder_spec(args),
         distance=args.distance,
         thresholder=_thresholder_spec(args),
         gap=_frames_or_seconds(args.gap),
@@ -154,6 +164,64 @@ def _interval(cut):
     return Interval(cut.frame.frame, cut.frame.frame)
 
 
+def cmd_train(args) -> int:
+    import numpy as np
+
+    from .encoders import create_encoder
+    from .encoders.vae import VAEEncoder, _sample_frames
+    from .training import TrainOptions, train_vae
+    from .video import VideoReader
+
+    enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
+                         **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device)
+    if not isinstance(enc, VAEEncoder):
+        raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
+    parts, bounds = [], []
+    for path in args.videos:
+        reader = VideoReader(path, size=enc.frame_size, color="rgb")
+        frames = _sample_frames(reader, args.max_frames) if args.max_frames else reader.read_all().frames
+        bounds.append(sum(len(p) for p in parts))
+        parts.append(frames)
+        print(f"{path}: {len(frames)} frames for training")
+    frames = np.concatenate(parts)
+    opts = TrainOptions(epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
+                        seed=args.seed, device=args.device)
+    net, history = train_vae(enc.vae_config(), frames, opts, out_dir=args.output, resume=args.resume,
+                             video_bounds=bounds, progress=None)
+    enc.net_, enc.cfg_, enc.device_ = net, enc.vae_config(), next(net.parameters()).device.type
+    enc.history_ = history
+    enc._set_reference(frames)
+    enc.save(args.output, {"trained_on": [os.path.basename(v) for v in args.videos], "history": history})
+    last = history[-1] if history else {}
+    print(f"trained {last.get('epoch', 0)} epochs on {len(frames)} frames ({last.get('seconds', 0):.0f} s); "
+          f"loss {last.get('loss', float('nan')):.1f}, validation {last.get('val_loss', float('nan')):.1f}")
+    print(f"model: {args.output} (config.json + model.safetensors); use it with "
+          f"`latentcut detect VIDEO --encoder {enc.name} --model {args.output}`")
+    return 0
+
+
+def cmd_inbetween(args) -> int:
+    import numpy as np
+    from PIL import Image
+
+    from .encoders.vae import VAEEncoder
+    from .video import read_frame
+
+    enc = VAEEncoder.load(args.model)
+    a, la = read_frame(args.a, enc.frame_size)
+    b, lb = read_frame(args.b, enc.frame_size)
+    emb = enc.transform(np.stack([a, b]))
+    ts = np.linspace(0, 1, args.steps + 2)[1:-1] if not args.endpoints else np.linspace(0, 1, args.steps)
+    z = (1 - ts[:, None]) * emb.mean[0] + ts[:, None] * emb.mean[1]
+    imgs = enc.decode(z)
+    os.makedirs(args.output, exist_ok=True)
+    for i, img in enumerate(imgs):
+        Image.fromarray(img).resize((img.shape[1] * args.scale, img.shape[0] * args.scale), Image.Resampling.NEAREST).save(
+            os.path.join(args.output, f"inbetween_{i:03d}.png"))
+    print(f"{len(imgs)} in-between frames from {la} to {lb} in {args.output}/")
+    return 0
+
+
 def cmd_plugins(args) -> int:
     from .distances import list_distances
     from .encoders import list_encoders
@@ -192,6 +260,35 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
     _add_detect_options(m)
     m.set_defaults(func=cmd_demo)
+
+    t = sub.add_parser("train", help="train a Repro-VAE or beta-VAE on the frames of videos")
+    t.add_argument("videos", nargs="+", metavar="VIDEO")
+    t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoint every epoch)")
+    t.add_argument("--encoder", default="repro-vae", help="repro-vae (default) or beta-vae")
+    t.add_argument("--epochs", type=int, default=30)
+    t.add_argument("--max-minutes", type=float, help="stop after this many minutes (the last epoch is saved)")
+    t.add_argument("--batch-size", type=int, default=256)
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--latent-dim", type=int, default=10)
+    t.add_argument("--beta", type=float, default=4.0)
+    t.add_argument("--tau", type=float, help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
+    t.add_argument("--alpha", type=float, default=0.0, help="in-betweening term weight (default 0: off)")
+    t.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
+    t.add_argument("--max-frames", type=int, help="sample at most this many frames per video")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    t.add_argument("--resume", action="store_true", help="continue the training saved in MODEL_DIR")
+    t.set_defaults(func=cmd_train)
+
+    ib = sub.add_parser("inbetween", help="decode latents interpolated between two frames to PNGs")
+    ib.add_argument("a", metavar="A", help="image file, VIDEO@FRAME or VIDEO@SECONDSs")
+    ib.add_argument("b", metavar="B")
+    ib.add_argument("--model", required=True, metavar="MODEL_DIR")
+    ib.add_argument("--steps", type=int, default=8)
+    ib.add_argument("--endpoints", action="store_true", help="include the reconstructions of A and B")
+    ib.add_argument("--scale", type=int, default=4, help="enlarge the PNGs by this factor (default 4)")
+    ib.add_argument("-o", "--output", required=True, metavar="DIR")
+    ib.set_defaults(func=cmd_inbetween)
 
     pl = sub.add_parser("plugins", help="list registered encoders, distances and thresholders")
     pl.set_defaults(func=cmd_plugins)

@@ -23,6 +23,7 @@ from .video import VideoInfo, VideoReader
 
 DEFAULT_ENCODER = "pixel"
 DEFAULT_DISTANCE = "l1"
+PROBABILISTIC_DISTANCE = "gaussian-kl"
 DEFAULT_THRESHOLDER = "adaptive"
 
 
@@ -40,7 +41,8 @@ class SceneDetector:
     """Finds shot boundaries; reusable for many videos.
 
     encoder, distance, thresholder: registered names, spec strings (``"fixed,value=0.2"``) or
-    instances. ``gap`` is the wider comparison span for gradual transitions, in frames (int) or
+    instances. The distance defaults to ``gaussian-kl`` for encoders with a variance (the VAEs)
+    and ``l1`` for the rest. ``gap`` is the wider comparison span for gradual transitions, in frames (int) or
     seconds (``"0.5s"``); ``gradual=False`` reports hard cuts only. ``stride`` analyses every k-th
     frame (faster, coarser). ``progress`` shows a progress bar (default: when stderr is a terminal).
     """
@@ -48,7 +50,7 @@ class SceneDetector:
     def __init__(
         self,
         encoder: str | Encoder = DEFAULT_ENCODER,
-        distance: str | Distance = DEFAULT_DISTANCE,
+        distance: str | Distance | None = None,
         thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
         gap: int | str = "0.5s",
         gradual: bool = True,
@@ -57,6 +59,8 @@ class SceneDetector:
         progress: bool | None = None,
     ):
         self.encoder = create_encoder(encoder)
+        if distance is None:
+            distance = PROBABILISTIC_DISTANCE if self.encoder.probabilistic else DEFAULT_DISTANCE
         self.distance = create_distance(distance)
         self.thresholder = create_thresholder(thresholder)
         self.gap = gap
@@ -157,7 +161,7 @@ class SceneDetector:
 def detect(
     path: str | os.PathLike,
     encoder: str | Encoder = DEFAULT_ENCODER,
-    distance: str | Distance = DEFAULT_DISTANCE,
+    distance: str | Distance | None = None,
     thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
     **kwargs,
 ) -> DetectionResult:

@@ -307,3 +307,42 @@ def _prefetched(gen: Iterator[FrameBatch]) -> Iterator[FrameBatch]:
         stop.set()
         thread.join(timeout=5)
 
+
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def read_frame(ref: str, size: tuple[int, int] = (64, 64), color: str = "rgb") -> tuple[np.ndarray, str]:
+    """One frame as (H, W, C) uint8 from an image file, ``video.mp4@120`` (decoded frame index) or
+    ``video.mp4@12.5s`` (presentation time; the frame shown at that time). Returns (frame, label)."""
+    path, _, at = ref.rpartition("@") if "@" in ref else (ref, "", "")
+    if not at:
+        path = ref
+    if not at and path.lower().endswith(IMAGE_EXTENSIONS):
+        from PIL import Image, UnidentifiedImageError
+
+        if not os.path.exists(path):
+            raise VideoError(f"{path}: no such file")
+        try:
+            img = Image.open(path).convert("RGB" if color == "rgb" else "L")
+        except (UnidentifiedImageError, OSError) as exc:
+            raise VideoError(f"{path}: cannot read it as an image ({exc})") from None
+        img = img.resize((size[1], size[0]), Image.Resampling.BOX)
+        arr = np.asarray(img, np.uint8)
+        return (arr if arr.ndim == 3 else arr[..., None]), os.path.basename(path)
+    by_time = at.lower().endswith("s")
+    try:
+        target = float(at[:-1]) if by_time else int(at or 0)
+    except ValueError:
+        raise VideoError(f"{ref}: expected VIDEO@FRAME or VIDEO@SECONDSs, e.g. clip.mp4@120 or clip.mp4@12.5s") from None
+    last = None
+    for batch in VideoReader(path, size=size, color=color, batch_size=64).batches(prefetch=False):
+        for f, i, t in zip(batch.frames, batch.indices, batch.times):
+            if (by_time and t > target + 1e-9) and last is not None:
+                return last[0], last[1]
+            last = (f, f"{os.path.basename(path)}@{i}")
+            if not by_time and i == target:
+                return f, last[1]
+    if by_time and last is not None:
+        return last
+    raise VideoError(f"{ref}: the video has no frame {at}")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from ..registry import Registry
 from .base import Encoder
 from .pixel import PixelEncoder
+from .vae import BetaVAEEncoder, VAEEncoder
 
 encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders")
 encoders.register("pixel", PixelEncoder)
+encoders.register("repro-vae", VAEEncoder)
+encoders.register("beta-vae", BetaVAEEncoder)
 
 
 def create_encoder(spec: "str | Encoder", **kwargs) -> Encoder:
@@ -19,4 +22,4 @@ def list_encoders() -> list[str]:
     return encoders.names()
 
 
-__all__ = ["Encoder", "PixelEncoder", "create_encoder", "encoders", "list_encoders"]
+__all__ = ["BetaVAEEncoder", "Encoder", "PixelEncoder", "VAEEncoder", "create_encoder", "encoders", "list_encoders"]

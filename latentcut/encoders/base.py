@@ -40,6 +40,7 @@ class Encoder(ABC):
 
     name: ClassVar[str] = "encoder"
     requires_fit: ClassVar[bool] = False
+    probabilistic: ClassVar[bool] = False  #: returns a log-variance as well as a mean
 
     frame_size: tuple[int, int] = (64, 64)
     color: str = "rgb"
@@ -50,6 +51,11 @@ class Encoder(ABC):
     def is_fitted(self) -> bool:
         """True when ``transform`` can run: always for encoders that need no training."""
         return not self.requires_fit or any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    def reference_embeddings(self) -> Embeddings | None:
+        """Embeddings of typical frames this encoder learned from, if any: the yardstick for
+        thresholds (:func:`latentcut.calibration.reference_scale`). None: use synthetic pictures."""
+        return None
 
     def fit_video(self, reader) -> "Encoder":
         """Learn from the frames of a video (a :class:`~latentcut.video.VideoReader`). The default

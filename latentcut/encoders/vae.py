@@ -1,0 +1,405 @@
+"""Repro-VAE and β-VAE: a convolutional VAE whose latent Gaussians are the embeddings.
+
+The architecture is the Repro-VAE paper's: 64x64 RGB in; 4 conv layers (32, 64, 128, 256
+channels, 3x3, stride 1), each followed by 2x2 average pooling and LeakyReLU; linear layers to
+μ and log σ²; the decoder mirrors it (linear -> 256x4x4 -> transposed convs with ReLU, no batch
+norm, no final tanh). Loss: MSE reconstruction (summed per image, averaged over the batch)
++ β KL(q(z|x) || N(0, I)) + τ KL(q(z|x) || q(z|x̂)), the reprojection term.
+
+The reprojection term is KL(sg[q(z|x)] || q(z|x̂)): the posterior of the real frame is the fixed
+target (stop-gradient), the posterior of the reconstruction is pulled onto it, with gradients
+through the decoder (via x̂) and through the encoder's pass over x̂. Letting gradients into the
+target side as well would let the term drag the data posterior toward the posterior of a
+blurry reconstruction, or shrink both variances to make them agree, instead of asking the
+decoder for reconstructions that keep the frame's identity in latent space. τ = 0 is the plain
+β-VAE. Direction: KL(target || reprojection), the same direction as the prior term.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..checkpoint import CheckpointError, check_state_dict, load_tensors, read_config, save_model
+from ..embeddings import Embeddings
+from .base import Encoder, check_frames
+
+ARCHITECTURE = "latentcut.conv-vae"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class VAEConfig:
+    """Everything that builds and trains the model (pythae style: config apart from code)."""
+
+    input_size: int = 64
+    channels: int = 3
+    latent_dim: int = 10
+    hidden: tuple[int, ...] = (32, 64, 128, 256)
+    pooling: str = "avg"  # avg | max | none (stride-2 convolutions instead)
+    activation: str = "leakyrelu"  # leakyrelu | relu | elu
+    beta: float = 4.0
+    tau: float = 200.0  # weight of the reprojection term; 0 gives the plain β-VAE
+    alpha: float = 0.0  # weight of the in-betweening term (consecutive triplets); 0 = off
+
+    def __post_init__(self):
+        self.hidden = tuple(int(h) for h in (self.hidden.split(",") if isinstance(self.hidden, str) else self.hidden))
+        if self.pooling not in ("avg", "max", "none"):
+            raise ValueError(f"pooling must be avg, max or none, not {self.pooling!r}")
+        if self.activation not in ("leakyrelu", "relu", "elu"):
+            raise ValueError(f"activation must be leakyrelu, relu or elu, not {self.activation!r}")
+        if self.input_size % (2 ** len(self.hidden)):
+            raise ValueError(f"input_size {self.input_size} must be divisible by 2^{len(self.hidden)}")
+        if self.latent_dim < 1:
+            raise ValueError("latent_dim must be >= 1")
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "VAEConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def build_model(cfg: VAEConfig):
+    import torch
+    from torch import nn
+
+    def act():
+        return {"leakyrelu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU, "elu": nn.ELU}[cfg.activation]()
+
+    class ConvVAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            layers, c = [], cfg.channels
+            for h in cfg.hidden:
+                if cfg.pooling == "none":
+                    layers += [nn.Conv2d(c, h, 3, 2, 1), act()]
+                else:
+                    pool = nn.AvgPool2d(2) if cfg.pooling == "avg" else nn.MaxPool2d(2)
+                    layers += [nn.Conv2d(c, h, 3, 1, 1), pool, act()]
+                c = h
+            self.encoder = nn.Sequential(*layers, nn.Flatten())
+            self.side = cfg.input_size // 2 ** len(cfg.hidden)
+            flat = c * self.side * self.side
+            self.fc_mu = nn.Linear(flat, cfg.latent_dim)
+            self.fc_logvar = nn.Linear(flat, cfg.latent_dim)
+            dec = [nn.Linear(cfg.latent_dim, flat), nn.Unflatten(1, (c, self.side, self.side)), nn.ReLU()]
+            rev = list(cfg.hidden[::-1][1:]) + [cfg.channels]
+            for i, h in enumerate(rev):
+                dec.append(nn.ConvTranspose2d(c, h, 4, 2, 1))
+                if i < len(rev) - 1:
+                    dec.append(nn.ReLU())
+                c = h
+            self.decoder = nn.Sequential(*dec)
+
+        def encode(self, x):
+            h = self.encoder(x)
+            return self.fc_mu(h), self.fc_logvar(h)
+
+        def decode(self, z):
+            return self.decoder(z)
+
+        def forward(self, x):
+            mu, logvar = self.encode(x)
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            return self.decode(z), mu, logvar
+
+    return ConvVAE()
+
+
+def kl_diag(mu_p, lv_p, mu_q, lv_q):
+    """KL(N_p || N_q) per row for diagonal Gaussians (torch)."""
+    import torch
+
+    d = lv_p - lv_q
+    return 0.5 * (torch.expm1(d) - d + (mu_p - mu_q) ** 2 * torch.exp(-lv_q)).sum(dim=1)
+
+
+def moment_matched_mean(mu0, lv0, mu2, lv2):
+    """The single Gaussian with the mean and variance of the 50/50 mixture of N0 and N2."""
+    import torch
+
+    mu = 0.5 * (mu0 + mu2)
+    var = 0.5 * (torch.exp(lv0) + torch.exp(lv2)) + 0.25 * (mu0 - mu2) ** 2
+    return mu, torch.log(var)
+
+
+def vae_loss(model, x, cfg: VAEConfig, triplets: bool = False) -> dict:
+    """Loss terms for a batch x (B, C, H, W) in [0, 1]. With ``triplets`` the batch is ordered as
+    consecutive (x0, x1, x2) triples, and the in-betweening term applies to each middle frame."""
+    recon_x, mu, logvar = model(x)
+    recon = ((recon_x.float() - x.float()) ** 2).sum(dim=(1, 2, 3)).mean()
+    mu, logvar = mu.float(), logvar.float()
+    prior = (0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(dim=1)).mean()
+    total = recon + cfg.beta * prior
+    out = {"recon": recon, "kl": prior}
+    if cfg.tau:
+        mu_r, lv_r = model.encode(recon_x)
+        repro = kl_diag(mu.detach(), logvar.detach(), mu_r.float(), lv_r.float()).mean()
+        total = total + cfg.tau * repro
+        out["repro"] = repro
+    if cfg.alpha and triplets:
+        m0, m1, m2 = mu[0::3], mu[1::3], mu[2::3]
+        l0, l1, l2 = logvar[0::3], logvar[1::3], logvar[2::3]
+        mm, lm = moment_matched_mean(m0, l0, m2, l2)
+        tween = kl_diag(m1, l1, mm, lm).mean()
+        total = total + cfg.alpha * tween
+        out["tween"] = tween
+    out["loss"] = total
+    return out
+
+
+def frames_to_tensor(frames: np.ndarray, device=None):
+    """(B, H, W, C) uint8 -> (B, C, H, W) float in [0, 1], channels_last (faster here and on GPUs)."""
+    import torch
+
+    t = torch.from_numpy(np.ascontiguousarray(frames))
+    if device is not None:
+        t = t.to(device, non_blocking=True)
+    return t.permute(0, 3, 1, 2).float().div_(255.0).contiguous(memory_format=torch.channels_last)
+
+
+def pick_device(device: str | None = None) -> str:
+    import torch
+
+    if device:
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class VAEEncoder(Encoder):
+    """Embeddings from a convolutional VAE: μ and log σ² per frame.
+
+    With ``model`` (a folder written by ``latentcut train`` or :meth:`save`) it is ready to use;
+    without, it learns on the video being analysed (self-training, the paper's unsupervised
+    premise) within the budget below, and caches the model by video content and config so a
+    second run reuses it. Other parameters set the architecture and training (:class:`VAEConfig`).
+
+    Self-training defaults differ from the paper's long-training recipe (Adam lr 1e-4, batch 256):
+    a budget of about a minute and a half on two CPU cores is ~100 steps at batch 256, too few to
+    learn at lr 1e-4. Sampling at most 1536 frames, batch 64 and lr 1e-3 give ~300 steps, which
+    ranks cuts as well as longer runs on our clips (benchmarks/ablation.py).
+    """
+
+    name = "repro-vae"
+    requires_fit = True
+    probabilistic = True
+    default_tau = 200.0
+
+    def __init__(
+        self,
+        model: str | None = None,
+        latent_dim: int = 10,
+        beta: float = 4.0,
+        tau: float | None = None,
+        alpha: float = 0.0,
+        hidden: str | tuple = (32, 64, 128, 256),
+        pooling: str = "avg",
+        activation: str = "leakyrelu",
+        size: int = 64,
+        epochs: int = 12,
+        max_frames: int = 1536,
+        max_minutes: float = 1.5,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        seed: int = 0,
+        device: str | None = None,
+        cache: bool = True,
+    ):
+        self.model = model
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.tau = self.default_tau if tau is None else tau
+        self.alpha = alpha
+        self.hidden = hidden
+        self.pooling = pooling
+        self.activation = activation
+        self.size = size
+        self.epochs = epochs
+        self.max_frames = max_frames
+        self.max_minutes = max_minutes
+        self.batch_size = batch_size
+        self.lr = lr
+        self.seed = seed
+        self.device = device
+        self.cache = cache
+        self.frame_size = (int(size), int(size))
+        self.color = "rgb"
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def vae_config(self) -> VAEConfig:
+        return VAEConfig(input_size=int(self.size), latent_dim=int(self.latent_dim), hidden=self.hidden,
+                         pooling=self.pooling, activation=self.activation, beta=float(self.beta),
+                         tau=float(self.tau), alpha=float(self.alpha))
+
+    def get_params(self) -> dict:
+        p = super().get_params()
+        p["hidden"] = ",".join(str(h) for h in (self.hidden.split(",") if isinstance(self.hidden, str) else self.hidden))
+        return p
+
+    def config(self) -> dict:
+        """What determines the embeddings: the model folder's identity if given, else the
+        architecture and the training recipe (the model is then learned from the video)."""
+        if self.model:
+            return {"name": self.name, "model": os.path.abspath(self.model), "model_id": _folder_id(self.model)}
+        p = self.get_params()
+        for k in ("model", "device", "cache"):
+            p.pop(k, None)
+        return {"name": self.name, **p}
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def is_fitted(self) -> bool:
+        return hasattr(self, "net_") or bool(self.model)
+
+    def _ensure_model(self):
+        if not hasattr(self, "net_"):
+            if not self.model:
+                from ..errors import LatentcutError
+
+                raise LatentcutError(f"{self.name}: no model: give model=FOLDER or fit it first")
+            self._load(self.model)
+        return self.net_
+
+    def _load(self, folder: str) -> None:
+        import torch
+
+        cfg_dict = read_config(folder, ARCHITECTURE)
+        try:
+            cfg = VAEConfig.from_dict(cfg_dict.get("model", {}))
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"{folder}: bad model config ({exc})") from None
+        net = build_model(cfg)
+        tensors, _ = load_tensors(os.path.join(folder, "model.safetensors"))
+        check_state_dict(folder, net.state_dict(), tensors)
+        net.load_state_dict(tensors)
+        device = pick_device(self.device)
+        net.to(device).to(memory_format=torch.channels_last).eval()
+        self.net_, self.cfg_, self.device_ = net, cfg, device
+        self.frame_size = (cfg.input_size, cfg.input_size)
+        ref = cfg_dict.get("reference")
+        if ref:
+            try:
+                self.reference_ = Embeddings(np.asarray(ref["mean"], np.float32), np.asarray(ref["logvar"], np.float32))
+            except Exception as exc:
+                raise CheckpointError(f"{folder}: bad reference embeddings in config ({exc})") from None
+
+    def save(self, folder: str, extra: dict | None = None) -> None:
+        """Write ``config.json`` + ``model.safetensors`` (atomically) to ``folder``."""
+        net = self._ensure_model()
+        config = {"architecture": ARCHITECTURE, "format_version": FORMAT_VERSION, "encoder": self.name,
+                  "model": self.cfg_.to_dict(), **(extra or {})}
+        ref = getattr(self, "reference_", None)
+        if ref is not None:
+            config["reference"] = {"mean": np.round(ref.mean, 6).tolist(), "logvar": np.round(ref.logvar, 6).tolist()}
+        save_model(folder, config, net.state_dict())
+
+    @classmethod
+    def load(cls, folder: str, device: str | None = None) -> "VAEEncoder":
+        enc = cls(model=folder, device=device)
+        enc._load(folder)
+        return enc
+
+    # -- learning ---------------------------------------------------------------------------------
+
+    def fit(self, frames: np.ndarray, video_bounds=None, out_dir: str | None = None, progress: bool | None = None) -> "VAEEncoder":
+        """Train a new model on frames (N, H, W, 3) uint8 at this encoder's size."""
+        from ..training import TrainOptions, train_vae
+
+        frames = check_frames(frames, self.frame_size)
+        opts = TrainOptions(epochs=self.epochs, max_minutes=self.max_minutes, batch_size=self.batch_size,
+                            lr=self.lr, seed=self.seed, device=self.device, max_frames=self.max_frames)
+        net, history = train_vae(self.vae_config(), frames, opts, out_dir=out_dir, video_bounds=video_bounds, progress=progress)
+        self.net_, self.cfg_, self.device_ = net.eval(), self.vae_config(), pick_device(self.device)
+        self.history_ = history
+        self._set_reference(frames)
+        return self
+
+    def _set_reference(self, frames: np.ndarray, n: int = 64) -> None:
+        sample = frames[np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
+        self.reference_ = self.transform(sample)
+
+    def reference_embeddings(self) -> Embeddings | None:
+        if self.model and not hasattr(self, "net_"):
+            self._ensure_model()
+        return getattr(self, "reference_", None)
+
+    def fit_video(self, reader) -> "VAEEncoder":
+        """Self-training on the video being analysed, through the model cache."""
+        from ..cache import model_cache_dir
+
+        folder = model_cache_dir(reader.path, self.config()) if self.cache else None
+        if folder and os.path.exists(os.path.join(folder, "config.json")):
+            try:
+                self._load(folder)
+                return self
+            except CheckpointError:
+                pass  # a damaged cache entry is retrained, never trusted
+        frames = _sample_frames(reader, self.max_frames)
+        self.fit(frames)
+        if folder:
+            self.save(folder, {"trained_on": os.path.basename(reader.path), "history": self.history_})
+        return self
+
+    # -- inference --------------------------------------------------------------------------------
+
+    def transform(self, frames: np.ndarray) -> Embeddings:
+        import torch
+
+        net = self._ensure_model()
+        frames = check_frames(frames, self.frame_size)
+        mus, lvs = [], []
+        cuda = self.device_.startswith("cuda")
+        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+            for i in range(0, len(frames), 1024):
+                x = frames_to_tensor(frames[i : i + 1024], self.device_)
+                mu, lv = net.encode(x)
+                mus.append(mu.float().cpu().numpy())
+                lvs.append(lv.float().cpu().numpy())
+        return Embeddings(np.concatenate(mus), np.concatenate(lvs))
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Latents (N, latent_dim) -> images (N, H, W, 3) uint8 (clipped: the decoder has no tanh)."""
+        import torch
+
+        net = self._ensure_model()
+        with torch.inference_mode():
+            x = net.decode(torch.as_tensor(np.asarray(z, np.float32), device=self.device_)).float()
+        return (x.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
+class BetaVAEEncoder(VAEEncoder):
+    """The plain β-VAE: Repro-VAE without the reprojection term (τ = 0)."""
+
+    name = "beta-vae"
+    default_tau = 0.0
+
+
+def _sample_frames(reader, max_frames: int) -> np.ndarray:
+    """Up to ``max_frames`` frames spread evenly over the video (decoding it once)."""
+    total = max(reader.info.frame_count, 1)
+    keep_every = max(1, int(np.ceil(total / max_frames))) if max_frames else 1
+    frames = []
+    for b in reader.batches():
+        sel = b.indices % keep_every == 0
+        frames.append(b.frames[sel])
+    out = np.concatenate(frames)
+    if max_frames and len(out) > max_frames:
+        out = out[np.linspace(0, len(out) - 1, max_frames).round().astype(int)]
+    return out
+
+
+def _folder_id(folder: str) -> str:
+    try:
+        st = os.stat(os.path.join(folder, "model.safetensors"))
+        return f"{st.st_size}-{int(st.st_mtime_ns)}"
+    except OSError:
+        return "missing"
+
