@@ -110,7 +110,9 @@ def train_vae(
     try:
         for epoch in range(start_epoch, opts.epochs):
             net.train()
-            g = np.random.default_rng([opts.seed, epoch])  # the same shuffle after a resume
+            # Shuffle and noise seeded per epoch: a resumed run repeats an uninterrupted one exactly.
+            g = np.random.default_rng([opts.seed, epoch])
+            torch.manual_seed(int(g.integers(2**62)))
             sums: dict[str, float] = {}
             seen = 0
             if triplets:

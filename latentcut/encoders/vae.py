@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,9 @@ class VAEConfig:
     alpha: float = 0.0  # weight of the in-betweening term (consecutive triplets); 0 = off
 
     def __post_init__(self):
-        self.hidden = tuple(int(h) for h in (self.hidden.split(",") if isinstance(self.hidden, str) else self.hidden))
+        if isinstance(self.hidden, str):  # "32,64,128,256" or, inside a spec string, "32/64/128/256"
+            self.hidden = re.split(r"[,/x\s]+", self.hidden.strip())
+        self.hidden = tuple(int(h) for h in self.hidden)
         if self.pooling not in ("avg", "max", "none"):
             raise ValueError(f"pooling must be avg, max or none, not {self.pooling!r}")
         if self.activation not in ("leakyrelu", "relu", "elu"):
@@ -229,8 +232,17 @@ class VAEEncoder(Encoder):
         self.seed = seed
         self.device = device
         self.cache = cache
-        self.frame_size = (int(size), int(size))
         self.color = "rgb"
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """The model's input size: from the loaded or given model folder, else ``size``."""
+        if hasattr(self, "cfg_"):
+            return (self.cfg_.input_size, self.cfg_.input_size)
+        if self.model:
+            side = read_config(self.model, ARCHITECTURE).get("model", {}).get("input_size", self.size)
+            return (int(side), int(side))
+        return (int(self.size), int(self.size))
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -241,7 +253,7 @@ class VAEEncoder(Encoder):
 
     def get_params(self) -> dict:
         p = super().get_params()
-        p["hidden"] = ",".join(str(h) for h in (self.hidden.split(",") if isinstance(self.hidden, str) else self.hidden))
+        p["hidden"] = "/".join(str(h) for h in VAEConfig(hidden=self.hidden, input_size=2 ** 10).hidden)
         return p
 
     def config(self) -> dict:
@@ -283,7 +295,6 @@ class VAEEncoder(Encoder):
         device = pick_device(self.device)
         net.to(device).to(memory_format=torch.channels_last).eval()
         self.net_, self.cfg_, self.device_ = net, cfg, device
-        self.frame_size = (cfg.input_size, cfg.input_size)
         ref = cfg_dict.get("reference")
         if ref:
             try:
@@ -298,7 +309,8 @@ class VAEEncoder(Encoder):
                   "model": self.cfg_.to_dict(), **(extra or {})}
         ref = getattr(self, "reference_", None)
         if ref is not None:
-            config["reference"] = {"mean": np.round(ref.mean, 6).tolist(), "logvar": np.round(ref.logvar, 6).tolist()}
+            # float32 values written as Python floats read back bit-exact
+            config["reference"] = {"mean": ref.mean.astype(np.float32).tolist(), "logvar": ref.logvar.astype(np.float32).tolist()}
         save_model(folder, config, net.state_dict())
 
     @classmethod
