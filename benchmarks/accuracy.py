@@ -41,6 +41,40 @@ def fmt(s: dict[int, Scores]) -> str:
     return "  ".join(f"{s[t].precision:5.3f} {s[t].recall:5.3f} {s[t].f1:5.3f}" for t in TOLS)
 
 
+def self_trained_rows(clips, frames_cache):
+    """Each VAE self-trains on each clip (as `latentcut detect --encoder repro-vae` does), then the
+    clip is scored with its own model."""
+
+    out = []
+    for name in ("repro-vae", "beta-vae"):
+        per_thr = {thr: ({t: Scores(0, 0, 0) for t in TOLS}, {}) for thr in THRESHOLDERS}
+        accs = []
+        for path, lab in clips:
+            enc = create_encoder(name)
+            key = (enc.frame_size, enc.color)
+            if (path, key) not in frames_cache:
+                reader = VideoReader(path, size=enc.frame_size, color=enc.color)
+                frames_cache[(path, key)] = (reader.read_all(), reader.info)
+            batch, info = frames_cache[(path, key)]
+            sel = np.linspace(0, len(batch.frames) - 1, min(len(batch.frames), enc.max_frames)).round().astype(int)
+            enc.fit(batch.frames[sel], progress=False)
+            det = SceneDetector(enc, progress=False)
+            curve = score_curve(enc.transform(batch.frames), det.distance, det.gap_frames(info.fps or 25.0),
+                                batch.indices, batch.times)
+            if lab.boundaries:
+                accs.append(accuracy_at_n(curve.scores, lab))
+            for thr in THRESHOLDERS:
+                res = SceneDetector(enc, thresholder=thr, progress=False).detect_curve(curve, info)
+                tot, per = per_thr[thr]
+                for t in TOLS:
+                    tot[t] = tot[t] + evaluate(intervals(res), lab, t)
+                per[lab.path] = evaluate(intervals(res), lab, 2).f1
+        for thr in THRESHOLDERS:
+            tot, per = per_thr[thr]
+            out.append((f"{name} (self-trained per clip) | gaussian-kl | {thr}", tot, float(np.mean(accs)), per))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--labels", default=DEFAULT_LABELS)
@@ -48,6 +82,8 @@ def main() -> None:
     ap.add_argument("--encoders", nargs="+", default=ENCODERS)
     ap.add_argument("--distances", nargs="+", default=DISTANCES)
     ap.add_argument("--no-peers", action="store_true", help="skip PySceneDetect")
+    ap.add_argument("--vae", action="store_true",
+                    help="also self-train repro-vae and beta-vae on each clip (default recipe; ~10 min)")
     args = ap.parse_args()
 
     clips = clip_paths(args.labels)
@@ -96,6 +132,9 @@ def main() -> None:
                 if best is None or tot[2].f1 > best[1][2].f1:
                     best = (frac * scale, tot, per)
             rows.append((f"{enc_spec} | {dist_spec} | ORACLE fixed={best[0]:.4g}", best[1], acc, best[2]))
+
+    if args.vae:
+        rows.extend(self_trained_rows(clips, frames_cache))
 
     if not args.no_peers:
         for name in ("adaptive", "content"):
