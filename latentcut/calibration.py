@@ -13,6 +13,7 @@ import json
 import numpy as np
 
 from .distances import Distance
+from .embeddings import Embeddings
 from .encoders import Encoder
 
 _N_IMAGES = 16
@@ -47,7 +48,30 @@ def synthetic_pictures(size: tuple[int, int], n: int = _N_IMAGES, seed: int = 0)
     return out
 
 
-_CACHE: dict[str, float] = {}
+_CACHE: dict[str, Embeddings] = {}
+
+
+def reference_embeddings(encoder: Encoder) -> Embeddings:
+    """The embeddings the yardstick is measured on: the encoder's own sample of the frames it
+    learned from (a VAE trained on the video), else the seeded synthetic pictures pushed through
+    it (cached per encoder config)."""
+    ref = encoder.reference_embeddings()
+    if ref is not None and len(ref) >= 2:
+        return ref
+    key = json.dumps(encoder.config(), sort_keys=True, default=str)
+    if key not in _CACHE:
+        imgs = synthetic_pictures(encoder.frame_size)
+        if encoder.color == "gray":
+            luma = imgs.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+            imgs = luma.round().astype(np.uint8)[..., None]
+        _CACHE[key] = encoder.transform(imgs)
+    return _CACHE[key]
+
+
+def scale_of(reference: Embeddings, distance: Distance) -> float:
+    """Median distance between all pairs of reference embeddings, in the curves' linear units."""
+    a, b = np.nonzero(~np.eye(len(reference), dtype=bool))
+    return float(np.median(distance.linear(distance.pairwise(reference[a], reference[b]))))
 
 
 def reference_scale(encoder: Encoder, distance: Distance) -> float:
@@ -56,19 +80,6 @@ def reference_scale(encoder: Encoder, distance: Distance) -> float:
     Encoders that learned from data (a VAE trained on the video) carry embeddings of a sample of
     their training frames (:meth:`Encoder.reference_embeddings`): their yardstick is measured on
     those, since synthetic pictures lie outside what such a model has seen. Others use the
-    synthetic set, cached per encoder config.
+    synthetic set.
     """
-    ref = encoder.reference_embeddings()
-    if ref is not None and len(ref) >= 2:
-        a, b = np.nonzero(~np.eye(len(ref), dtype=bool))
-        return float(np.median(distance.pairwise(ref[a], ref[b])))
-    key = json.dumps([encoder.config(), repr(distance)], sort_keys=True, default=str)
-    if key not in _CACHE:
-        imgs = synthetic_pictures(encoder.frame_size)
-        if encoder.color == "gray":
-            luma = imgs.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-            imgs = luma.round().astype(np.uint8)[..., None]
-        emb = encoder.transform(imgs)
-        a, b = np.nonzero(~np.eye(len(emb), dtype=bool))
-        _CACHE[key] = float(np.median(distance.pairwise(emb[a], emb[b])))
-    return _CACHE[key]
+    return scale_of(reference_embeddings(encoder), distance)

@@ -17,7 +17,7 @@ from .scenes import Cut, DetectionResult, build_scenes
 from .scores import CurveBuilder, ScoreCurve
 from .thresholders import Thresholder, create_thresholder, min_gap_frames
 from .timecode import Timecode
-from .calibration import reference_scale
+from .calibration import reference_embeddings, reference_scale, scale_of
 from .transitions import find_persistent
 from .video import VideoInfo, VideoReader
 
@@ -57,6 +57,7 @@ class SceneDetector:
         stride: int = 1,
         batch_size: int = 256,
         progress: bool | None = None,
+        cache: bool | str | None = None,
     ):
         self.encoder = create_encoder(encoder)
         if distance is None:
@@ -68,6 +69,7 @@ class SceneDetector:
         self.stride = stride
         self.batch_size = batch_size
         self.progress = progress
+        self.cache = cache
 
     # -- the pipeline, one step per method, so each can be reused on its own ------------------
 
@@ -79,38 +81,72 @@ class SceneDetector:
     def gap_frames(self, fps: float) -> int:
         return max(2, min_gap_frames(self.gap, fps))
 
+    def _embedding_cache(self):
+        from .embcache import EmbeddingCache
+
+        if self.cache is False or (self.cache is None and not getattr(self.encoder, "cacheable", False)):
+            return None
+        return EmbeddingCache(self.cache if isinstance(self.cache, str) else None)
+
     def score(self, path: str | os.PathLike) -> tuple[ScoreCurve, VideoReader]:
-        """Decode and embed the video, returning its score curves."""
+        """Decode and embed the video (or read its embeddings from the cache) and return its score
+        curves with the reader; ``reader.reference`` holds the embeddings the yardstick uses."""
         reader = self.reader(path)
         info = reader.info
         fps = (info.fps or 25.0) / self.stride
+        builder = CurveBuilder(self.distance, self.gap_frames(fps))
+        cache = self._embedding_cache()
+        key = None
+        if cache is not None:
+            reader_cfg = {"size": list(reader.size), "color": reader.color, "stride": self.stride, "fast": reader.fast}
+            key = cache.key(reader.path, self.encoder.config(), reader_cfg)
+            hit = cache.get(key, self.encoder.config())
+            if hit is not None:
+                for i in range(0, len(hit.indices), 4096):
+                    builder.update(hit.embeddings[i : i + 4096], hit.indices[i : i + 4096], hit.times[i : i + 4096])
+                reader.frames_decoded = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
+                reader.truncated = hit.meta.get("truncated") == "True"
+                reader.reference = hit.reference
+                return builder.finish(), reader
         if self.encoder.requires_fit and not self.encoder.is_fitted():
             self.encoder.fit_video(reader)  # encoders that learn on the video itself
-        builder = CurveBuilder(self.distance, self.gap_frames(fps))
+        kept: list = []
         bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
         try:
             for batch in reader:
                 emb = self.encoder.transform(batch.frames)
                 builder.update(emb, batch.indices, batch.times)
+                if cache is not None:
+                    kept.append((emb, batch.indices, batch.times))
                 if bar is not None:
                     bar.update(len(batch))
         finally:
             if bar is not None:
                 bar.close()
+        reader.reference = reference_embeddings(self.encoder)
+        if cache is not None and kept:
+            from .embeddings import Embeddings
+
+            cache.put(key, Embeddings.concat([k[0] for k in kept]), np.concatenate([k[1] for k in kept]),
+                      np.concatenate([k[2] for k in kept]), self.encoder.config(),
+                      {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference)
         return builder.finish(), reader
 
     def detect(self, path: str | os.PathLike) -> DetectionResult:
         curve, reader = self.score(path)
         end_time = _end_time(curve, reader.info)
-        return self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated, end_time=end_time)
+        return self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated,
+                                 end_time=end_time, reference=getattr(reader, "reference", None))
 
     def detect_curve(
-        self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False, end_time: float | None = None
+        self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False,
+        end_time: float | None = None, reference=None,
     ) -> DetectionResult:
-        """Cuts and scenes from score curves already computed (e.g. to try thresholders cheaply)."""
+        """Cuts and scenes from score curves already computed (e.g. to try thresholders cheaply).
+        ``reference``: embeddings for the yardstick (default: from the encoder)."""
         fps = _sampled_fps(curve, info)
         thr = self.thresholder
-        scale = reference_scale(self.encoder, self.distance)
+        scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
         pos = thr.fit_predict(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
         decision = thr.decision_function(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
         tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731

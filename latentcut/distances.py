@@ -26,6 +26,14 @@ class Distance(ABC):
     name: ClassVar[str] = "distance"
     symmetric: ClassVar[bool] = True
     uses_variance: ClassVar[bool] = False
+    #: How the distance grows with the size of a change: 1 for norms, 2 for KL divergences (which
+    #: grow with the squared mean difference). Score curves use d ** (1 / degree), so that steps
+    #: add up along a path and a ratio means the same for every distance.
+    degree: ClassVar[int] = 1
+
+    def linear(self, d: np.ndarray) -> np.ndarray:
+        """Distances in linear units: d ** (1 / degree)."""
+        return d if self.degree == 1 else np.power(np.maximum(d, 0.0), 1.0 / self.degree)
 
     def pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray:
         """d(a[i], b[i]) for each row; a or b may have one row, compared against all rows of the other."""
@@ -126,6 +134,7 @@ class GaussianKL(Distance):
     name = "gaussian-kl"
     symmetric = False
     uses_variance = True
+    degree = 2
 
     def _pairwise(self, a, b):
         return gaussian_kl(a.mean, a.logvar_or_zeros(), b.mean, b.logvar_or_zeros())
@@ -136,6 +145,7 @@ class SymmetricKL(Distance):
 
     name = "symmetric-kl"
     uses_variance = True
+    degree = 2
 
     def _pairwise(self, a, b):
         la, lb = a.logvar_or_zeros(), b.logvar_or_zeros()

@@ -7,6 +7,10 @@ For frame i the builder records
 - ``gap[i]``  = d(i-k, i), the displacement across a wider gap k, where a slow dissolve stands out;
 - ``path[i]`` = raw[i-k+1] + ... + raw[i], the path length over the same span. A dissolve or fade
   moves in a straight line (gap close to path); motion wanders (gap much smaller than path).
+
+All curves are in linear units, d ** (1 / distance.degree): the square root of a KL divergence,
+which grows in proportion to the change the way a norm does, so that steps add up along a path
+and a ratio of scores means the same whatever the distance.
 """
 from __future__ import annotations
 
@@ -71,7 +75,8 @@ class CurveBuilder:
             # global index g = start + t + j needs full row t + j - gap >= 0
             first = max(0, gap - t)
             if first < b:
-                vals[first:] = self.distance.pairwise(full[t + first - gap : t + b - gap], full[t + first : t + b])
+                d = self.distance.pairwise(full[t + first - gap : t + b - gap], full[t + first : t + b])
+                vals[first:] = self.distance.linear(d)
             out.append(vals)
         self._idx.append(np.asarray(indices))
         self._times.append(np.asarray(times, np.float64))

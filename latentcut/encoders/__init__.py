@@ -5,12 +5,15 @@ from __future__ import annotations
 from ..registry import Registry
 from .base import Encoder
 from .pixel import PixelEncoder
+from .timm_features import TimmEncoder, XceptionEncoder
 from .vae import BetaVAEEncoder, VAEEncoder
 
 encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders")
 encoders.register("pixel", PixelEncoder)
 encoders.register("repro-vae", VAEEncoder)
 encoders.register("beta-vae", BetaVAEEncoder)
+encoders.register("xception", XceptionEncoder)
+encoders.register("timm", TimmEncoder)
 
 
 def create_encoder(spec: "str | Encoder", **kwargs) -> Encoder:
@@ -22,4 +25,4 @@ def list_encoders() -> list[str]:
     return encoders.names()
 
 
-__all__ = ["BetaVAEEncoder", "Encoder", "PixelEncoder", "VAEEncoder", "create_encoder", "encoders", "list_encoders"]
+__all__ = ["BetaVAEEncoder", "Encoder", "PixelEncoder", "TimmEncoder", "VAEEncoder", "XceptionEncoder", "create_encoder", "encoders", "list_encoders"]

@@ -41,6 +41,7 @@ class Encoder(ABC):
     name: ClassVar[str] = "encoder"
     requires_fit: ClassVar[bool] = False
     probabilistic: ClassVar[bool] = False  #: returns a log-variance as well as a mean
+    cacheable: ClassVar[bool] = False  #: worth keeping its embeddings on disk (slow to compute)
 
     frame_size: tuple[int, int] = (64, 64)
     color: str = "rgb"

@@ -193,6 +193,7 @@ class VAEEncoder(Encoder):
     name = "repro-vae"
     requires_fit = True
     probabilistic = True
+    cacheable = True
     default_tau = 200.0
 
     def __init__(

@@ -1,0 +1,241 @@
+"""Pretrained CNN features from timm: ``xception`` (timm's ``legacy_xception``, the frame-map
+write-up's baseline, 2048-d pooled features) and ``timm:<model_name>`` for any timm model.
+
+Weights come from a local safetensors file (``weights=PATH``), or from timm's usual pretrained
+download when the machine is online; with neither, a clear error says how to provide them:
+features of a randomly initialised network are never returned. Pickled checkpoints are refused.
+
+Frames are decoded straight to the model's input size (the whole frame, no centre crop: a
+scene detector must see the borders) and normalised with the model's own mean and std.
+Options: ``split`` cuts wide frames into left and right squares whose features are concatenated
+(2 x 2048 = 4096-d for Xception); ``pca=N`` projects onto N principal components fitted on the
+video (or ``pca=FILE.safetensors``, a projection fitted on a collection with :meth:`save_pca`).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..checkpoint import CheckpointError, load_tensors, save_tensors
+from ..embeddings import Embeddings
+from ..errors import LatentcutError
+from .base import Encoder, check_frames
+
+#: Classifier parameter names across timm families, dropped from full checkpoints.
+_HEAD_PREFIXES = ("classifier.", "fc.", "head.fc.", "head.", "last_linear.")
+
+
+class WeightsError(LatentcutError):
+    """No usable weights for a pretrained encoder."""
+
+
+class TimmEncoder(Encoder):
+    """Pooled features of a pretrained timm model (classifier removed)."""
+
+    name = "timm"
+    cacheable = True
+
+    def __init__(
+        self,
+        model_name: str = "legacy_xception",
+        weights: str | None = None,
+        size: int | None = None,
+        split: bool = False,
+        pca: int | str | None = None,
+        batch_size: int = 32,
+        device: str | None = None,
+        download: bool = True,
+    ):
+        self.model_name = model_name
+        self.weights = weights
+        self.size = size
+        self.split = split
+        self.pca = pca
+        self.batch_size = batch_size
+        self.device = device
+        self.download = download
+        self.color = "rgb"
+
+    @property
+    def requires_fit(self) -> bool:  # only a PCA fitted on the video needs fitting
+        return isinstance(self.pca, int) and not isinstance(self.pca, bool)
+
+    @property
+    def side(self) -> int:
+        if self.size:
+            return int(self.size)
+        import timm
+
+        try:
+            cfg = timm.get_pretrained_cfg(self.model_name)
+        except Exception:
+            cfg = None
+        if cfg is None:
+            raise LatentcutError(f"unknown timm model {self.model_name!r}")
+        return int(cfg.input_size[-1])
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        s = self.side
+        return (s, 2 * s) if self.split else (s, s)
+
+    def config(self) -> dict:
+        c = {"name": self.name, "model_name": self.model_name, "size": self.side, "split": bool(self.split),
+             "pca": self.pca, "weights": _file_id(self.weights) if self.weights else "timm-pretrained"}
+        if isinstance(self.pca, str):
+            c["pca"] = _file_id(self.pca)
+        return c
+
+    # -- model ------------------------------------------------------------------------------------
+
+    def _ensure_model(self):
+        if hasattr(self, "net_"):
+            return self.net_
+        import timm
+        import torch
+
+        from .vae import pick_device
+
+        if timm.get_pretrained_cfg(self.model_name) is None and self.model_name not in timm.list_models():
+            raise LatentcutError(f"unknown timm model {self.model_name!r}")
+        if self.weights:
+            net = timm.create_model(self.model_name, pretrained=False, num_classes=0)
+            _load_weights(net, self.weights)
+        elif self.download:
+            try:
+                net = timm.create_model(self.model_name, pretrained=True, num_classes=0)
+            except Exception as exc:
+                raise WeightsError(self._no_weights(f"the pretrained download failed: {type(exc).__name__}: {exc}")) from None
+        else:
+            raise WeightsError(self._no_weights("no weights file was given"))
+        data = timm.data.resolve_data_config({}, model=net)
+        device = pick_device(self.device)
+        net = net.to(device).eval()
+        if device == "cpu":
+            net = net.to(memory_format=torch.channels_last)  # measured faster on this CPU
+        self.net_, self.device_ = net, device
+        self.norm_ = (np.asarray(data["mean"], np.float32), np.asarray(data["std"], np.float32))
+        return net
+
+    def _no_weights(self, why: str) -> str:
+        return (f"{self.name} ({self.model_name}): no weights ({why}). Give a local safetensors file: "
+                f"--weights PATH (e.g. ../shared/weights/xception-imagenet-backbone.safetensors), or run where "
+                f"timm can download its pretrained weights. Random features are never used.")
+
+    # -- features ------------------------------------------------------------------------------------
+
+    def features(self, frames: np.ndarray) -> np.ndarray:
+        """Raw pooled features (before any PCA): (B, D), or (B, 2D) with ``split``."""
+        import torch
+
+        net = self._ensure_model()
+        frames = check_frames(frames, self.frame_size)
+        if self.split:
+            s = self.side
+            frames = np.concatenate([frames[:, :, :s], frames[:, :, s:]])  # left halves, then right halves
+        mean, std = self.norm_
+        out = []
+        cuda = self.device_.startswith("cuda")
+        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+            for i in range(0, len(frames), self.batch_size):
+                x = torch.from_numpy(np.ascontiguousarray(frames[i : i + self.batch_size])).to(self.device_)
+                x = x.permute(0, 3, 1, 2).float().div_(255.0)
+                x = (x - torch.from_numpy(mean).to(x.device)[:, None, None]) / torch.from_numpy(std).to(x.device)[:, None, None]
+                out.append(net(x.contiguous(memory_format=torch.channels_last)).float().cpu().numpy())
+        f = np.concatenate(out)
+        if self.split:
+            half = len(f) // 2
+            f = np.concatenate([f[:half], f[half:]], axis=1)
+        return f
+
+    def transform(self, frames: np.ndarray) -> Embeddings:
+        f = self.features(frames)
+        if self.pca is not None:
+            comp, mu = self._pca()
+            f = (f - mu) @ comp.T
+        return Embeddings(f.astype(np.float32))
+
+    # -- PCA ---------------------------------------------------------------------------------------
+
+    def _pca(self):
+        if hasattr(self, "pca_components_"):
+            return self.pca_components_, self.pca_mean_
+        if isinstance(self.pca, str):
+            tensors, _ = load_tensors(self.pca)
+            try:
+                self.pca_components_ = tensors["components"].numpy()
+                self.pca_mean_ = tensors["mean"].numpy()
+            except KeyError as exc:
+                raise CheckpointError(f"{self.pca}: not a PCA file (missing {exc})") from None
+            return self.pca_components_, self.pca_mean_
+        raise LatentcutError(f"{self.name}: the PCA is not fitted; call fit() on frames first")
+
+    def is_fitted(self) -> bool:
+        return not self.requires_fit or hasattr(self, "pca_components_")
+
+    def fit(self, frames: np.ndarray) -> "TimmEncoder":
+        """Fit the PCA (``pca=N``) on frames, or on a collection's frames."""
+        if not self.requires_fit:
+            return self
+        from sklearn.decomposition import PCA
+
+        f = self.features(frames)
+        n = min(int(self.pca), len(f), f.shape[1])
+        p = PCA(n_components=n, random_state=0).fit(f)
+        self.pca_components_ = p.components_.astype(np.float32)
+        self.pca_mean_ = p.mean_.astype(np.float32)
+        return self
+
+    def fit_video(self, reader, max_frames: int = 512) -> "TimmEncoder":
+        from .vae import _sample_frames
+
+        return self.fit(_sample_frames(reader, max_frames))
+
+    def save_pca(self, path: str) -> None:
+        import torch
+
+        comp, mu = self._pca()
+        save_tensors(path, {"components": torch.from_numpy(comp), "mean": torch.from_numpy(mu)},
+                     {"model_name": self.model_name})
+
+
+class XceptionEncoder(TimmEncoder):
+    """timm ``legacy_xception`` without its classifier: 2048-d pooled features, 299x299 input."""
+
+    name = "xception"
+
+    def __init__(self, weights: str | None = None, size: int | None = None, split: bool = False,
+                 pca: int | str | None = None, batch_size: int = 32, device: str | None = None, download: bool = True):
+        super().__init__("legacy_xception", weights, size, split, pca, batch_size, device, download)
+
+    def get_params(self) -> dict:
+        p = super().get_params()
+        p.pop("model_name", None)
+        return p
+
+
+def _load_weights(net, path: str) -> None:
+    """Load a safetensors state dict, dropping a classifier if the file has one; every other key
+    must match."""
+    if not str(path).endswith(".safetensors"):
+        raise WeightsError(f"{path}: weights must be a .safetensors file (pickled checkpoints are never loaded)")
+    tensors, _ = load_tensors(path)
+    expected = net.state_dict()
+    tensors = {k: v for k, v in tensors.items() if k in expected or not k.startswith(_HEAD_PREFIXES)}
+    missing = [k for k in expected if k not in tensors]
+    extra = [k for k in tensors if k not in expected]
+    wrong = [k for k in expected if k in tensors and tuple(tensors[k].shape) != tuple(expected[k].shape)]
+    if missing or extra or wrong:
+        raise WeightsError(f"{path}: these weights are not for this model "
+                           f"({len(missing)} missing, {len(extra)} unexpected, {len(wrong)} of another shape; "
+                           f"e.g. {(missing or extra or wrong)[:2]})")
+    net.load_state_dict(tensors, strict=True)
+
+
+def _file_id(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{path} (missing)"
+    return f"{os.path.basename(path)}:{st.st_size}:{int(st.st_mtime)}"
