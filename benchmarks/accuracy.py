@@ -41,6 +41,20 @@ def fmt(s: dict[int, Scores]) -> str:
     return "  ".join(f"{s[t].precision:5.3f} {s[t].recall:5.3f} {s[t].f1:5.3f}" for t in TOLS)
 
 
+def cached_transform(enc, path, batch):
+    """Embeddings through latentcut's on-disk cache: a second benchmark run reuses them."""
+    from latentcut.embcache import EmbeddingCache
+
+    cache = EmbeddingCache()
+    key = cache.key(path, enc.config(), {"size": list(enc.frame_size), "color": enc.color, "benchmark": "all-frames"})
+    hit = cache.get(key, enc.config())
+    if hit is not None:
+        return hit.embeddings
+    emb = enc.transform(batch.frames)
+    cache.put(key, emb, batch.indices, batch.times, enc.config())
+    return emb
+
+
 def self_trained_rows(clips, frames_cache):
     """Each VAE self-trains on each clip (as `latentcut detect --encoder repro-vae` does), then the
     clip is scored with its own model."""
@@ -82,19 +96,29 @@ def main() -> None:
     ap.add_argument("--encoders", nargs="+", default=ENCODERS)
     ap.add_argument("--distances", nargs="+", default=DISTANCES)
     ap.add_argument("--no-peers", action="store_true", help="skip PySceneDetect")
+    ap.add_argument("--pretrained", action="store_true",
+                    help="also the xception and timm:tf_efficientnet_lite0 encoders with ../shared/weights "
+                         "(Xception at 299x299 is slow on a CPU: ~10 min the first time, then cached)")
     ap.add_argument("--vae", action="store_true",
                     help="also self-train repro-vae and beta-vae on each clip (default recipe; ~10 min)")
     args = ap.parse_args()
 
     clips = clip_paths(args.labels)
+    if args.pretrained:
+        w = os.path.join(os.path.dirname(os.path.abspath(args.labels)), "..", "weights")
+        for spec in (f"timm:tf_efficientnet_lite0,weights={w}/tf-efficientnet-lite0-imagenet.safetensors",
+                     f"xception,weights={w}/xception-imagenet-backbone.safetensors"):
+            args.encoders.append(spec)
     print(f"{len(clips)} labelled clips, {sum(len(c.boundaries) for _, c in clips)} boundaries "
           f"({sum(b.kind == 'gradual' for _, c in clips for b in c.boundaries)} gradual)\n")
     rows: list[tuple[str, dict[int, Scores], float, dict[str, float]]] = []
     frames_cache: dict = {}
     for enc_spec in args.encoders:
         enc = create_encoder(enc_spec)
+        label = enc_spec.split(",weights=")[0]
         key = (enc.frame_size, enc.color)
-        for dist_spec in args.distances:
+        embed_cache = {}
+        for dist_spec in (args.distances if not getattr(enc, "cacheable", False) else ["l1", "l2", "cosine"]):
             dist = create_distance(dist_spec)
             curves = []
             for path, lab in clips:
@@ -104,7 +128,9 @@ def main() -> None:
                 batch, info = frames_cache[(path, key)]
                 det = SceneDetector(enc, dist, gradual=True, progress=False)
                 k = det.gap_frames(info.fps or 25.0)
-                curves.append((score_curve(enc.transform(batch.frames), dist, k, batch.indices, batch.times), info, lab))
+                if path not in embed_cache:
+                    embed_cache[path] = cached_transform(enc, path, batch) if getattr(enc, "cacheable", False) else enc.transform(batch.frames)
+                curves.append((score_curve(embed_cache[path], dist, k, batch.indices, batch.times), info, lab))
             acc = float(np.nanmean([accuracy_at_n(c.scores, lab) for c, _, lab in curves]))
             for thr in THRESHOLDERS:
                 det = SceneDetector(enc, dist, thr, progress=False)
@@ -116,7 +142,7 @@ def main() -> None:
                         s = evaluate(intervals(res), lab, t)
                         tot[t] = tot[t] + s
                     per[lab.path] = evaluate(intervals(res), lab, 2).f1
-                rows.append((f"{enc_spec} | {dist_spec} | {thr}", tot, acc, per))
+                rows.append((f"{label} | {dist_spec} | {thr}", tot, acc, per))
             # Oracle: the one fixed threshold on this curve that maximises F1 (tol 2) over all clips.
             scale = reference_scale(enc, dist)
             best = None
@@ -131,7 +157,7 @@ def main() -> None:
                     per[lab.path] = evaluate(intervals(res), lab, 2).f1
                 if best is None or tot[2].f1 > best[1][2].f1:
                     best = (frac * scale, tot, per)
-            rows.append((f"{enc_spec} | {dist_spec} | ORACLE fixed={best[0]:.4g}", best[1], acc, best[2]))
+            rows.append((f"{label} | {dist_spec} | ORACLE fixed={best[0]:.4g}", best[1], acc, best[2]))
 
     if args.vae:
         rows.extend(self_trained_rows(clips, frames_cache))

@@ -24,6 +24,10 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
     g.add_argument("--stride", type=int, default=1, help="analyse every k-th frame (default 1)")
     g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
+    g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
+    c = p.add_argument_group("embedding cache (on by default for the VAE and timm encoders)")
+    c.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $LATENTCUT_CACHE_DIR or ~/.cache/latentcut)")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write cached embeddings")
 
 
 def _thresholder_spec(args) -> str:
@@ -41,6 +45,10 @@ def _encoder_spec(args) -> str:
         if not os.path.isdir(args.model):
             raise LatentcutError(f"{args.model}: no such model folder")
         spec += f",model={args.model}"
+    if getattr(args, "weights", None):
+        if not os.path.isfile(args.weights):
+            raise LatentcutError(f"{args.weights}: no such weights file")
+        spec += f",weights={args.weights}"
     return spec
 
 
@@ -55,6 +63,7 @@ def _detector(args):
         gradual=not args.no_gradual,
         stride=args.stride,
         progress=None if not getattr(args, "quiet", False) else False,
+        cache=False if args.no_cache else (os.path.abspath(args.cache_dir) if args.cache_dir else None),
     )
 
 
@@ -222,6 +231,30 @@ def cmd_inbetween(args) -> int:
     return 0
 
 
+def cmd_cache(args) -> int:
+    from .cache import cache_root
+    from .embcache import EmbeddingCache
+
+    root = args.cache_dir or cache_root()
+    cache = EmbeddingCache(root)
+    models = os.path.join(root, "models")
+    if args.action == "clear":
+        n, size = cache.clear()
+        m = 0
+        if os.path.isdir(models):
+            import shutil
+
+            m = len(os.listdir(models))
+            shutil.rmtree(models)
+        print(f"removed {n} embedding entries ({size / 1e6:.1f} MB) and {m} self-trained models from {root}")
+    else:
+        entries = cache.entries()
+        size = sum(os.path.getsize(p) for p in entries)
+        m = len(os.listdir(models)) if os.path.isdir(models) else 0
+        print(f"{root}: {len(entries)} embedding entries ({size / 1e6:.1f} MB), {m} self-trained models")
+    return 0
+
+
 def cmd_plugins(args) -> int:
     from .distances import list_distances
     from .encoders import list_encoders
@@ -289,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--scale", type=int, default=4, help="enlarge the PNGs by this factor (default 4)")
     ib.add_argument("-o", "--output", required=True, metavar="DIR")
     ib.set_defaults(func=cmd_inbetween)
+
+    ca = sub.add_parser("cache", help="show or clear the embedding and model cache")
+    ca.add_argument("action", choices=["info", "clear"])
+    ca.add_argument("--cache-dir", metavar="DIR")
+    ca.set_defaults(func=cmd_cache)
 
     pl = sub.add_parser("plugins", help="list registered encoders, distances and thresholders")
     pl.set_defaults(func=cmd_plugins)

@@ -223,13 +223,17 @@ def _load_weights(net, path: str) -> None:
     tensors, _ = load_tensors(path)
     expected = net.state_dict()
     tensors = {k: v for k, v in tensors.items() if k in expected or not k.startswith(_HEAD_PREFIXES)}
-    missing = [k for k in expected if k not in tensors]
+    # BatchNorm's step counters are bookkeeping, not weights; converted checkpoints often omit them.
+    missing = [k for k in expected if k not in tensors and not k.endswith("num_batches_tracked")]
     extra = [k for k in tensors if k not in expected]
     wrong = [k for k in expected if k in tensors and tuple(tensors[k].shape) != tuple(expected[k].shape)]
     if missing or extra or wrong:
         raise WeightsError(f"{path}: these weights are not for this model "
                            f"({len(missing)} missing, {len(extra)} unexpected, {len(wrong)} of another shape; "
                            f"e.g. {(missing or extra or wrong)[:2]})")
+    for k in expected:
+        if k not in tensors:
+            tensors[k] = expected[k]
     net.load_state_dict(tensors, strict=True)
 
 
