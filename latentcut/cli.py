@@ -178,11 +178,11 @@ def cmd_train(args) -> int:
 
     from .encoders import create_encoder
     from .encoders.vae import VAEEncoder, _sample_frames
-    from .training import TrainOptions, train_vae
     from .video import VideoReader
 
     enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
-                         **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device)
+                         **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
+                         epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr)
     if not isinstance(enc, VAEEncoder):
         raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
     parts, bounds = [], []
@@ -193,13 +193,8 @@ def cmd_train(args) -> int:
         parts.append(frames)
         print(f"{path}: {len(frames)} frames for training")
     frames = np.concatenate(parts)
-    opts = TrainOptions(epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
-                        seed=args.seed, device=args.device)
-    net, history = train_vae(enc.vae_config(), frames, opts, out_dir=args.output, resume=args.resume,
-                             video_bounds=bounds, progress=None)
-    enc.net_, enc.cfg_, enc.device_ = net, enc.vae_config(), next(net.parameters()).device.type
-    enc.history_ = history
-    enc._set_reference(frames)
+    enc.fit(frames, video_bounds=bounds, out_dir=args.output, resume=args.resume)
+    history = enc.history_
     enc.save(args.output, {"trained_on": [os.path.basename(v) for v in args.videos], "history": history})
     last = history[-1] if history else {}
     print(f"trained {last.get('epoch', 0)} epochs on {len(frames)} frames ({last.get('seconds', 0):.0f} s); "

@@ -322,14 +322,17 @@ class VAEEncoder(Encoder):
 
     # -- learning ---------------------------------------------------------------------------------
 
-    def fit(self, frames: np.ndarray, video_bounds=None, out_dir: str | None = None, progress: bool | None = None) -> "VAEEncoder":
-        """Train a new model on frames (N, H, W, 3) uint8 at this encoder's size."""
+    def fit(self, frames: np.ndarray, video_bounds=None, out_dir: str | None = None, progress: bool | None = None,
+            resume: bool = False) -> "VAEEncoder":
+        """Train a new model on frames (N, H, W, 3) uint8 at this encoder's size. With ``out_dir``
+        a checkpoint is written every epoch, and ``resume`` continues the one found there."""
         from ..training import TrainOptions, train_vae
 
         frames = check_frames(frames, self.frame_size)
         opts = TrainOptions(epochs=self.epochs, max_minutes=self.max_minutes, batch_size=self.batch_size,
                             lr=self.lr, seed=self.seed, device=self.device, max_frames=self.max_frames)
-        net, history = train_vae(self.vae_config(), frames, opts, out_dir=out_dir, video_bounds=video_bounds, progress=progress)
+        net, history = train_vae(self.vae_config(), frames, opts, out_dir=out_dir, resume=resume,
+                                 video_bounds=video_bounds, progress=progress)
         self.net_, self.cfg_, self.device_ = net.eval(), self.vae_config(), pick_device(self.device)
         self.history_ = history
         self._set_reference(frames)
