@@ -107,6 +107,7 @@ class SceneDetector:
                 reader.frames_decoded = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
                 reader.truncated = hit.meta.get("truncated") == "True"
                 reader.reference = hit.reference
+                self.encoder.restore_cache_state(hit.extras or {})
                 return builder.finish(), reader
         if self.encoder.requires_fit and not self.encoder.is_fitted():
             self.encoder.fit_video(reader)  # encoders that learn on the video itself
@@ -129,7 +130,8 @@ class SceneDetector:
 
             cache.put(key, Embeddings.concat([k[0] for k in kept]), np.concatenate([k[1] for k in kept]),
                       np.concatenate([k[2] for k in kept]), self.encoder.config(),
-                      {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference)
+                      {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference,
+                      extras=self.encoder.cache_state())
         return builder.finish(), reader
 
     def detect(self, path: str | os.PathLike) -> DetectionResult:

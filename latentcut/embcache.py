@@ -33,6 +33,7 @@ class CachedEmbeddings:
     times: np.ndarray
     meta: dict
     reference: Embeddings | None = None  #: the embeddings the thresholds' yardstick is measured on
+    extras: dict | None = None  #: arrays the encoder fitted on the video (e.g. its PCA), see Encoder.cache_state
 
 
 def _checksum(*arrays: np.ndarray) -> str:
@@ -65,9 +66,11 @@ class EmbeddingCache:
             mean = tensors["mean"].numpy()
             logvar = tensors["logvar"].numpy() if "logvar" in tensors else None
             idx, times = tensors["indices"].numpy(), tensors["times"].numpy()
+            extras = {k[6:]: v.numpy() for k, v in tensors.items() if k.startswith("extra.")}
             ref_mean = tensors["ref_mean"].numpy() if "ref_mean" in tensors else None
             ref_lv = tensors["ref_logvar"].numpy() if "ref_logvar" in tensors else None
             arrays = [a for a in (mean, logvar, idx, times, ref_mean, ref_lv) if a is not None]
+            arrays += [extras[k] for k in sorted(extras)]
             if meta.get("checksum") != _checksum(*arrays):
                 raise CheckpointError("checksum mismatch")
             if encoder_config is not None and json.loads(meta.get("encoder", "null")) != json.loads(
@@ -84,10 +87,10 @@ class EmbeddingCache:
                 pass
             return None
         ref = Embeddings(ref_mean, ref_lv) if ref_mean is not None else None
-        return CachedEmbeddings(emb, idx, times, {k: v for k, v in meta.items() if k != "checksum"}, ref)
+        return CachedEmbeddings(emb, idx, times, {k: v for k, v in meta.items() if k != "checksum"}, ref, extras)
 
     def put(self, key: str, emb: Embeddings, indices: np.ndarray, times: np.ndarray, encoder_config: dict,
-            extra: dict | None = None, reference: Embeddings | None = None) -> str:
+            extra: dict | None = None, reference: Embeddings | None = None, extras: dict | None = None) -> str:
         import torch
 
         indices = np.asarray(indices, np.int64)
@@ -96,8 +99,11 @@ class EmbeddingCache:
                  "ref_mean": None if reference is None else reference.mean,
                  "ref_logvar": None if reference is None else reference.logvar}
         named = {k: np.ascontiguousarray(v) for k, v in named.items() if v is not None}
-        tensors = {k: torch.from_numpy(v) for k, v in named.items()}
         order = [named[k] for k in ("mean", "logvar", "indices", "times", "ref_mean", "ref_logvar") if k in named]
+        for k in sorted(extras or {}):
+            named["extra." + k] = np.ascontiguousarray(extras[k])
+            order.append(named["extra." + k])
+        tensors = {k: torch.from_numpy(v) for k, v in named.items()}
         meta = {"format": FORMAT, "checksum": _checksum(*order),
                 "encoder": json.dumps(encoder_config, sort_keys=True, default=str), **(extra or {})}
         save_tensors(self.path(key), tensors, meta)

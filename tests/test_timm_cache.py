@@ -138,3 +138,16 @@ def test_cli_weights_cache_dir_and_clear(tmp_path, capsys):
     assert main(["cache", "clear", "--cache-dir", str(tmp_path)]) == 0
     assert "removed 1 embedding entries" in capsys.readouterr().out
     assert main(["detect", v, "--encoder", "xception", "--weights", str(tmp_path / "none.safetensors")]) == 2
+
+
+@needs_shared
+@needs_weights
+def test_pca_fitted_on_the_video_is_saved_with_its_embeddings(tmp_path):
+    w = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors")
+    spec = "timm:tf_efficientnet_lite0,size=64,pca=6"
+    first = latentcut.SceneDetector(create_encoder(spec, weights=w), cache=str(tmp_path), progress=False)
+    first.detect(clip("anime-issue236.mkv"))
+    again = latentcut.SceneDetector(create_encoder(spec, weights=w), cache=str(tmp_path), progress=False)
+    again.detect(clip("anime-issue236.mkv"))
+    assert again.encoder.is_fitted()  # the projection came back with the cached embeddings
+    np.testing.assert_array_equal(again.encoder.pca_components_, first.encoder.pca_components_)

@@ -58,6 +58,13 @@ class Encoder(ABC):
         thresholds (:func:`latentcut.calibration.reference_scale`). None: use synthetic pictures."""
         return None
 
+    def cache_state(self) -> dict:
+        """Arrays learned on the video (e.g. a PCA) to keep with its cached embeddings."""
+        return {}
+
+    def restore_cache_state(self, state: dict) -> None:
+        """Take back what :meth:`cache_state` returned, when embeddings come from the cache."""
+
     def fit_video(self, reader) -> "Encoder":
         """Learn from the frames of a video (a :class:`~latentcut.video.VideoReader`). The default
         reads every frame and calls :meth:`fit`; encoders that train on samples override it."""

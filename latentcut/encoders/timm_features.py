@@ -192,6 +192,15 @@ class TimmEncoder(Encoder):
 
         return self.fit(_sample_frames(reader, max_frames))
 
+    def cache_state(self) -> dict:
+        if self.requires_fit and hasattr(self, "pca_components_"):
+            return {"pca_components": self.pca_components_, "pca_mean": self.pca_mean_}
+        return {}
+
+    def restore_cache_state(self, state: dict) -> None:
+        if self.requires_fit and "pca_components" in state:
+            self.pca_components_, self.pca_mean_ = state["pca_components"], state["pca_mean"]
+
     def save_pca(self, path: str) -> None:
         import torch
 
