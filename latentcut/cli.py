@@ -9,6 +9,7 @@ import warnings
 
 from . import __version__
 from .errors import LatentcutError
+from .timecode import format_seconds
 
 EXIT_USAGE = 2
 
@@ -90,16 +91,33 @@ def cmd_detect(args) -> int:
     from .output import write_curve_csv, write_json, write_scenes_csv
 
     det = _detector(args)
-    result = det.detect(args.video)
+    result = det.detect(args.video, keep_embeddings=args.scenes)
+    groups = None
+    if args.scenes:
+        from .grouping import group_shots, shot_vectors
+
+        groups = group_shots(shot_vectors(result), args.strictness)
+        result.scene_groups = [g.to_dict(result) for g in groups]
     if args.output:
         write_json(result, args.output)
     if args.csv:
         write_scenes_csv(result, args.csv)
     if args.curve:
         write_curve_csv(result, args.curve)
+    if args.plot:
+        from .metrics import find_clip, load_labels
+        from .plots import plot_curve
+
+        lab = find_clip(load_labels(args.labels), args.video) if args.labels else None
+        plot_curve(result, args.plot, lab)
     if not args.quiet:
         _print_cuts(result)
-        for what, path in (("json", args.output), ("scenes csv", args.csv), ("score curve", args.curve)):
+        if groups is not None:
+            print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):")
+            for g in result.scene_groups:
+                print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
+                      f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}")
+        for what, path in (("json", args.output), ("scenes csv", args.csv), ("score curve", args.curve), ("plot", args.plot)):
             if path:
                 print(f"  wrote {what}: {path}")
     return 0
@@ -250,6 +268,89 @@ def cmd_cache(args) -> int:
     return 0
 
 
+def cmd_index(args) -> int:
+    from .library import SceneLibrary
+
+    if args.action == "add":
+        spec = _encoder_spec(args) if (args.encoder or args.weights) else None
+        if args.encoder is None and args.weights:
+            raise LatentcutError("--weights needs --encoder (e.g. xception)")
+        lib = SceneLibrary(args.library, encoder=spec)
+        for v in args.videos:
+            n = lib.add(v, progress=None if not args.quiet else False)
+            if not args.quiet:
+                print(f"{v}: {'already in the library' if n == 0 else f'{n} shots added'}")
+        if not args.quiet:
+            print(f"{args.library}: {len(lib.videos())} videos, {len(lib)} shots ({lib.encoder_spec})")
+        return 0
+    lib = SceneLibrary(args.library, create=False)
+    if args.action == "remove":
+        for v in args.videos:
+            print(f"{v}: {lib.remove(v)} shots removed")
+        return 0
+    if args.action == "info":
+        print(f"{args.library}: {len(lib.videos())} videos, {len(lib)} shots, encoder {lib.encoder_spec}, "
+              f"{lib.dim} dimensions")
+        for vid, path, n in lib.videos():
+            print(f"  {path}: {n} shots")
+        return 0
+    given = [x for x in (args.image, args.frame, args.clip, args.shot) if x is not None]
+    if len(given) != 1:
+        raise LatentcutError("index query takes exactly one of --image, --frame, --clip, --shot")
+    if args.image or args.frame:
+        hits = lib.query_ref(args.image or args.frame, args.k)
+    elif args.clip:
+        hits = lib.query_clip(args.clip, args.k)
+    else:
+        hits = lib.query_shot(args.shot, args.k)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], indent=1))
+        return 0
+    print(f"{'rank':>4}  {'score':>7}  {'shot':>4}  {'start':>12}  {'end':>12}  video")
+    for i, h in enumerate(hits, 1):
+        print(f"{i:>4}  {h.score:>7.4f}  {h.shot:>4}  {format_seconds(h.start):>12}  {format_seconds(h.end):>12}  {h.video}")
+    return 0
+
+
+def cmd_map(args) -> int:
+    import numpy as np
+
+    from .maps import draw_map, frame_map, poster, subsample
+    from .video import VideoReader
+
+    det = _detector(args)
+    result = det.detect(args.video, keep_embeddings=True)
+    emb, idx, times = result.embeddings.mean, result.curve.indices, result.curve.times
+    sel = subsample(len(idx), args.max_points)
+    coords = frame_map(emb[sel], args.method)
+    shot_of = np.searchsorted([s.start.frame for s in result.scenes], idx[sel], side="right")
+    colour = times[sel] if args.color == "time" else shot_of
+    title = f"{os.path.basename(args.video)}: {len(sel)} frames, {len(result.scenes)} shots, {args.method} of {result.settings['encoder']}"
+    if args.output:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        draw_map(coords, args.output, colour, "time (s)" if args.color == "time" else "shot", title, (w, h))
+    if args.csv:
+        from .atomic import atomic_write
+
+        with atomic_write(args.csv, encoding="utf-8") as f:
+            f.write("frame,time,shot,x,y\n")
+            for i, s_, c in zip(sel, shot_of, coords):
+                f.write(f"{int(idx[i])},{times[i]:.6f},{int(s_)},{c[0]:.6f},{c[1]:.6f}\n")
+    if args.poster:
+        want = {int(idx[i]): k for k, i in enumerate(sel)}
+        thumbs = np.zeros((len(sel), 72, 128, 3), np.uint8)
+        for b in VideoReader(args.video, size=(72, 128)):
+            for f, i in zip(b.frames, b.indices):
+                if int(i) in want:
+                    thumbs[want[int(i)]] = f
+        pw, ph = (int(v) for v in args.poster_size.lower().split("x"))
+        poster(coords, thumbs, args.poster, (pw, ph))
+    for what, path in (("map", args.output), ("coordinates", args.csv), ("poster", args.poster)):
+        if path:
+            print(f"wrote {what}: {path}")
+    return 0
+
+
 def cmd_plugins(args) -> int:
     from .distances import list_distances
     from .encoders import list_encoders
@@ -271,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--csv", metavar="SCENES.csv", help="write the scene list as CSV (PySceneDetect's columns)")
     d.add_argument("--curve", metavar="CURVE.csv", help="write the per-frame score curve as CSV")
     d.add_argument("-q", "--quiet", action="store_true", help="print nothing, no progress bar")
+    d.add_argument("--scenes", action="store_true", help="also group shots into scenes (changes of place), in the JSON and output")
+    d.add_argument("--strictness", type=float, default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many); default 0.5")
+    d.add_argument("--plot", metavar="CURVE.png", help="draw the score curve with the threshold and the cuts")
+    d.add_argument("--labels", metavar="LABELS.json", help="with --plot: also draw the true boundaries from a labels file")
     _add_detect_options(d)
     d.set_defaults(func=cmd_detect)
 
@@ -317,6 +422,36 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--scale", type=int, default=4, help="enlarge the PNGs by this factor (default 4)")
     ib.add_argument("-o", "--output", required=True, metavar="DIR")
     ib.set_defaults(func=cmd_inbetween)
+
+    ix = sub.add_parser("index", help="a scene library: add videos, remove them, search by image, frame, clip or shot")
+    ix.add_argument("action", choices=["add", "remove", "query", "info"])
+    ix.add_argument("library", metavar="LIB", help="library folder (created by the first add)")
+    ix.add_argument("videos", nargs="*", metavar="VIDEO")
+    ix.add_argument("--encoder", help="encoder for a new library (default pixel,size=16,center=false)")
+    ix.add_argument("--weights", metavar="FILE", help="weights for a timm encoder")
+    ix.add_argument("--model", help=argparse.SUPPRESS)
+    ix.add_argument("--image", metavar="X.png", help="query: an image file")
+    ix.add_argument("--frame", metavar="VIDEO@T", help="query: a frame, video.mp4@12.5s or video.mp4@120")
+    ix.add_argument("--clip", metavar="VIDEO", help="query: a whole clip")
+    ix.add_argument("--shot", type=int, metavar="ID", help="query: a shot already in the library (its shot_id)")
+    ix.add_argument("-k", type=int, default=10, help="results (default 10)")
+    ix.add_argument("--json", action="store_true", help="print results as JSON")
+    ix.add_argument("-q", "--quiet", action="store_true")
+    ix.set_defaults(func=cmd_index)
+
+    mp = sub.add_parser("map", help="a 2D map of a video's frames (UMAP, PCA or the autoencoder), and a poster")
+    mp.add_argument("video")
+    mp.add_argument("-o", "--output", metavar="MAP.png")
+    mp.add_argument("--method", choices=["umap", "pca", "autoencoder"], default="umap")
+    mp.add_argument("--color", choices=["shot", "time"], default="shot")
+    mp.add_argument("--csv", metavar="COORDS.csv", help="write frame, time, shot, x, y")
+    mp.add_argument("--poster", metavar="POSTER.png", help="thumbnails tiled on a grid by their map position")
+    mp.add_argument("--poster-size", default="1920x1080")
+    mp.add_argument("--size", default="1200x1000", help="map image size WxH")
+    mp.add_argument("--max-points", type=int, default=5000, help="frames on the map, spread evenly (default 5000)")
+    mp.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
+    _add_detect_options(mp)
+    mp.set_defaults(func=cmd_map)
 
     ca = sub.add_parser("cache", help="show or clear the embedding and model cache")
     ca.add_argument("action", choices=["info", "clear"])

@@ -88,9 +88,10 @@ class SceneDetector:
             return None
         return EmbeddingCache(self.cache if isinstance(self.cache, str) else None)
 
-    def score(self, path: str | os.PathLike) -> tuple[ScoreCurve, VideoReader]:
+    def score(self, path: str | os.PathLike, keep_embeddings: bool = False) -> tuple[ScoreCurve, VideoReader]:
         """Decode and embed the video (or read its embeddings from the cache) and return its score
-        curves with the reader; ``reader.reference`` holds the embeddings the yardstick uses."""
+        curves with the reader; ``reader.reference`` holds the embeddings the yardstick uses, and
+        with ``keep_embeddings`` ``reader.embeddings`` holds every frame's."""
         reader = self.reader(path)
         info = reader.info
         fps = (info.fps or 25.0) / self.stride
@@ -107,6 +108,7 @@ class SceneDetector:
                 reader.frames_decoded = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
                 reader.truncated = hit.meta.get("truncated") == "True"
                 reader.reference = hit.reference
+                reader.embeddings = hit.embeddings if keep_embeddings else None
                 self.encoder.restore_cache_state(hit.extras or {})
                 return builder.finish(), reader
         if self.encoder.requires_fit and not self.encoder.is_fitted():
@@ -117,7 +119,7 @@ class SceneDetector:
             for batch in reader:
                 emb = self.encoder.transform(batch.frames)
                 builder.update(emb, batch.indices, batch.times)
-                if cache is not None:
+                if cache is not None or keep_embeddings:
                     kept.append((emb, batch.indices, batch.times))
                 if bar is not None:
                     bar.update(len(batch))
@@ -125,20 +127,25 @@ class SceneDetector:
             if bar is not None:
                 bar.close()
         reader.reference = reference_embeddings(self.encoder)
-        if cache is not None and kept:
-            from .embeddings import Embeddings
+        from .embeddings import Embeddings
 
-            cache.put(key, Embeddings.concat([k[0] for k in kept]), np.concatenate([k[1] for k in kept]),
+        reader.embeddings = Embeddings.concat([k[0] for k in kept]) if keep_embeddings and kept else None
+        if cache is not None and kept:
+            cache.put(key, reader.embeddings or Embeddings.concat([k[0] for k in kept]), np.concatenate([k[1] for k in kept]),
                       np.concatenate([k[2] for k in kept]), self.encoder.config(),
                       {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference,
                       extras=self.encoder.cache_state())
         return builder.finish(), reader
 
-    def detect(self, path: str | os.PathLike) -> DetectionResult:
-        curve, reader = self.score(path)
+    def detect(self, path: str | os.PathLike, keep_embeddings: bool = False) -> DetectionResult:
+        """Shots of one video. With ``keep_embeddings`` the result's ``embeddings`` holds every
+        analysed frame's embedding (for retrieval and maps)."""
+        curve, reader = self.score(path, keep_embeddings)
         end_time = _end_time(curve, reader.info)
-        return self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated,
-                                 end_time=end_time, reference=getattr(reader, "reference", None))
+        result = self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated,
+                                   end_time=end_time, reference=getattr(reader, "reference", None))
+        result.embeddings = getattr(reader, "embeddings", None)
+        return result
 
     def detect_curve(
         self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False,

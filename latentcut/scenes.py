@@ -86,6 +86,8 @@ class DetectionResult:
     truncated: bool = False
     frames: int = 0  #: frames decoded
     end_time: float = 0.0  #: end of the last frame in seconds
+    embeddings: object = None  #: every analysed frame's Embeddings, when asked for (detect(keep_embeddings=True))
+    scene_groups: list | None = None  #: shots grouped into scenes (latentcut.grouping), when asked for
 
     @property
     def cut_frames(self) -> list[int]:
@@ -105,6 +107,7 @@ class DetectionResult:
             "threshold": self.threshold if np.isfinite(self.threshold) else None,
             "cuts": [c.to_dict() for c in self.cuts],
             "scenes": [s.to_dict() for s in self.scenes],
+            **({"scene_groups": self.scene_groups} if self.scene_groups is not None else {}),
         }
 
 

@@ -1,0 +1,60 @@
+"""Grouping shots into scenes: a "scene" is a change of place or background, not every camera cut.
+
+Shots are compared by the cosine distance between their mean embeddings. A shot stays in the
+current scene when it is close to any of the scene's last ``memory`` shots, so shot/reverse-shot
+cutting (A B A B) stays one scene; otherwise it opens a new one. ``strictness`` (0..1) sets the
+distance that counts as close: the (1 - strictness) quantile of the distances between
+neighbouring shots in the video, so 0.5 splits at about the larger half of the shot changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class SceneGroup:
+    number: int
+    shots: list[int]  #: shot numbers (1-based, as in DetectionResult.scenes)
+
+    def to_dict(self, result=None) -> dict:
+        d = {"scene": self.number, "shots": self.shots}
+        if result is not None:
+            first, last = result.scenes[self.shots[0] - 1], result.scenes[self.shots[-1] - 1]
+            d.update(start_frame=first.start.frame, end_frame=last.end.frame,
+                     start_time=round(first.start.seconds, 6), end_time=round(last.end.seconds, 6))
+        return d
+
+
+def shot_vectors(result) -> np.ndarray:
+    """Normalised mean embedding of each shot of a DetectionResult made with keep_embeddings."""
+    if result.embeddings is None:
+        raise ValueError("the result has no embeddings: detect(..., keep_embeddings=True)")
+    emb, idx = result.embeddings.mean, result.curve.indices
+    out = []
+    for sc in result.scenes:
+        sel = (idx >= sc.start.frame) & (idx < sc.end.frame)
+        out.append(emb[sel].mean(0) if sel.any() else emb[int(np.argmin(np.abs(idx - sc.start.frame)))])
+    v = np.asarray(out, np.float64)
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.where(n > 0, n, 1)
+
+
+def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 3) -> list[SceneGroup]:
+    if not 0.0 <= strictness <= 1.0:
+        raise ValueError(f"strictness must be within 0..1, not {strictness}")
+    n = len(vectors)
+    if n == 0:
+        return []
+    dist = lambda a, b: 1.0 - float(np.dot(vectors[a], vectors[b]))  # noqa: E731
+    neighbours = [dist(i - 1, i) for i in range(1, n)]
+    tau = float(np.quantile(neighbours, 1.0 - strictness)) if neighbours else 0.0
+    groups = [[0]]
+    for j in range(1, n):
+        recent = groups[-1][-memory:]
+        if min(dist(i, j) for i in recent) <= tau:
+            groups[-1].append(j)
+        else:
+            groups.append([j])
+    return [SceneGroup(k + 1, [s + 1 for s in g]) for k, g in enumerate(groups)]

@@ -1,0 +1,135 @@
+"""2D maps of a video's frames, and posters: thumbnails tiled by their place on the map.
+
+Methods: ``umap`` (umap-learn), ``pca`` (fast), and ``autoencoder``, the frame-map write-up's own:
+PCA (to 256 dimensions), then a small dense autoencoder down to a 2D tanh code, with a regulariser
+keeping the code centred with a set spread, trained with a temporal triplet term: for
+consecutive frames A, B, C the log-ratio log((ε + |A−B|²) / (ε + |B−C|²)) of the inputs should
+hold for their 2D codes too, so the video's path keeps its rhythm on the map.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .atomic import atomic_path
+
+
+def subsample(n: int, max_points: int) -> np.ndarray:
+    return np.arange(n) if n <= max_points else np.linspace(0, n - 1, max_points).round().astype(int)
+
+
+def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.ndarray:
+    """(N, D) embeddings -> (N, 2) coordinates."""
+    x = np.asarray(x, np.float32)
+    if len(x) < 3:
+        return np.zeros((len(x), 2), np.float32)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(x).astype(np.float32)
+    if method == "umap":
+        import warnings
+
+        import umap
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # umap warns about n_jobs with a seed
+            reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=seed, **kw)
+            return reducer.fit_transform(x).astype(np.float32)
+    if method == "autoencoder":
+        return autoencoder_map(x, seed=seed, **kw)
+    raise ValueError(f"unknown map method {method!r}: umap, pca or autoencoder")
+
+
+def autoencoder_map(x: np.ndarray, seed: int = 0, pca_dims: int = 256, steps: int = 600, spread: float = 0.5,
+                    eps: float = 1e-3, triplet_weight: float = 1.0) -> np.ndarray:
+    import torch
+    from sklearn.decomposition import PCA
+    from torch import nn
+
+    torch.manual_seed(seed)
+    n = len(x)
+    p = PCA(n_components=min(pca_dims, n, x.shape[1]), random_state=seed).fit_transform(x)
+    p = (p / (p.std() + 1e-8)).astype(np.float32)
+    data = torch.from_numpy(p)
+    d = data.shape[1]
+    enc = nn.Sequential(nn.Linear(d, 64), nn.ELU(), nn.Linear(64, 2), nn.Tanh())
+    dec = nn.Sequential(nn.Linear(2, 64), nn.ELU(), nn.Linear(64, d))
+    opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=3e-3)
+    rng = np.random.default_rng(seed)
+    batch = min(256, n - 2)
+    for _ in range(steps):
+        b = torch.from_numpy(rng.integers(1, n - 1, batch))
+        xa, xb, xc = data[b - 1], data[b], data[b + 1]
+        za, zb, zc = enc(xa), enc(xb), enc(xc)
+        recon = ((dec(zb) - xb) ** 2).mean()
+        # keep the code centred with a set spread (else tanh codes drift to the corners)
+        reg = zb.mean(0).pow(2).sum() + (zb.std(0) - spread).pow(2).sum()
+        lr_in = torch.log((eps + (xa - xb).pow(2).sum(1)) / (eps + (xb - xc).pow(2).sum(1)))
+        lr_code = torch.log((eps + (za - zb).pow(2).sum(1)) / (eps + (zb - zc).pow(2).sum(1)))
+        loss = recon + reg + triplet_weight * (lr_in - lr_code).pow(2).mean() * 0.1
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        return enc(data).numpy().astype(np.float32)
+
+
+def draw_map(coords: np.ndarray, path: str, colour: np.ndarray, colour_label: str, title: str = "",
+             size: tuple[int, int] = (1200, 1000)) -> None:
+    """Points coloured by shot or time, joined by the video's path through the map."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    ax.plot(coords[:, 0], coords[:, 1], color="#999", lw=0.4, alpha=0.6, zorder=1)
+    sc = ax.scatter(coords[:, 0], coords[:, 1], c=colour, cmap="turbo" if colour_label == "time (s)" else "tab20",
+                    s=9, zorder=2, edgecolors="none")
+    ax.scatter(coords[:1, 0], coords[:1, 1], marker="o", s=60, facecolors="none", edgecolors="k", zorder=3, label="start")
+    ax.scatter(coords[-1:, 0], coords[-1:, 1], marker="s", s=60, facecolors="none", edgecolors="k", zorder=3, label="end")
+    fig.colorbar(sc, ax=ax, label=colour_label, fraction=0.04)
+    ax.legend(loc="best", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def poster(coords: np.ndarray, thumbs: np.ndarray, path: str, size: tuple[int, int] = (1920, 1080),
+           cell: tuple[int, int] | None = None) -> None:
+    """Thumbnails (N, h, w, 3) tiled on a grid by their 2D position: each grid cell shows the frame
+    whose map position is nearest to it (each frame at most once), so neighbours on the map are
+    neighbours on the poster."""
+    from PIL import Image
+
+    W, H = size
+    th, tw = thumbs.shape[1:3]
+    cw, ch = cell or (tw, th)
+    cols, rows = max(1, W // cw), max(1, H // ch)
+    c = coords - coords.min(0)
+    c = c / np.where(c.max(0) > 0, c.max(0), 1)
+    centres = np.stack(np.meshgrid((np.arange(cols) + 0.5) / cols, (np.arange(rows) + 0.5) / rows), -1).reshape(-1, 2)
+    d = ((centres[:, None, :] - c[None, :, :]) ** 2).sum(-1)  # cells x frames
+    order = np.dstack(np.unravel_index(np.argsort(d, axis=None), d.shape))[0]
+    cell_used = np.zeros(len(centres), bool)
+    frame_used = np.zeros(len(c), bool)
+    canvas = Image.new("RGB", (W, H), (16, 16, 16))
+    placed = 0
+    for ci, fi in order:
+        if cell_used[ci] or frame_used[fi]:
+            continue
+        cell_used[ci] = frame_used[fi] = True
+        r, col = divmod(int(ci), cols)
+        img = Image.fromarray(thumbs[fi])
+        if (tw, th) != (cw, ch):
+            img = img.resize((cw, ch), Image.Resampling.BOX)
+        canvas.paste(img, (col * cw + (W - cols * cw) // 2, r * ch + (H - rows * ch) // 2))
+        placed += 1
+        if placed == min(len(centres), len(c)):
+            break
+    with atomic_path(path) as tmp:
+        canvas.save(tmp, format="PNG")
