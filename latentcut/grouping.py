@@ -1,10 +1,11 @@
 """Grouping shots into scenes: a "scene" is a change of place or background, not every camera cut.
 
-Shots are compared by the cosine distance between their mean embeddings. A shot stays in the
-current scene when it is close to any of the scene's last ``memory`` shots, so shot/reverse-shot
-cutting (A B A B) stays one scene; otherwise it opens a new one. ``strictness`` (0..1) sets the
-distance that counts as close: the (1 - strictness) quantile of the distances between
-neighbouring shots in the video, so 0.5 splits at about the larger half of the shot changes.
+Shots are compared by the cosine distance between their mean embeddings. Overlapping links
+(Hanjalic et al., 1999): shot j links back to each of the ``memory`` shots before it that is
+close to it, and a scene boundary falls only where no link crosses, so shot/reverse-shot
+cutting (A B A' B') stays one scene. ``strictness`` (0..1) sets the distance that counts as
+close: the (1 - strictness) quantile of the distances between neighbouring shots in the video,
+so higher strictness means more, shorter scenes; ``threshold`` sets it directly.
 """
 from __future__ import annotations
 
@@ -41,20 +42,27 @@ def shot_vectors(result) -> np.ndarray:
     return v / np.where(n > 0, n, 1)
 
 
-def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 3) -> list[SceneGroup]:
+def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 4,
+                threshold: float | None = None) -> list[SceneGroup]:
     if not 0.0 <= strictness <= 1.0:
         raise ValueError(f"strictness must be within 0..1, not {strictness}")
-    n = len(vectors)
+    v = np.asarray(vectors, np.float64)
+    n = len(v)
     if n == 0:
         return []
-    dist = lambda a, b: 1.0 - float(np.dot(vectors[a], vectors[b]))  # noqa: E731
-    neighbours = [dist(i - 1, i) for i in range(1, n)]
-    tau = float(np.quantile(neighbours, 1.0 - strictness)) if neighbours else 0.0
-    groups = [[0]]
+    dist = 1.0 - v @ v.T
+    neighbours = np.diag(dist, 1)
+    tau = float(threshold) if threshold is not None else (
+        float(np.quantile(neighbours, 1.0 - strictness)) if len(neighbours) else 0.0)
+    covered = np.zeros(n + 1, bool)  # covered[p]: some link spans the boundary before shot p
     for j in range(1, n):
-        recent = groups[-1][-memory:]
-        if min(dist(i, j) for i in recent) <= tau:
-            groups[-1].append(j)
+        for i in range(max(0, j - memory), j):
+            if dist[i, j] <= tau:
+                covered[i + 1 : j + 1] = True
+    groups: list[list[int]] = [[0]]
+    for p in range(1, n):
+        if covered[p]:
+            groups[-1].append(p)
         else:
-            groups.append([j])
+            groups.append([p])
     return [SceneGroup(k + 1, [s + 1 for s in g]) for k, g in enumerate(groups)]
