@@ -40,24 +40,34 @@ def _thresholder_spec(args) -> str:
     return spec
 
 
-def _encoder_spec(args) -> str:
-    spec = args.encoder
+def _encoder_files(args) -> dict:
+    """--model / --weights as encoder keyword arguments (paths may hold any character)."""
+    kw = {}
     if getattr(args, "model", None):
         if not os.path.isdir(args.model):
             raise LatentcutError(f"{args.model}: no such model folder")
-        spec += f",model={args.model}"
+        kw["model"] = args.model
     if getattr(args, "weights", None):
         if not os.path.isfile(args.weights):
             raise LatentcutError(f"{args.weights}: no such weights file")
-        spec += f",weights={args.weights}"
-    return spec
+        kw["weights"] = os.path.abspath(args.weights)
+    return kw
+
+
+def _encoder_spec(args) -> str:
+    """The encoder as one spec string, for libraries that store it; paths with commas cannot go in."""
+    kw = _encoder_files(args)
+    if any("," in v for v in kw.values()):
+        raise LatentcutError("a --model or --weights path with a comma cannot be stored in a library's encoder spec")
+    return ",".join([args.encoder or "pixel,size=16,center=false"] + [f"{k}={v}" for k, v in kw.items()])
 
 
 def _detector(args):
     from .detector import SceneDetector
+    from .encoders import create_encoder
 
     return SceneDetector(
-        encoder=_encoder_spec(args),
+        encoder=create_encoder(args.encoder, **_encoder_files(args)),
         distance=args.distance,
         thresholder=_thresholder_spec(args),
         gap=_frames_or_seconds(args.gap),
