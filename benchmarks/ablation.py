@@ -55,9 +55,10 @@ def evaluate_encoder(enc, distance, clips) -> tuple[float, float, float]:
     tot = Scores(0, 0, 0)
     acc_raw, acc = [], []
     for (path, lab), (batch, info) in clips:
-        curve = score_curve(enc.transform(batch.frames), det.distance, det.gap_frames(info.fps or 25.0),
-                            batch.indices, batch.times)
-        res = det.detect_curve(curve, info)
+        emb = enc.transform(batch.frames)
+        sample = emb if len(emb) <= 64 else emb[np.linspace(0, len(emb) - 1, 64).round().astype(int)]
+        curve = score_curve(emb, det.distance, det.gap_frames(info.fps or 25.0), batch.indices, batch.times)
+        res = det.detect_curve(curve, info, sample=sample)
         pred = [Interval(c.start.frame, c.end.frame + 1) if c.is_gradual else Interval(c.frame.frame, c.frame.frame)
                 for c in res.cuts]
         tot = tot + evaluate(pred, lab, 2)

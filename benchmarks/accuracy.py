@@ -41,6 +41,11 @@ def fmt(s: dict[int, Scores]) -> str:
     return "  ".join(f"{s[t].precision:5.3f} {s[t].recall:5.3f} {s[t].f1:5.3f}" for t in TOLS)
 
 
+def even_rows(emb, n: int = 64):
+    """The same video sample the detector measures its yardstick on."""
+    return emb if len(emb) <= n else emb[np.linspace(0, len(emb) - 1, n).round().astype(int)]
+
+
 def cached_transform(enc, path, batch):
     """Embeddings through latentcut's on-disk cache: a second benchmark run reuses them."""
     from latentcut.embcache import EmbeddingCache
@@ -73,12 +78,12 @@ def self_trained_rows(clips, frames_cache):
             sel = np.linspace(0, len(batch.frames) - 1, min(len(batch.frames), enc.max_frames)).round().astype(int)
             enc.fit(batch.frames[sel], progress=False)
             det = SceneDetector(enc, progress=False)
-            curve = score_curve(enc.transform(batch.frames), det.distance, det.gap_frames(info.fps or 25.0),
-                                batch.indices, batch.times)
+            emb = enc.transform(batch.frames)
+            curve = score_curve(emb, det.distance, det.gap_frames(info.fps or 25.0), batch.indices, batch.times)
             if lab.boundaries:
                 accs.append(accuracy_at_n(curve.scores, lab))
             for thr in THRESHOLDERS:
-                res = SceneDetector(enc, thresholder=thr, progress=False).detect_curve(curve, info)
+                res = SceneDetector(enc, thresholder=thr, progress=False).detect_curve(curve, info, sample=even_rows(emb))
                 tot, per = per_thr[thr]
                 for t in TOLS:
                     tot[t] = tot[t] + evaluate(intervals(res), lab, t)
@@ -130,14 +135,15 @@ def main() -> None:
                 k = det.gap_frames(info.fps or 25.0)
                 if path not in embed_cache:
                     embed_cache[path] = cached_transform(enc, path, batch) if getattr(enc, "cacheable", False) else enc.transform(batch.frames)
-                curves.append((score_curve(embed_cache[path], dist, k, batch.indices, batch.times), info, lab))
-            acc = float(np.nanmean([accuracy_at_n(c.scores, lab) for c, _, lab in curves]))
+                curves.append((score_curve(embed_cache[path], dist, k, batch.indices, batch.times), info, lab,
+                               even_rows(embed_cache[path])))
+            acc = float(np.nanmean([accuracy_at_n(c.scores, lab) for c, _, lab, _ in curves]))
             for thr in THRESHOLDERS:
                 det = SceneDetector(enc, dist, thr, progress=False)
                 tot = {t: Scores(0, 0, 0) for t in TOLS}
                 per = {}
-                for c, info, lab in curves:
-                    res = det.detect_curve(c, info)
+                for c, info, lab, sample in curves:
+                    res = det.detect_curve(c, info, sample=sample)
                     for t in TOLS:
                         s = evaluate(intervals(res), lab, t)
                         tot[t] = tot[t] + s
@@ -150,8 +156,8 @@ def main() -> None:
                 det = SceneDetector(enc, dist, f"fixed,value={frac * scale}", progress=False)
                 tot = {t: Scores(0, 0, 0) for t in TOLS}
                 per = {}
-                for c, info, lab in curves:
-                    res = det.detect_curve(c, info)
+                for c, info, lab, sample in curves:
+                    res = det.detect_curve(c, info, sample=sample)
                     for t in TOLS:
                         tot[t] = tot[t] + evaluate(intervals(res), lab, t)
                     per[lab.path] = evaluate(intervals(res), lab, 2).f1

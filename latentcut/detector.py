@@ -108,17 +108,25 @@ class SceneDetector:
                 reader.frames_decoded = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
                 reader.truncated = hit.meta.get("truncated") == "True"
                 reader.reference = hit.reference
+                reader.sample = _even_rows(hit.embeddings, SAMPLE)
                 reader.embeddings = hit.embeddings if keep_embeddings else None
                 self.encoder.restore_cache_state(hit.extras or {})
                 return builder.finish(), reader
         if self.encoder.requires_fit and not self.encoder.is_fitted():
             self.encoder.fit_video(reader)  # encoders that learn on the video itself
         kept: list = []
+        sample: list = []
+        every = max(1, (info.frame_count // self.stride) // SAMPLE) if info.frame_count else 1
+        seen = 0
         bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
         try:
             for batch in reader:
                 emb = self.encoder.transform(batch.frames)
                 builder.update(emb, batch.indices, batch.times)
+                rows = np.flatnonzero((np.arange(seen, seen + len(emb)) % every) == 0)
+                if len(rows):
+                    sample.append(emb[rows])
+                seen += len(emb)
                 if cache is not None or keep_embeddings:
                     kept.append((emb, batch.indices, batch.times))
                 if bar is not None:
@@ -129,6 +137,7 @@ class SceneDetector:
         reader.reference = reference_embeddings(self.encoder)
         from .embeddings import Embeddings
 
+        reader.sample = _even_rows(Embeddings.concat(sample), SAMPLE) if sample else None
         reader.embeddings = Embeddings.concat([k[0] for k in kept]) if keep_embeddings and kept else None
         if cache is not None and kept:
             cache.put(key, reader.embeddings or Embeddings.concat([k[0] for k in kept]), np.concatenate([k[1] for k in kept]),
@@ -143,19 +152,28 @@ class SceneDetector:
         curve, reader = self.score(path, keep_embeddings)
         end_time = _end_time(curve, reader.info)
         result = self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated,
-                                   end_time=end_time, reference=getattr(reader, "reference", None))
+                                   end_time=end_time, reference=getattr(reader, "reference", None),
+                                   sample=getattr(reader, "sample", None))
         result.embeddings = getattr(reader, "embeddings", None)
         return result
 
     def detect_curve(
         self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False,
-        end_time: float | None = None, reference=None,
+        end_time: float | None = None, reference=None, sample=None,
     ) -> DetectionResult:
         """Cuts and scenes from score curves already computed (e.g. to try thresholders cheaply).
-        ``reference``: embeddings for the yardstick (default: from the encoder)."""
+
+        The thresholds' yardstick is the larger of two "distances between unrelated pictures":
+        the encoder's own (``reference``, default from the encoder: synthetic pictures, or the
+        frames a VAE learned from) and that among ``sample``, embeddings of frames spread over
+        this video. The first keeps a video with nothing in it from turning noise into cuts; the
+        second matters for pretrained CNN features, to which synthetic pictures all look alike.
+        """
         fps = _sampled_fps(curve, info)
         thr = self.thresholder
         scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
+        if sample is not None and len(sample) >= 2:
+            scale = max(scale, scale_of(sample, self.distance))
         pos = thr.fit_predict(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
         decision = thr.decision_function(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
         tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
@@ -217,6 +235,15 @@ def detect(
     [(30, '00:00:01.200'), ...]
     """
     return SceneDetector(encoder, distance, thresholder, **kwargs).detect(path)
+
+
+SAMPLE = 64  #: frames of the video whose embeddings measure its own yardstick
+
+
+def _even_rows(emb, n: int):
+    if emb is None or len(emb) <= n:
+        return emb
+    return emb[np.linspace(0, len(emb) - 1, n).round().astype(int)]
 
 
 def _sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
