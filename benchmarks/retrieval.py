@@ -87,12 +87,12 @@ def main() -> None:
 
             def hnsw():
                 ix = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
-                ix.hnsw.efConstruction = 80
+                ix.hnsw.efConstruction = 40
                 ix.hnsw.efSearch = 128
                 return ix
 
             if n <= 1_000_000 and d <= 256 or n <= 100_000:
-                rows.append(bench_index("hnsw M=32 efSearch=128", hnsw, x, q, truth))
+                rows.append(bench_index("hnsw M=32 efC=40 efSearch=128", hnsw, x, q, truth))
             nlist = int(4 * np.sqrt(n))
 
             def ivf():
