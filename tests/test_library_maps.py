@@ -150,3 +150,32 @@ def test_real_clip_frames_find_their_shots(tmp_path):
     for name, frame, shot in (("bikes.mp4", 100, 3), ("anime-onepiece-crew.mp4", 132, 7), ("cg-megamind.avi", 120, 3)):
         hit = lib.query_ref(f"{clip(name)}@{frame}")[0]
         assert (os.path.basename(hit.video), hit.shot) == (name, shot)
+
+
+def test_index_kind_follows_the_measurements():
+    from latentcut.library import index_kind
+
+    assert index_kind(1_000, 2048) == "flat"
+    assert index_kind(40_000, 256) == "flat"
+    assert index_kind(1_000_000, 256) == "ivf"
+    assert index_kind(100_000, 2048) == "hnsw"
+
+
+def test_large_library_index_types_search_correctly(tmp_path):
+    from latentcut import library
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(6000, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    lib = SceneLibrary(tmp_path / "lib")
+    for budget, dim_max, kind in ((1, 512, "IndexIVFFlat"), (1, 8, "IndexHNSWFlat")):
+        library.FLAT_BUDGET, library.IVF_MAX_DIM = budget, dim_max
+        try:
+            index = lib._build(np.arange(6000), vecs)
+        finally:
+            library.FLAT_BUDGET, library.IVF_MAX_DIM = 12_500_000, 512
+        import faiss
+
+        assert type(faiss.downcast_index(index.index)).__name__ == kind
+        _, ids = index.search(vecs[:20], 1)
+        assert (ids[:, 0] == np.arange(20)).mean() >= 0.9
