@@ -29,10 +29,10 @@ def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.nd
     if method == "umap":
         import warnings
 
-        import umap
-
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # umap warns about n_jobs with a seed
+            warnings.simplefilter("ignore")  # umap warns about TensorFlow on import and n_jobs with a seed
+            import umap
+
             reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=seed, **kw)
             return reducer.fit_transform(x).astype(np.float32)
     if method == "autoencoder":
