@@ -205,8 +205,8 @@ def cmd_train(args) -> int:
     import numpy as np
 
     from .encoders import create_encoder
-    from .encoders.vae import VAEEncoder, _sample_frames
-    from .video import VideoReader
+    from .encoders.vae import VAEEncoder
+    from .video import VideoReader, sample_frames
 
     enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
                          **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
@@ -216,7 +216,7 @@ def cmd_train(args) -> int:
     parts, bounds = [], []
     for path in args.videos:
         reader = VideoReader(path, size=enc.frame_size, color="rgb")
-        frames = _sample_frames(reader, args.max_frames) if args.max_frames else reader.read_all().frames
+        frames = sample_frames(reader, args.max_frames) if args.max_frames else reader.read_all().frames
         bounds.append(sum(len(p) for p in parts))
         parts.append(frames)
         print(f"{path}: {len(frames)} frames for training")

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from .distances import Distance, create_distance
+from .embeddings import Embeddings
 from .encoders import Encoder, create_encoder
 from .registry import describe
 from .scenes import Cut, DetectionResult, build_scenes
@@ -108,7 +109,7 @@ class SceneDetector:
                 reader.frames_decoded = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
                 reader.truncated = hit.meta.get("truncated") == "True"
                 reader.reference = hit.reference
-                reader.sample = _even_rows(hit.embeddings, SAMPLE)
+                reader.sample = video_sample(hit.embeddings)
                 reader.embeddings = hit.embeddings if keep_embeddings else None
                 self.encoder.restore_cache_state(hit.extras or {})
                 return builder.finish(), reader
@@ -135,12 +136,11 @@ class SceneDetector:
             if bar is not None:
                 bar.close()
         reader.reference = reference_embeddings(self.encoder)
-        from .embeddings import Embeddings
-
-        reader.sample = _even_rows(Embeddings.concat(sample), SAMPLE) if sample else None
-        reader.embeddings = Embeddings.concat([k[0] for k in kept]) if keep_embeddings and kept else None
-        if cache is not None and kept:
-            cache.put(key, reader.embeddings or Embeddings.concat([k[0] for k in kept]), np.concatenate([k[1] for k in kept]),
+        reader.sample = video_sample(Embeddings.concat(sample)) if sample else None
+        everything = Embeddings.concat([k[0] for k in kept]) if kept else None
+        reader.embeddings = everything if keep_embeddings else None
+        if cache is not None and everything is not None:
+            cache.put(key, everything, np.concatenate([k[1] for k in kept]),
                       np.concatenate([k[2] for k in kept]), self.encoder.config(),
                       {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference,
                       extras=self.encoder.cache_state())
@@ -240,8 +240,10 @@ def detect(
 SAMPLE = 64  #: frames of the video whose embeddings measure its own yardstick
 
 
-def _even_rows(emb, n: int):
-    if emb is None or len(emb) <= n:
+def video_sample(emb: Embeddings, n: int = SAMPLE) -> Embeddings:
+    """At most ``n`` rows spread evenly over a video's embeddings: the sample its yardstick is
+    measured on (benchmarks use it too, so they measure what the detector does)."""
+    if len(emb) <= n:
         return emb
     return emb[np.linspace(0, len(emb) - 1, n).round().astype(int)]
 

@@ -309,6 +309,20 @@ def _prefetched(gen: Iterator[FrameBatch]) -> Iterator[FrameBatch]:
 
 
 
+def sample_frames(reader, max_frames: int) -> np.ndarray:
+    """Up to ``max_frames`` frames spread evenly over the video (decoding it once)."""
+    total = max(reader.info.frame_count, 1)
+    keep_every = max(1, int(np.ceil(total / max_frames))) if max_frames else 1
+    frames = []
+    for b in reader.batches():
+        sel = b.indices % keep_every == 0
+        frames.append(b.frames[sel])
+    out = np.concatenate(frames)
+    if max_frames and len(out) > max_frames:
+        out = out[np.linspace(0, len(out) - 1, max_frames).round().astype(int)]
+    return out
+
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 

@@ -188,9 +188,9 @@ class TimmEncoder(Encoder):
         return self
 
     def fit_video(self, reader, max_frames: int = 512) -> "TimmEncoder":
-        from .vae import _sample_frames
+        from ..video import sample_frames
 
-        return self.fit(_sample_frames(reader, max_frames))
+        return self.fit(sample_frames(reader, max_frames))
 
     def cache_state(self) -> dict:
         if self.requires_fit and hasattr(self, "pca_components_"):

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..checkpoint import CheckpointError, check_state_dict, load_tensors, read_config, save_model
 from ..embeddings import Embeddings
+from ..video import sample_frames
 from .base import Encoder, check_frames
 
 ARCHITECTURE = "latentcut.conv-vae"
@@ -358,7 +359,7 @@ class VAEEncoder(Encoder):
                 return self
             except CheckpointError:
                 pass  # a damaged cache entry is retrained, never trusted
-        frames = _sample_frames(reader, self.max_frames)
+        frames = sample_frames(reader, self.max_frames)
         self.fit(frames)
         if folder:
             self.save(folder, {"trained_on": os.path.basename(reader.path), "history": self.history_})
@@ -396,20 +397,6 @@ class BetaVAEEncoder(VAEEncoder):
 
     name = "beta-vae"
     default_tau = 0.0
-
-
-def _sample_frames(reader, max_frames: int) -> np.ndarray:
-    """Up to ``max_frames`` frames spread evenly over the video (decoding it once)."""
-    total = max(reader.info.frame_count, 1)
-    keep_every = max(1, int(np.ceil(total / max_frames))) if max_frames else 1
-    frames = []
-    for b in reader.batches():
-        sel = b.indices % keep_every == 0
-        frames.append(b.frames[sel])
-    out = np.concatenate(frames)
-    if max_frames and len(out) > max_frames:
-        out = out[np.linspace(0, len(out) - 1, max_frames).round().astype(int)]
-    return out
 
 
 def _folder_id(folder: str) -> str:
