@@ -60,10 +60,14 @@ def clip_from_dict(d: dict, where: str) -> ClipLabels:
         bounds.append(Interval(s, e + 1, "gradual"))
     unc = []
     for u in d.get("uncertain", []) or []:
-        if isinstance(u, dict):
+        if isinstance(u, dict) and "frame" in u:
+            unc.append(int(u["frame"]))
+        elif isinstance(u, dict) and "start" in u and "end" in u:
             unc.extend(range(int(u["start"]), int(u["end"]) + 1))
-        else:
+        elif isinstance(u, (int, float)) and not isinstance(u, bool):
             unc.append(int(u))
+        else:
+            raise LabelsError(f"{where}: cannot read an uncertain frame from {u!r}")
     return ClipLabels(d.get("path", d.get("video", "")), sorted(bounds, key=lambda b: b.lo), unc, d.get("frames"), d.get("group", ""))
 
 
