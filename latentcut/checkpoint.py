@@ -7,14 +7,19 @@ architecture, or a corrupt or truncated file, is refused with a message that say
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
-from .atomic import atomic_path, atomic_write
+from .atomic import atomic_path, commit_folder, recover_folder
 from .errors import LatentcutError
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
+OPTIMIZER = "optimizer.safetensors"
+STATE = "training.json"
+MANIFEST = "manifest.json"  #: written last into each new folder: every file's size and SHA-256
+MANIFEST_FORMAT = "latentcut.folder/1"
 
 
 class CheckpointError(LatentcutError):
@@ -43,18 +48,83 @@ def load_tensors(path: str) -> tuple[dict, dict]:
         raise CheckpointError(f"{path}: not a readable safetensors file (corrupt or truncated?): {exc}") from None
 
 
-def save_model(folder: str, config: dict, state_dict: dict, metadata: dict | None = None) -> None:
-    """Write weights first and the config last, each atomically: a folder with a config always
-    has the weights that config describes."""
-    os.makedirs(folder, exist_ok=True)
-    save_tensors(os.path.join(folder, WEIGHTS), state_dict, metadata)
-    with atomic_write(os.path.join(folder, CONFIG), encoding="utf-8") as f:
-        json.dump(config, f, indent=1, sort_keys=True)
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_json(path: str, obj) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
         f.write("\n")
+
+
+def _manifest_ok(folder: str) -> bool:
+    try:
+        verify_folder(folder, required=True)
+        return True
+    except CheckpointError:
+        return False
+
+
+def save_model(folder: str, config: dict, state_dict: dict, metadata: dict | None = None,
+               optimizer: tuple[dict, dict] | None = None, training: dict | None = None) -> None:
+    """Write a model folder as one atomic unit: ``config.json``, ``model.safetensors`` and, for a
+    training checkpoint, ``optimizer.safetensors`` (tensors, metadata) and ``training.json``, then
+    a manifest of them all. The whole folder is swapped in at once (:func:`commit_folder`), so a
+    kill at any moment leaves the previous checkpoint or this one, never a mix of the two."""
+    from safetensors.torch import save_file
+
+    def write(tmp: str) -> None:
+        save_file({k: v.detach().contiguous().cpu() for k, v in state_dict.items()}, os.path.join(tmp, WEIGHTS),
+                  metadata={k: str(v) for k, v in (metadata or {}).items()})
+        if optimizer is not None:
+            tensors, meta = optimizer
+            save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, os.path.join(tmp, OPTIMIZER),
+                      metadata={k: str(v) for k, v in meta.items()})
+        if training is not None:
+            _write_json(os.path.join(tmp, STATE), training)
+        _write_json(os.path.join(tmp, CONFIG), config)
+        files = {f: {"size": os.path.getsize(os.path.join(tmp, f)), "sha256": file_sha256(os.path.join(tmp, f))}
+                 for f in sorted(os.listdir(tmp))}
+        _write_json(os.path.join(tmp, MANIFEST), {"format": MANIFEST_FORMAT, "files": files})
+
+    commit_folder(folder, write, complete=_manifest_ok)
+
+
+def verify_folder(folder: str, required: bool = False) -> None:
+    """Check every file against the folder's manifest (sizes and SHA-256). Folders written before
+    manifests existed have none and pass unless ``required``."""
+    path = os.path.join(folder, MANIFEST)
+    if not os.path.exists(path):
+        if required:
+            raise CheckpointError(f"{folder}: incomplete (no {MANIFEST})")
+        return
+    try:
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+        files = manifest["files"]
+        if manifest.get("format") != MANIFEST_FORMAT or not isinstance(files, dict):
+            raise ValueError("unknown manifest format")
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{folder}: damaged ({MANIFEST} unreadable: {exc})") from None
+    for name, want in files.items():
+        p = os.path.join(folder, name)
+        try:
+            ok = os.path.getsize(p) == want["size"] and file_sha256(p) == want["sha256"]
+        except (OSError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise CheckpointError(f"{folder}: damaged: {name} does not match the folder's manifest "
+                                  "(changed, truncated or missing since latentcut wrote it)")
 
 
 def read_config(folder: str, architecture: str) -> dict:
     path = os.path.join(folder, CONFIG)
+    recover_folder(folder, _manifest_ok)
     if not os.path.isdir(folder):
         raise CheckpointError(f"{folder}: no such model folder")
     try:
@@ -64,6 +134,9 @@ def read_config(folder: str, architecture: str) -> dict:
         raise CheckpointError(f"{folder}: not a model folder (no {CONFIG})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{path}: corrupt config ({exc})") from None
+    except OSError as exc:
+        raise CheckpointError(f"{path}: unreadable ({exc.strerror})") from None
+    verify_folder(folder)
     got = config.get("architecture") if isinstance(config, dict) else None
     if got != architecture:
         raise CheckpointError(f"{folder}: a checkpoint of architecture {got!r}, not {architecture!r}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -14,16 +15,77 @@ from .timecode import format_seconds
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other error: ``latentcut: error: ...``, exit 2."""
+
+    def error(self, message: str):
+        where = self.prog.replace("latentcut", "", 1).strip()
+        sys.stderr.write(f"latentcut: error: {where + ': ' if where else ''}{message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _int_at_least(lo: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {lo}, not {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be >= {lo}, not {v}")
+        return v
+
+    parse.__name__ = f"integer >= {lo}"
+    return parse
+
+
+def _float_in(lo: float, hi: float | None = None, lo_open: bool = False):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if v != v or v in (float("inf"), float("-inf")) or (v <= lo if lo_open else v < lo) or (hi is not None and v > hi):
+            rng = f"{'>' if lo_open else '>='} {lo}" + (f" and <= {hi}" if hi is not None else "")
+            raise argparse.ArgumentTypeError(f"must be a number {rng}, not {text!r}")
+        return v
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _duration(text: str) -> str:
+    """Frames (12), seconds (0.5s) or a timecode (00:00:00.500), checked here, kept as written."""
+    from .registry import parse_duration
+
+    try:
+        parse_duration(text, "length")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("length must be", "expected")) from None
+    return text
+
+
+def _wxh(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels such as 1200x1000, not {text!r}") from None
+    if not (16 <= w <= 16384 and 16 <= h <= 16384):
+        raise argparse.ArgumentTypeError(f"each side must be 16..16384 pixels, not {text!r}")
+    return w, h
+
+
 def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
     g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
     g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
     g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
-    g.add_argument("--n", type=int, metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
-    g.add_argument("--min-shot-len", metavar="LEN", help="minimum shot length: frames (15) or seconds (0.5s); default 0.3s")
-    g.add_argument("--gap", default="0.5s", help="span for gradual transitions, frames or seconds (default 0.5s)")
+    g.add_argument("--n", type=_int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
+    g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
+                   help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500); default 0.3s")
+    g.add_argument("--gap", default="0.5s", type=_duration,
+                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
-    g.add_argument("--stride", type=int, default=1, help="analyse every k-th frame (default 1)")
+    g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
     g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
     g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
     c = p.add_argument_group("embedding cache (on by default for the VAE and timm encoders)")
@@ -65,7 +127,11 @@ def _encoder_spec(args) -> str:
 def _detector(args):
     from .detector import SceneDetector
     from .encoders import create_encoder
+    from .registry import parse_duration
 
+    unit, value = parse_duration(args.gap, "--gap")
+    if value <= 0:
+        raise LatentcutError(f"--gap must be longer than 0, not {args.gap!r}")
     return SceneDetector(
         encoder=create_encoder(args.encoder, **_encoder_files(args)),
         distance=args.distance,
@@ -97,9 +163,41 @@ def _print_cuts(result, out=None) -> None:
         print(f"  {c.frame.frame:>7}  {c.frame.timecode:<12}  {c.kind:<8}  {c.score:.4f}{span}", file=out)
 
 
+def _inputs(args, **named) -> dict:
+    """The files a command reads, by the name the user knows them by (never to be written)."""
+    ins = {k: v for k, v in named.items() if v}
+    if getattr(args, "model", None):
+        ins["--model"] = args.model
+    if getattr(args, "weights", None):
+        ins["--weights"] = args.weights
+    return ins
+
+
+def _check_outputs(inputs: dict, outputs: dict) -> None:
+    """Before any work: no output is an input, and every output can be written."""
+    from .atomic import check_outputs, check_writable
+
+    check_outputs(inputs, outputs)
+    for opt, path in outputs.items():
+        if path:
+            check_writable(path, opt)
+
+
 def cmd_detect(args) -> int:
     from .output import write_curve_csv, write_json, write_scenes_csv
 
+    outputs = {"-o": args.output, "--csv": args.csv, "--curve": args.curve, "--plot": args.plot}
+    _check_outputs(_inputs(args, video=args.video, labels=args.labels), outputs)
+    if args.labels and not args.plot:
+        raise LatentcutError("--labels draws the true boundaries on --plot; give --plot too")
+    if sum(v == "-" for v in outputs.values()) > 1:
+        raise LatentcutError("only one output can go to standard output ('-')")
+    human = sys.stderr if "-" in outputs.values() else sys.stdout  # stdout carries the data then
+    lab = None
+    if args.plot and args.labels:
+        from .metrics import find_clip, load_labels
+
+        lab = find_clip(load_labels(args.labels), args.video)
     det = _detector(args)
     result = det.detect(args.video, keep_embeddings=args.scenes)
     groups = None
@@ -115,21 +213,19 @@ def cmd_detect(args) -> int:
     if args.curve:
         write_curve_csv(result, args.curve)
     if args.plot:
-        from .metrics import find_clip, load_labels
         from .plots import plot_curve
 
-        lab = find_clip(load_labels(args.labels), args.video) if args.labels else None
         plot_curve(result, args.plot, lab)
     if not args.quiet:
-        _print_cuts(result)
+        _print_cuts(result, human)
         if groups is not None:
-            print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):")
+            print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):", file=human)
             for g in result.scene_groups:
                 print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
-                      f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}")
+                      f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
         for what, path in (("json", args.output), ("scenes csv", args.csv), ("score curve", args.curve), ("plot", args.plot)):
-            if path:
-                print(f"  wrote {what}: {path}")
+            if path and path != "-":
+                print(f"  wrote {what}: {path}", file=human)
     return 0
 
 
@@ -142,9 +238,11 @@ def cmd_eval(args) -> int:
         raise LatentcutError(f"{args.predictions}: expected latentcut JSON with a 'cuts' list")
     try:
         pred = predictions_from_json(doc)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise LatentcutError(f"{args.predictions}: malformed 'cuts' entry ({exc})") from None
     clips = load_labels(args.labels)
+    if not clips:
+        raise LatentcutError(f"{args.labels}: the labels file has no clips")
     video = args.clip or (doc.get("video", "") if isinstance(doc, dict) else "")
     clip = find_clip(clips, video) if (video or len(clips) > 1) else clips[0]
     rows = []
@@ -153,10 +251,7 @@ def cmd_eval(args) -> int:
         rows.append({"tolerance": tol, **s.as_dict()})
     acc = None
     if args.curve:
-        import numpy as np
-
-        scores = np.loadtxt(args.curve, delimiter=",", skiprows=1, usecols=2, ndmin=1)
-        acc = accuracy_at_n(np.r_[scores], clip)
+        acc = accuracy_at_n(_read_curve_scores(args.curve), clip)
     if args.json:
         print(json.dumps({"clip": clip.path, "results": rows, "accuracy_at_n": acc}, indent=1))
         return 0
@@ -167,6 +262,33 @@ def cmd_eval(args) -> int:
     if acc is not None:
         print(f"  accuracy@N (N={len(clip.boundaries)}): {acc:.3f}")
     return 0
+
+
+def _read_curve_scores(path: str):
+    """The ``score`` column of a ``detect --curve`` CSV; one clear error for anything else."""
+    import csv
+
+    import numpy as np
+
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+    except FileNotFoundError:
+        raise LatentcutError(f"--curve {path}: no such file") from None
+    except IsADirectoryError:
+        raise LatentcutError(f"--curve {path}: is a directory, not a curve CSV") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LatentcutError(f"--curve {path}: cannot read it as a curve CSV ({exc})") from None
+    if not rows or "score" not in rows[0]:
+        raise LatentcutError(f"--curve {path}: not a score curve CSV from `latentcut detect --curve` (no 'score' column)")
+    col = rows[0].index("score")
+    try:
+        scores = np.array([float(r[col]) for r in rows[1:] if r], np.float64)
+    except (ValueError, IndexError):
+        raise LatentcutError(f"--curve {path}: malformed row in the score column") from None
+    if not np.isfinite(scores).all():
+        raise LatentcutError(f"--curve {path}: the score column holds NaN or infinite values")
+    return scores
 
 
 def cmd_demo(args) -> int:
@@ -208,6 +330,14 @@ def cmd_train(args) -> int:
     from .encoders.vae import VAEEncoder
     from .video import VideoReader, sample_frames
 
+    from .atomic import check_outputs
+
+    check_outputs({f"video {v}": v for v in args.videos}, {"-o": args.output})
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise LatentcutError(f"-o {args.output}: is a file, not a model folder")
+    for v in args.videos:
+        if not os.path.exists(v):
+            raise LatentcutError(f"{v}: no such file")
     enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
                          **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
                          epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr)
@@ -221,15 +351,22 @@ def cmd_train(args) -> int:
         parts.append(frames)
         print(f"{path}: {len(frames)} frames for training")
     frames = np.concatenate(parts)
-    enc.fit(frames, video_bounds=bounds, out_dir=args.output, resume=args.resume)
+    if len(frames) < 2:
+        raise LatentcutError(f"need at least 2 frames to train, got {len(frames)} from {', '.join(args.videos)}")
+    enc.fit(frames, video_bounds=bounds, out_dir=args.output, resume=args.resume,
+            extra={"trained_on": [os.path.basename(v) for v in args.videos]})
     history = enc.history_
-    enc.save(args.output, {"trained_on": [os.path.basename(v) for v in args.videos], "history": history})
     last = history[-1] if history else {}
     print(f"trained {last.get('epoch', 0)} epochs on {len(frames)} frames ({last.get('seconds', 0):.0f} s); "
           f"loss {last.get('loss', float('nan')):.1f}, validation {last.get('val_loss', float('nan')):.1f}")
     print(f"model: {args.output} (config.json + model.safetensors); use it with "
           f"`latentcut detect VIDEO --encoder {enc.name} --model {args.output}`")
     return 0
+
+
+def _ref_file(ref: str) -> str:
+    """The file part of an image path or VIDEO@FRAME reference."""
+    return ref if os.path.exists(ref) or "@" not in ref else ref.rpartition("@")[0]
 
 
 def cmd_inbetween(args) -> int:
@@ -239,6 +376,13 @@ def cmd_inbetween(args) -> int:
     from .encoders.vae import VAEEncoder
     from .video import read_frame
 
+    from .atomic import check_outputs
+
+    ins = {"A": _ref_file(args.a), "B": _ref_file(args.b), "--model": args.model}
+    for i in range(args.steps):
+        check_outputs(ins, {"-o": os.path.join(args.output, f"inbetween_{i:03d}.png")})
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise LatentcutError(f"-o {args.output}: is a file, not a folder")
     enc = VAEEncoder.load(args.model)
     a, la = read_frame(args.a, enc.frame_size)
     b, lb = read_frame(args.b, enc.frame_size)
@@ -246,34 +390,37 @@ def cmd_inbetween(args) -> int:
     ts = np.linspace(0, 1, args.steps + 2)[1:-1] if not args.endpoints else np.linspace(0, 1, args.steps)
     z = (1 - ts[:, None]) * emb.mean[0] + ts[:, None] * emb.mean[1]
     imgs = enc.decode(z)
-    os.makedirs(args.output, exist_ok=True)
+    from .atomic import atomic_path
+
     for i, img in enumerate(imgs):
-        Image.fromarray(img).resize((img.shape[1] * args.scale, img.shape[0] * args.scale), Image.Resampling.NEAREST).save(
-            os.path.join(args.output, f"inbetween_{i:03d}.png"))
+        with atomic_path(os.path.join(args.output, f"inbetween_{i:03d}.png")) as tmp:
+            Image.fromarray(img).resize((img.shape[1] * args.scale, img.shape[0] * args.scale),
+                                        Image.Resampling.NEAREST).save(tmp, format="PNG")
     print(f"{len(imgs)} in-between frames from {la} to {lb} in {args.output}/")
     return 0
 
 
 def cmd_cache(args) -> int:
-    from .cache import cache_root
+    from .cache import cache_root, clear_models, is_model_entry
     from .embcache import EmbeddingCache
 
-    root = args.cache_dir or cache_root()
+    root = cache_root(args.cache_dir)
     cache = EmbeddingCache(root)
     models = os.path.join(root, "models")
     if args.action == "clear":
-        n, size = cache.clear()
-        m = 0
-        if os.path.isdir(models):
-            import shutil
-
-            m = len(os.listdir(models))
-            shutil.rmtree(models)
-        print(f"removed {n} embedding entries ({size / 1e6:.1f} MB) and {m} self-trained models from {root}")
+        removed, size, left = cache.clear()
+        gone_models, left_models = clear_models(root)
+        for p in removed + gone_models:
+            print(f"removed {p}")
+        print(f"removed {len(removed)} embedding entries ({size / 1e6:.1f} MB) and {len(gone_models)} self-trained "
+              f"models from {root}")
+        if left or left_models:
+            print(f"left {len(left) + len(left_models)} file(s) latentcut did not make, untouched: "
+                  + ", ".join(left + left_models)[:2000])
     else:
         entries = cache.entries()
         size = sum(os.path.getsize(p) for p in entries)
-        m = len(os.listdir(models)) if os.path.isdir(models) else 0
+        m = sum(is_model_entry(os.path.join(models, f)) for f in os.listdir(models)) if os.path.isdir(models) else 0
         print(f"{root}: {len(entries)} embedding entries ({size / 1e6:.1f} MB), {m} self-trained models")
     return 0
 
@@ -281,10 +428,19 @@ def cmd_cache(args) -> int:
 def cmd_index(args) -> int:
     from .library import SceneLibrary
 
+    if os.path.exists(args.library) and not os.path.isdir(args.library):
+        raise LatentcutError(f"{args.library}: is a file, not a library folder")
+    if args.action in ("add", "remove") and not args.videos:
+        raise LatentcutError(f"index {args.action} needs at least one VIDEO")
+    if args.action in ("query", "info") and args.videos:
+        raise LatentcutError(f"index {args.action} takes no VIDEO arguments (query with --clip VIDEO)")
     if args.action == "add":
-        spec = _encoder_spec(args) if (args.encoder or args.weights) else None
+        for v in args.videos:
+            if not os.path.isfile(v):
+                raise LatentcutError(f"{v}: {'is a directory, not a video file' if os.path.isdir(v) else 'no such file'}")
         if args.encoder is None and args.weights:
             raise LatentcutError("--weights needs --encoder (e.g. xception)")
+        spec = _encoder_spec(args) if (args.encoder or args.weights) else None
         lib = SceneLibrary(args.library, encoder=spec)
         for v in args.videos:
             n = lib.add(v, progress=None if not args.quiet else False)
@@ -294,6 +450,11 @@ def cmd_index(args) -> int:
             print(f"{args.library}: {len(lib.videos())} videos, {len(lib)} shots ({lib.encoder_spec})")
         return 0
     lib = SceneLibrary(args.library, create=False)
+    if args.encoder is not None or args.weights:
+        asked = _encoder_spec(args)
+        if asked != lib.encoder_spec:
+            raise LatentcutError(f"{args.library}: the library was built with encoder {lib.encoder_spec!r}; "
+                                 f"it cannot be searched with {asked!r} (leave --encoder out to use its own)")
     if args.action == "remove":
         for v in args.videos:
             print(f"{v}: {lib.remove(v)} shots removed")
@@ -316,9 +477,10 @@ def cmd_index(args) -> int:
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=1))
         return 0
-    print(f"{'rank':>4}  {'score':>7}  {'shot':>4}  {'start':>12}  {'end':>12}  video")
+    print(f"{'rank':>4}  {'score':>7}  {'shot_id':>7}  {'shot':>4}  {'start':>12}  {'end':>12}  video")
     for i, h in enumerate(hits, 1):
-        print(f"{i:>4}  {h.score:>7.4f}  {h.shot:>4}  {format_seconds(h.start):>12}  {format_seconds(h.end):>12}  {h.video}")
+        print(f"{i:>4}  {h.score:>7.4f}  {h.shot_id:>7}  {h.shot:>4}  {format_seconds(h.start):>12}  "
+              f"{format_seconds(h.end):>12}  {h.video}")
     return 0
 
 
@@ -328,6 +490,9 @@ def cmd_map(args) -> int:
     from .maps import draw_map, frame_map, poster, subsample
     from .video import VideoReader
 
+    _check_outputs(_inputs(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
+    if not (args.output or args.csv or args.poster):
+        raise LatentcutError("map writes nothing without -o MAP.png, --csv COORDS.csv or --poster POSTER.png")
     det = _detector(args)
     result = det.detect(args.video, keep_embeddings=True)
     emb, idx, times = result.embeddings.mean, result.curve.indices, result.curve.times
@@ -337,8 +502,7 @@ def cmd_map(args) -> int:
     colour = times[sel] if args.color == "time" else shot_of
     title = f"{os.path.basename(args.video)}: {len(sel)} frames, {len(result.scenes)} shots, {args.method} of {result.settings['encoder']}"
     if args.output:
-        w, h = (int(v) for v in args.size.lower().split("x"))
-        draw_map(coords, args.output, colour, "time (s)" if args.color == "time" else "shot", title, (w, h))
+        draw_map(coords, args.output, colour, "time (s)" if args.color == "time" else "shot", title, args.size)
     if args.csv:
         from .atomic import atomic_write
 
@@ -353,8 +517,7 @@ def cmd_map(args) -> int:
             for f, i in zip(b.frames, b.indices):
                 if int(i) in want:
                     thumbs[want[int(i)]] = f
-        pw, ph = (int(v) for v in args.poster_size.lower().split("x"))
-        poster(coords, thumbs, args.poster, (pw, ph))
+        poster(coords, thumbs, args.poster, args.poster_size)
     for what, path in (("map", args.output), ("coordinates", args.csv), ("poster", args.poster)):
         if path:
             print(f"wrote {what}: {path}")
@@ -372,7 +535,7 @@ def cmd_plugins(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="latentcut", description="Scene-change detection in a learned latent space.")
+    p = _Parser(prog="latentcut", description="Scene-change detection in a learned latent space.")
     p.add_argument("--version", action="version", version=f"latentcut {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -383,7 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--curve", metavar="CURVE.csv", help="write the per-frame score curve as CSV")
     d.add_argument("-q", "--quiet", action="store_true", help="print nothing, no progress bar")
     d.add_argument("--scenes", action="store_true", help="also group shots into scenes (changes of place), in the JSON and output")
-    d.add_argument("--strictness", type=float, default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many); default 0.5")
+    d.add_argument("--strictness", type=_float_in(0.0, 1.0), default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many); default 0.5")
     d.add_argument("--plot", metavar="CURVE.png", help="draw the score curve with the threshold and the cuts")
     d.add_argument("--labels", metavar="LABELS.json", help="with --plot: also draw the true boundaries from a labels file")
     _add_detect_options(d)
@@ -393,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("predictions", metavar="PRED.json")
     e.add_argument("labels", metavar="LABELS.json")
     e.add_argument("--clip", help="which clip of a multi-clip labels file (default: matched by the video's file name)")
-    e.add_argument("--tolerance", type=int, nargs="+", default=[0, 2], help="frame tolerances (default: 0 2)")
+    e.add_argument("--tolerance", type=_int_at_least(0), nargs="+", default=[0, 2], help="frame tolerances (default: 0 2)")
     e.add_argument("--curve", metavar="CURVE.csv", help="score curve from `detect --curve`, for accuracy@N")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(func=cmd_eval)
@@ -408,18 +571,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("videos", nargs="+", metavar="VIDEO")
     t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoint every epoch)")
     t.add_argument("--encoder", default="repro-vae", help="repro-vae (default) or beta-vae")
-    t.add_argument("--epochs", type=int, default=30)
-    t.add_argument("--max-minutes", type=float, help="stop after this many minutes (the last epoch is saved)")
-    t.add_argument("--batch-size", type=int, default=256)
-    t.add_argument("--lr", type=float, default=1e-4)
-    t.add_argument("--latent-dim", type=int, default=10)
-    t.add_argument("--beta", type=float, default=4.0)
-    t.add_argument("--tau", type=float, help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
-    t.add_argument("--alpha", type=float, default=0.0, help="in-betweening term weight (default 0: off)")
-    t.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
-    t.add_argument("--max-frames", type=int, help="sample at most this many frames per video")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    t.add_argument("--epochs", type=_int_at_least(1), default=30)
+    t.add_argument("--max-minutes", type=_float_in(0.0, lo_open=True), help="stop after this many minutes (the last epoch is saved)")
+    t.add_argument("--batch-size", type=_int_at_least(1), default=256)
+    t.add_argument("--lr", type=_float_in(0.0, 1.0, lo_open=True), default=1e-4)
+    t.add_argument("--latent-dim", type=_int_at_least(1), default=10)
+    t.add_argument("--beta", type=_float_in(0.0), default=4.0)
+    t.add_argument("--tau", type=_float_in(0.0), help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
+    t.add_argument("--alpha", type=_float_in(0.0), default=0.0, help="in-betweening term weight (default 0: off)")
+    t.add_argument("--size", type=_int_at_least(8), default=64, help="frame side in pixels, a multiple of 16 (default 64)")
+    t.add_argument("--max-frames", type=_int_at_least(2), help="sample at most this many frames per video")
+    t.add_argument("--seed", type=_int_at_least(0), default=0)
+    t.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
     t.add_argument("--resume", action="store_true", help="continue the training saved in MODEL_DIR")
     t.set_defaults(func=cmd_train)
 
@@ -427,9 +590,9 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("a", metavar="A", help="image file, VIDEO@FRAME or VIDEO@SECONDSs")
     ib.add_argument("b", metavar="B")
     ib.add_argument("--model", required=True, metavar="MODEL_DIR")
-    ib.add_argument("--steps", type=int, default=8)
+    ib.add_argument("--steps", type=_int_at_least(1), default=8)
     ib.add_argument("--endpoints", action="store_true", help="include the reconstructions of A and B")
-    ib.add_argument("--scale", type=int, default=4, help="enlarge the PNGs by this factor (default 4)")
+    ib.add_argument("--scale", type=_int_at_least(1), default=4, help="enlarge the PNGs by this factor (default 4)")
     ib.add_argument("-o", "--output", required=True, metavar="DIR")
     ib.set_defaults(func=cmd_inbetween)
 
@@ -444,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     ix.add_argument("--frame", metavar="VIDEO@T", help="query: a frame, video.mp4@12.5s or video.mp4@120")
     ix.add_argument("--clip", metavar="VIDEO", help="query: a whole clip")
     ix.add_argument("--shot", type=int, metavar="ID", help="query: a shot already in the library (its shot_id)")
-    ix.add_argument("-k", type=int, default=10, help="results (default 10)")
+    ix.add_argument("-k", type=_int_at_least(1), default=10, help="results (default 10)")
     ix.add_argument("--json", action="store_true", help="print results as JSON")
     ix.add_argument("-q", "--quiet", action="store_true")
     ix.set_defaults(func=cmd_index)
@@ -456,9 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--color", choices=["shot", "time"], default="shot")
     mp.add_argument("--csv", metavar="COORDS.csv", help="write frame, time, shot, x, y")
     mp.add_argument("--poster", metavar="POSTER.png", help="thumbnails tiled on a grid by their map position")
-    mp.add_argument("--poster-size", default="1920x1080")
-    mp.add_argument("--size", default="1200x1000", help="map image size WxH")
-    mp.add_argument("--max-points", type=int, default=5000, help="frames on the map, spread evenly (default 5000)")
+    mp.add_argument("--poster-size", type=_wxh, default="1920x1080", help="poster size WxH (default 1920x1080)")
+    mp.add_argument("--size", type=_wxh, default="1200x1000", help="map image size WxH (default 1200x1000)")
+    mp.add_argument("--max-points", type=_int_at_least(3), default=5000, help="frames on the map, spread evenly (default 5000)")
     mp.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
     _add_detect_options(mp)
     mp.set_defaults(func=cmd_map)
@@ -474,18 +637,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed as one line
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
         try:
-            return args.func(args) or 0
+            code = args.func(args) or 0
+            sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
+            return code
         except LatentcutError as exc:
-            print(f"latentcut: error: {exc}", file=sys.stderr)
+            _error(str(exc))
+            return EXIT_USAGE
+        except BrokenPipeError:
+            # The reader went away (``latentcut detect ... | head``): stop quietly, as Unix tools do.
+            with contextlib.suppress(OSError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            return 0
+        except OSError as exc:  # a disk full, a folder that vanished, permissions: not a bug, the machine's state
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _error(f"{where}{exc.strerror or exc}")
             return EXIT_USAGE
         except KeyboardInterrupt:
             print("latentcut: interrupted", file=sys.stderr)
             return 130
+
+
+def _error(message: str) -> None:
+    line = " ".join(message.split())  # one line, whatever the message held
+    with contextlib.suppress(OSError):
+        print(f"latentcut: error: {line}", file=sys.stderr)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

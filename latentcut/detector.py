@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import numpy as np
 
 from .distances import Distance, create_distance
 from .embeddings import Embeddings
 from .encoders import Encoder, create_encoder
+from .errors import LatentcutError
 from .registry import describe
 from .scenes import Cut, DetectionResult, build_scenes
 from .scores import CurveBuilder, ScoreCurve
@@ -102,7 +104,11 @@ class SceneDetector:
         if cache is not None:
             reader_cfg = {"size": list(reader.size), "color": reader.color, "stride": self.stride, "fast": reader.fast}
             key = cache.key(reader.path, self.encoder.config(), reader_cfg)
-            hit = cache.get(key, self.encoder.config())
+            try:
+                hit = cache.get(key, self.encoder.config())
+            except OSError as exc:
+                warnings.warn(f"could not read the embedding cache ({exc}); going on without it", stacklevel=2)
+                hit = None
             if hit is not None:
                 for i in range(0, len(hit.indices), 4096):
                     builder.update(hit.embeddings[i : i + 4096], hit.indices[i : i + 4096], hit.times[i : i + 4096])
@@ -114,7 +120,8 @@ class SceneDetector:
                 self.encoder.restore_cache_state(hit.extras or {})
                 return builder.finish(), reader
         if self.encoder.requires_fit and not self.encoder.is_fitted():
-            self.encoder.fit_video(reader)  # encoders that learn on the video itself
+            # encoders that learn on the video itself; a VAE caches what it learned under the same root
+            self.encoder.fit_video(reader, cache_dir=self.cache if isinstance(self.cache, str) else None)
         kept: list = []
         sample: list = []
         every = max(1, (info.frame_count // self.stride) // SAMPLE) if info.frame_count else 1
@@ -140,10 +147,13 @@ class SceneDetector:
         everything = Embeddings.concat([k[0] for k in kept]) if kept else None
         reader.embeddings = everything if keep_embeddings else None
         if cache is not None and everything is not None:
-            cache.put(key, everything, np.concatenate([k[1] for k in kept]),
-                      np.concatenate([k[2] for k in kept]), self.encoder.config(),
-                      {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference,
-                      extras=self.encoder.cache_state())
+            try:
+                cache.put(key, everything, np.concatenate([k[1] for k in kept]),
+                          np.concatenate([k[2] for k in kept]), self.encoder.config(),
+                          {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference,
+                          extras=self.encoder.cache_state())
+            except (OSError, LatentcutError) as exc:  # read-only, full, or a file where the folder should be
+                warnings.warn(f"could not write the embedding cache ({exc}); going on without it", stacklevel=2)
         return builder.finish(), reader
 
     def detect(self, path: str | os.PathLike, keep_embeddings: bool = False) -> DetectionResult:

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from .embeddings import Embeddings, check_compatible
-from .registry import Registry, describe, get_params
+from .registry import Registry, describe, get_params, set_params
 
 #: Log-variances are clipped here before exponentiation: e^60 still fits float64 with room for
 #: squared mean differences, so finite input never produces NaN (at worst a huge finite number).
@@ -61,6 +61,9 @@ class Distance(ABC):
 
     def get_params(self) -> dict:
         return get_params(self)
+
+    def set_params(self, **params):
+        return set_params(self, **params)
 
     def __repr__(self) -> str:
         return describe(self)

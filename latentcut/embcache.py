@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cache import cache_root, config_key, video_identity
+from .cache import _ENTRY, _STALE_TMP_SECONDS, cache_root, config_key, video_identity
 from .checkpoint import CheckpointError, load_tensors, save_tensors
 from .embeddings import Embeddings
 from .errors import EmbeddingError
@@ -36,18 +36,32 @@ class CachedEmbeddings:
     extras: dict | None = None  #: arrays the encoder fitted on the video (e.g. its PCA), see Encoder.cache_state
 
 
-def _checksum(*arrays: np.ndarray) -> str:
+def _checksum(arrays: list[np.ndarray], meta: dict) -> str:
+    """Over every array and every metadata value (frame count, truncated flag, encoder...)."""
     h = hashlib.sha256()
     for a in arrays:
+        h.update(str(a.dtype).encode() + str(a.shape).encode())
         h.update(np.ascontiguousarray(a).tobytes())
+    h.update(json.dumps({k: v for k, v in meta.items() if k != "checksum"}, sort_keys=True).encode())
     return h.hexdigest()[:32]
+
+
+def _header_format(path: str) -> str | None:
+    """The format tag in a safetensors file's header (read without loading any tensor)."""
+    try:
+        from safetensors import safe_open
+
+        with safe_open(path, framework="np") as f:
+            return (f.metadata() or {}).get("format")
+    except Exception:  # not a safetensors file at all: not ours
+        return None
 
 
 class EmbeddingCache:
     """``get`` / ``put`` embeddings of a video under an encoder config; ``clear`` removes them all."""
 
     def __init__(self, root: str | None = None):
-        self.root = os.path.join(root or cache_root(), "embeddings")
+        self.root = os.path.join(cache_root(root), "embeddings")
 
     def key(self, video: str, encoder_config: dict, reader: dict) -> str:
         return f"{video_identity(video)}-{config_key({'encoder': encoder_config, 'reader': reader})}"
@@ -71,7 +85,7 @@ class EmbeddingCache:
             ref_lv = tensors["ref_logvar"].numpy() if "ref_logvar" in tensors else None
             arrays = [a for a in (mean, logvar, idx, times, ref_mean, ref_lv) if a is not None]
             arrays += [extras[k] for k in sorted(extras)]
-            if meta.get("checksum") != _checksum(*arrays):
+            if meta.get("checksum") != _checksum(arrays, meta):
                 raise CheckpointError("checksum mismatch")
             if encoder_config is not None and json.loads(meta.get("encoder", "null")) != json.loads(
                     json.dumps(encoder_config, sort_keys=True, default=str)):
@@ -79,7 +93,7 @@ class EmbeddingCache:
             emb = Embeddings(mean, logvar)
             if not (len(emb) == len(idx) == len(times)):
                 raise CheckpointError("lengths differ")
-        except (CheckpointError, KeyError, ValueError, EmbeddingError) as exc:
+        except (CheckpointError, KeyError, ValueError, TypeError, EmbeddingError, OSError) as exc:
             warnings.warn(f"embedding cache entry {path} is unusable ({exc}); recomputing it", stacklevel=2)
             try:
                 os.unlink(path)
@@ -104,24 +118,46 @@ class EmbeddingCache:
             named["extra." + k] = np.ascontiguousarray(extras[k])
             order.append(named["extra." + k])
         tensors = {k: torch.from_numpy(v) for k, v in named.items()}
-        meta = {"format": FORMAT, "checksum": _checksum(*order),
-                "encoder": json.dumps(encoder_config, sort_keys=True, default=str), **(extra or {})}
+        meta = {"format": FORMAT, "encoder": json.dumps(encoder_config, sort_keys=True, default=str),
+                **{k: str(v) for k, v in (extra or {}).items()}}
+        meta["checksum"] = _checksum(order, meta)
         save_tensors(self.path(key), tensors, meta)
         return self.path(key)
 
     def entries(self) -> list[str]:
-        if not os.path.isdir(self.root):
-            return []
-        return [os.path.join(self.root, f) for f in os.listdir(self.root) if f.endswith(".safetensors")]
+        """Entries latentcut wrote: named by a key and tagged with this format in their header."""
+        return self._scan()[0]
 
-    def clear(self) -> tuple[int, int]:
-        """Remove every entry; returns (files, bytes) removed."""
-        n = size = 0
-        for p in self.entries():
+    def _scan(self) -> tuple[list[str], list[str], list[str]]:
+        """(entries, stale temporary files of ours, anything else)."""
+        if not os.path.isdir(self.root):
+            return [], [], []
+        import time
+
+        ours, stale, other = [], [], []
+        for f in sorted(os.listdir(self.root)):
+            p = os.path.join(self.root, f)
+            stem = f[: -len(".safetensors")] if f.endswith(".safetensors") else None
+            if stem and _ENTRY.match(stem) and os.path.isfile(p) and not os.path.islink(p) and _header_format(p) == FORMAT:
+                ours.append(p)
+            elif (f.startswith(".") and f.endswith(".tmp") and _ENTRY.match(f[1:].split(".", 1)[0])
+                  and os.path.isfile(p) and time.time() - os.path.getmtime(p) > _STALE_TMP_SECONDS):
+                stale.append(p)
+            else:
+                other.append(p)
+        return ours, stale, other
+
+    def clear(self) -> tuple[list[str], int, list[str]]:
+        """Remove the entries latentcut wrote (and its own stale temporary files), nothing else.
+        Returns (removed paths, bytes removed, paths left alone)."""
+        ours, stale, other = self._scan()
+        removed, size = [], 0
+        for p in ours + stale:
             try:
-                size += os.path.getsize(p)
+                n = os.path.getsize(p)
                 os.unlink(p)
-                n += 1
             except OSError:
-                pass
-        return n, size
+                continue
+            removed.append(p)
+            size += n
+        return removed, size, other

@@ -31,9 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .atomic import atomic_path, atomic_write
+from .checkpoint import file_sha256
 from .errors import LatentcutError
 
 FORMAT = 1
+DEFAULT_ENCODER = "pixel,size=16,center=false"
 FLAT_BUDGET = 12_500_000  #: vectors x dimensions searched exactly
 IVF_MAX_DIM = 512
 THUMB = (72, 128)  # height, width
@@ -79,6 +81,20 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return v / np.where(n > 0, n, 1.0)
 
 
+def _db_errors(method):
+    """A damaged database page shows up on use, not on open: one clear error, never a traceback."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"{os.path.join(self.folder, 'library.sqlite')}: damaged library database ({exc})") from None
+
+    return wrapper
+
+
 class SceneLibrary:
     """Open (or create) a library folder. ``encoder`` is needed to create one; an existing library
     remembers its own and refuses another."""
@@ -86,10 +102,22 @@ class SceneLibrary:
     def __init__(self, folder: str | os.PathLike, encoder: str | None = None, create: bool = True):
         self.folder = os.fspath(folder)
         db = os.path.join(self.folder, "library.sqlite")
+        if os.path.exists(self.folder) and not os.path.isdir(self.folder):
+            raise LibraryError(f"{self.folder}: is a file, not a library folder")
+        fingerprint = None
         if not os.path.exists(db):
             if not create:
                 raise LibraryError(f"{self.folder}: no scene library here (no library.sqlite)")
-            os.makedirs(self.folder, exist_ok=True)
+            # Build the encoder before anything is stored: a typo in the spec must not become
+            # the library's encoder for good.
+            from .encoders import create_encoder
+
+            self._encoder = create_encoder(encoder or DEFAULT_ENCODER)
+            fingerprint = encoder_fingerprint(self._encoder)
+            try:
+                os.makedirs(self.folder, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(f"{self.folder}: cannot create the library folder ({exc.strerror})") from None
         try:
             self.db = sqlite3.connect(db, timeout=60, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -98,16 +126,30 @@ class SceneLibrary:
                 self.db.executescript(_SCHEMA)
                 meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
                 if not meta:
-                    if encoder is None:
-                        encoder = "pixel,size=16,center=false"
-                    self._init_meta(encoder)
+                    if fingerprint is None:  # the database file existed but was empty
+                        from .encoders import create_encoder
+
+                        self._encoder = create_encoder(encoder or DEFAULT_ENCODER)
+                        fingerprint = encoder_fingerprint(self._encoder)
+                    self._init_meta(encoder or DEFAULT_ENCODER, fingerprint)
                     meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"{db}: not a readable scene library database ({exc})") from None
-        if int(meta.get("format", -1)) != FORMAT:
+        except OSError as exc:
+            raise LibraryError(f"{self.folder}: cannot open the library ({exc.strerror})") from None
+        missing = [k for k in ("format", "encoder", "dim", "generation") if k not in meta]
+        if missing:
+            raise LibraryError(f"{db}: damaged library database (meta rows missing: {', '.join(missing)})")
+        try:
+            fmt = int(meta["format"])
+            self.dim = int(meta["dim"]) if meta["dim"] else None
+            int(meta["generation"])
+        except ValueError:
+            raise LibraryError(f"{db}: damaged library database (meta rows hold {meta!r})") from None
+        if fmt != FORMAT:
             raise LibraryError(f"{self.folder}: library format {meta.get('format')} is not supported (expected {FORMAT})")
         self.encoder_spec = meta["encoder"]
-        self.dim = int(meta["dim"]) if meta.get("dim") else None
+        self.fingerprint = meta.get("fingerprint")
         if encoder is not None and encoder != self.encoder_spec:
             raise LibraryError(f"{self.folder}: the library was built with encoder {self.encoder_spec!r}"
                                f"{f' ({self.dim} dimensions)' if self.dim else ''}; it cannot take {encoder!r}")
@@ -125,10 +167,11 @@ class SceneLibrary:
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def _init_meta(self, encoder: str) -> None:
+    def _init_meta(self, encoder: str, fingerprint: str) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                            [("format", str(FORMAT)), ("encoder", encoder), ("dim", ""), ("generation", "0")])
+                            [("format", str(FORMAT)), ("encoder", encoder), ("dim", ""), ("generation", "0"),
+                             ("fingerprint", fingerprint)])
         self.db.execute("COMMIT")
 
     def _meta(self, key: str) -> str:
@@ -136,10 +179,24 @@ class SceneLibrary:
         return row[0] if row else ""
 
     def encoder(self):
+        """The library's encoder, checked against the fingerprint stored when the library was
+        made: a model retrained in place, or other weights under the same path, are refused."""
         from .encoders import create_encoder
 
         if not hasattr(self, "_encoder"):
             self._encoder = create_encoder(self.encoder_spec)
+        if not getattr(self, "_fingerprint_checked", False):
+            now = encoder_fingerprint(self._encoder)
+            if self.fingerprint and now != self.fingerprint:
+                raise LibraryError(
+                    f"{self.folder}: the encoder {self.encoder_spec!r} is not the one this library was built with "
+                    f"(its model or weights changed: fingerprint {now[:12]}, library {self.fingerprint[:12]}); "
+                    "vectors of two models cannot be compared: build a new library")
+            if not self.fingerprint:  # a library from before fingerprints: adopt the current one
+                with self._lock():
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (now,))
+                self.fingerprint = now
+            self._fingerprint_checked = True
         return self._encoder
 
     def detector(self, **kwargs):
@@ -149,6 +206,7 @@ class SceneLibrary:
 
     # -- writing ---------------------------------------------------------------------------------
 
+    @_db_errors
     def add(self, video: str | os.PathLike, progress: bool | None = None, replace: bool = False) -> int:
         """Detect the video's shots, embed each and add them. Returns the number of shots added
         (0 when the same video content is already in the library and ``replace`` is False)."""
@@ -199,6 +257,7 @@ class SceneLibrary:
             self._write_index()
         return len(shots)
 
+    @_db_errors
     def remove(self, video: str | os.PathLike) -> int:
         """Remove a video (by path or by content); returns how many shots went with it."""
         path = os.path.abspath(os.fspath(video))
@@ -261,11 +320,13 @@ class SceneLibrary:
         gen = int(self._meta("generation") or 0)
         with atomic_path(os.path.join(self.folder, "index.faiss")) as tmp:
             faiss.write_index(index, tmp)
+            digest = file_sha256(tmp)
         with atomic_write(os.path.join(self.folder, "index.json"), encoding="utf-8") as f:
             json.dump({"generation": gen, "count": len(ids), "type": index_kind(len(ids), int(vecs.shape[1])),
-                       "dim": int(vecs.shape[1]) if len(ids) else None}, f)
+                       "dim": int(vecs.shape[1]) if len(ids) else None, "sha256": digest}, f)
         self._index, self._index_gen = index, gen
 
+    @_db_errors
     def index(self):
         """The FAISS index, loaded, or rebuilt if it is missing, stale or unreadable."""
         import faiss
@@ -273,30 +334,38 @@ class SceneLibrary:
         gen = int(self._meta("generation") or 0)
         if self._index is not None and self._index_gen == gen:
             return self._index
+        path = os.path.join(self.folder, "index.faiss")
         try:
             with open(os.path.join(self.folder, "index.json"), encoding="utf-8") as f:
                 info = json.load(f)
-            if info.get("generation") != gen:
+            if not isinstance(info, dict) or info.get("generation") != gen:
                 raise ValueError("stale")
-            index = faiss.read_index(os.path.join(self.folder, "index.faiss"))
+            # The checksum ties the index file to the generation it was built for: a damaged
+            # file whose header still parses would otherwise give wrong scores.
+            if info.get("sha256") != file_sha256(path):
+                raise ValueError("index.faiss does not match its checksum")
+            index = faiss.read_index(path)
             if index.ntotal != info.get("count"):
                 raise ValueError("count mismatch")
             self._index, self._index_gen = index, gen
-        except (OSError, ValueError, RuntimeError, json.JSONDecodeError):
+        except (OSError, ValueError, RuntimeError, UnicodeDecodeError, TypeError):
             with self._lock():
                 self._write_index()  # derived data: rebuild from the database
         return self._index
 
     # -- reading ---------------------------------------------------------------------------------
 
+    @_db_errors
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM shots").fetchone()[0]
 
+    @_db_errors
     def videos(self) -> list[tuple[int, str, int]]:
         return self.db.execute(
             "SELECT v.id, v.path, COUNT(s.id) FROM videos v LEFT JOIN shots s ON s.video_id = v.id GROUP BY v.id ORDER BY v.id"
         ).fetchall()
 
+    @_db_errors
     def search(self, vector: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
         q = _normalise(np.asarray(vector, np.float32).reshape(1, -1))
         if self.dim is None or len(self) == 0:
@@ -332,18 +401,29 @@ class SceneLibrary:
         curve, reader = self.detector(progress=False).score(video, keep_embeddings=True)
         return self.search(reader.embeddings.mean.mean(axis=0), k)
 
+    @_db_errors
     def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
         row = self.db.execute("SELECT vector FROM shots WHERE id = ?", (int(shot_id),)).fetchone()
         if not row:
             raise LibraryError(f"no shot with id {shot_id} in {self.folder}")
         return self.search(np.frombuffer(row[0], np.float32), k, exclude=int(shot_id))
 
+    @_db_errors
     def thumbnail(self, shot_id: int) -> bytes | None:
         row = self.db.execute("SELECT thumb FROM shots WHERE id = ?", (int(shot_id),)).fetchone()
         return row[0] if row else None
 
     def close(self) -> None:
         self.db.close()
+
+
+def encoder_fingerprint(encoder) -> str:
+    """What makes two encoders' vectors comparable: the encoder's config with its model or
+    weights identified by content (a hash), not by path."""
+    from .cache import config_key
+
+    fp = getattr(encoder, "fingerprint", None)
+    return fp() if callable(fp) else config_key(encoder.config())
 
 
 def index_kind(n: int, d: int) -> str:

@@ -13,6 +13,8 @@ A spec string names a plugin and its parameters in one go, as the command line t
 from __future__ import annotations
 
 import inspect
+import math
+import re
 from importlib import metadata
 from typing import Any, Callable, Generic, TypeVar
 
@@ -104,16 +106,42 @@ class Registry(Generic[T]):
             raise PluginError(f"unknown {self.kind} {name!r}; known: {known}") from None
 
     def create(self, spec: "str | T", **overrides: Any) -> T:
-        """Instantiate from a spec string (or pass an instance through unchanged)."""
+        """Instantiate from a spec string, or take an instance (with ``overrides`` applied to a
+        copy through ``set_params``). Parameter values are checked here, where they are set: a
+        bad one is a PluginError naming the plugin and the parameter."""
         if not isinstance(spec, str):
-            return spec
+            if not overrides:
+                return spec
+            import copy
+
+            obj = copy.deepcopy(spec)
+            name = getattr(obj, "name", type(obj).__name__)
+            if not hasattr(obj, "set_params"):
+                raise PluginError(f"{self.kind} {name!r} takes no parameters to override ({sorted(overrides)})")
+            try:
+                obj.set_params(**overrides)
+            except ValueError as exc:
+                raise PluginError(f"bad parameters for {self.kind} {name!r}: {exc}") from None
+            return self._checked(obj, name)
         name, args, kwargs = parse_spec(spec)
         kwargs.update(overrides)
         factory = self.get(name)
         try:
-            return factory(*args, **kwargs)
-        except TypeError as exc:
+            inspect.signature(factory).bind(*args, **kwargs)
+        except TypeError as exc:  # the call does not fit the signature: the user's mistake
             raise PluginError(f"bad parameters for {self.kind} {name!r}: {exc}") from None
+        except ValueError:  # no signature to check (a builtin): let the call itself decide
+            pass
+        return self._checked(factory(*args, **kwargs), name)
+
+    def _checked(self, obj: T, name: str) -> T:
+        check = getattr(obj, "check_params", None)
+        if callable(check):
+            try:
+                check()
+            except ValueError as exc:
+                raise PluginError(f"bad value for {self.kind} {name!r}: {exc}") from None
+        return obj
 
     def __contains__(self, name: str) -> bool:
         try:
@@ -128,6 +156,88 @@ def _broken(kind: str, ep, exc: Exception):
         raise PluginError(f"{kind} plugin {ep.name!r} ({ep.value}) failed to load: {exc}")
 
     return factory
+
+
+# -- parameter checks, shared by every plugin's check_params ---------------------------------------
+
+
+def check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
+def check_number(name: str, value: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,
+                 lo_open: bool = False) -> None:
+    """A finite number (an int if ``integer``) within [lo, hi] (or (lo, hi] with ``lo_open``)."""
+    kind = "a whole number" if integer else "a number"
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+        raise ValueError(f"{name} must be {kind}, not {value!r}")
+    if lo is not None and (value <= lo if lo_open else value < lo):
+        raise ValueError(f"{name} must be {'>' if lo_open else '>='} {lo}, not {value!r}")
+    if hi is not None and value > hi:
+        raise ValueError(f"{name} must be <= {hi}, not {value!r}")
+
+
+def check_choice(name: str, value: Any, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; not {value!r}")
+
+
+_TIMECODE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
+
+
+def parse_duration(value: Any, name: str = "duration") -> tuple[str, float]:
+    """A length as ("frames", n) or ("seconds", s): ``12`` or ``"12"`` frames, ``"0.5s"`` or 0.5
+    seconds, or a timecode ``"00:00:01.500"`` / ``"01:30"``. ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{name} must be frames (12), seconds (0.5s) or a timecode (00:00:00.500), not {value!r}")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be >= 0 and finite, not {value!r}")
+        return ("frames", float(value)) if isinstance(value, int) or float(value).is_integer() else ("seconds", float(value))
+    text = str(value).strip().lower()
+    m = _TIMECODE.match(text)
+    try:
+        if m:
+            h, mnt, sec = int(m.group(1) or 0), int(m.group(2)), float(m.group(3))
+            if mnt >= 60 or sec >= 60:
+                raise ValueError
+            return "seconds", h * 3600 + mnt * 60 + sec
+        if text.endswith("s"):
+            x = float(text[:-1])
+            unit = "seconds"
+        else:
+            x = float(text)
+            unit = "frames" if re.fullmatch(r"\d+", text) else "seconds"
+    except ValueError:
+        raise ValueError(f"{name} must be frames (12), seconds (0.5s) or a timecode (00:00:00.500), not {value!r}") from None
+    if not math.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be >= 0 and finite, not {value!r}")
+    return unit, x
+
+
+def duration_frames(value: Any, fps: float | None, name: str = "duration") -> int:
+    """A length in whole frames (at least 1) at ``fps``."""
+    unit, x = parse_duration(value, name)
+    if unit == "seconds":
+        return max(1, int(round(x * (fps or DEFAULT_FPS))))
+    return max(1, int(x))
+
+
+#: The frame rate assumed when a container gives none.
+DEFAULT_FPS = 25.0
+
+
+def set_params(obj: Any, **params: Any) -> Any:
+    """scikit-learn style: set ``__init__`` parameters by name; an unknown name is a ValueError."""
+    valid = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
+    for k, v in params.items():
+        if k not in valid:
+            raise ValueError(f"{getattr(obj, 'name', type(obj).__name__)} has no parameter {k!r} "
+                             f"(it has {', '.join(sorted(valid)) or 'none'})")
+        setattr(obj, k, v)
+    return obj
 
 
 def get_params(obj: Any) -> dict[str, Any]:

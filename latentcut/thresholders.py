@@ -18,26 +18,20 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ThresholdError
-from .registry import Registry, describe, get_params
+from .registry import Registry, check_number, describe, duration_frames, get_params, parse_duration, set_params
 
 DEFAULT_MIN_SHOT_LEN = "0.3s"
 
 
 def min_gap_frames(min_shot_len: int | float | str | None, fps: float | None) -> int:
-    """Minimum distance between two cuts in frames: ``12`` frames, ``"0.5s"`` or ``0.5`` seconds."""
+    """Minimum distance between two cuts in frames: ``12`` frames, ``"0.5s"``, ``0.5`` seconds or a
+    timecode (``"00:00:00.500"``)."""
     if min_shot_len is None:
         return 1
-    if isinstance(min_shot_len, str):
-        text = min_shot_len.strip().lower()
-        if text.endswith("s"):
-            seconds = float(text[:-1])
-            return max(1, int(round(seconds * (fps or 25.0))))
-        min_shot_len = float(text) if "." in text else int(text)
-    if isinstance(min_shot_len, float) and not float(min_shot_len).is_integer():
-        return max(1, int(round(min_shot_len * (fps or 25.0))))
-    if min_shot_len < 0:
-        raise ThresholdError(f"min_shot_len must be >= 0, not {min_shot_len}")
-    return max(1, int(min_shot_len))
+    try:
+        return duration_frames(min_shot_len, fps, "min_shot_len")
+    except ValueError as exc:
+        raise ThresholdError(str(exc)) from None
 
 
 def _check_scores(scores) -> np.ndarray:
@@ -123,6 +117,14 @@ class Thresholder(ABC):
     def get_params(self) -> dict:
         return get_params(self)
 
+    def set_params(self, **params):
+        return set_params(self, **params)
+
+    def check_params(self) -> None:
+        """ValueError naming the first bad parameter (called where parameters are set)."""
+        if self.min_shot_len is not None:
+            parse_duration(self.min_shot_len, "min_shot_len")
+
     def __repr__(self) -> str:
         return describe(self)
 
@@ -135,6 +137,10 @@ class FixedThreshold(Thresholder):
     def __init__(self, value: float = 0.1, min_shot_len: int | float | str | None = DEFAULT_MIN_SHOT_LEN):
         super().__init__(min_shot_len)
         self.value = value
+
+    def check_params(self) -> None:
+        super().check_params()
+        check_number("value", self.value, 0.0)
 
     def fit(self, scores, fps=None, scale=None):
         _check_scores(scores)
@@ -150,6 +156,10 @@ class TopN(Thresholder):
     def __init__(self, n: int = 1, min_shot_len: int | float | str | None = DEFAULT_MIN_SHOT_LEN):
         super().__init__(min_shot_len)
         self.n = n
+
+    def check_params(self) -> None:
+        super().check_params()
+        check_number("n", self.n, 0, integer=True)
 
     def fit(self, scores, fps=None, scale=None):
         self.cuts_ = self._top(scores, fps)
@@ -215,6 +225,12 @@ class AdaptiveThreshold(Thresholder):
         self.weak_score = weak_score
         self.window = window
 
+    def check_params(self) -> None:
+        super().check_params()
+        for k in ("ratio", "min_score", "strong_ratio", "weak_score"):
+            check_number(k, getattr(self, k), 0.0, lo_open=True)
+        check_number("window", self.window, 0.0, 60.0, lo_open=True)
+
     def _window(self, fps):
         if isinstance(self.window, int):
             return self.window
@@ -266,6 +282,12 @@ class KMeansThreshold(AdaptiveThreshold):
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("floor", "separation", "window", "min_shot_len")}
+
+    def check_params(self) -> None:
+        Thresholder.check_params(self)
+        check_number("floor", self.floor, 0.0, 1.0, lo_open=True)
+        check_number("separation", self.separation, 1.0)
+        check_number("window", self.window, 0.0, 60.0, lo_open=True)
 
     def fit(self, scores, fps=None, scale=None):
         d = self.decision_function(scores, fps, scale)

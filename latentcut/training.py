@@ -5,6 +5,7 @@ epochs and minutes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -13,12 +14,20 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .atomic import atomic_write
-from .checkpoint import CheckpointError, load_tensors, read_config, save_model, save_tensors
+from .checkpoint import (OPTIMIZER, STATE, WEIGHTS, CheckpointError, check_state_dict, load_tensors, read_config,
+                         save_model)
+from .embeddings import Embeddings
+from .errors import LatentcutError
 from .encoders.vae import ARCHITECTURE, FORMAT_VERSION, VAEConfig, build_model, frames_to_tensor, pick_device, vae_loss
 
-STATE = "training.json"
-OPTIMIZER = "optimizer.safetensors"
+class TrainingError(LatentcutError):
+    """Training cannot start: a bad setting, too few frames, no such device."""
+
+
+#: Settings a resumed run must share with the run it continues, or its weights would differ from
+#: an uninterrupted run's (epochs may grow: that is what resuming is for).
+_RESUME_KEYS = ("batch_size", "lr", "seed", "val_fraction")
+REFERENCE_FRAMES = 64
 
 
 @dataclass
@@ -56,6 +65,62 @@ def _load_optimizer(opt, folder: str) -> None:
                 st[k] = v.to(next(iter(opt.param_groups[0]["params"])).device)
 
 
+def check_options(opts: TrainOptions) -> None:
+    """One clear error per bad training setting, before any work."""
+    if not isinstance(opts.epochs, int) or opts.epochs < 1:
+        raise TrainingError(f"epochs must be a whole number >= 1, not {opts.epochs!r}")
+    if not isinstance(opts.batch_size, int) or opts.batch_size < 1:
+        raise TrainingError(f"batch size must be a whole number >= 1, not {opts.batch_size!r}")
+    if not (isinstance(opts.lr, (int, float)) and np.isfinite(opts.lr) and opts.lr > 0):
+        raise TrainingError(f"learning rate must be a positive number, not {opts.lr!r}")
+    if opts.max_minutes is not None and not (np.isfinite(opts.max_minutes) and opts.max_minutes > 0):
+        raise TrainingError(f"max minutes must be a positive number, not {opts.max_minutes!r}")
+    if opts.max_frames is not None and (not isinstance(opts.max_frames, int) or opts.max_frames < 2):
+        raise TrainingError(f"max frames must be a whole number >= 2, not {opts.max_frames!r}")
+    if not 0 <= opts.val_fraction < 1:
+        raise TrainingError(f"validation fraction must be within [0, 1), not {opts.val_fraction!r}")
+    if opts.device is not None and not (opts.device == "cpu" or opts.device == "cuda" or opts.device.startswith("cuda:")):
+        raise TrainingError(f"device must be cpu, cuda or cuda:N, not {opts.device!r}")
+
+
+def frames_digest(frames: np.ndarray) -> str:
+    """Identity of a training set: a resumed run must see the very frames the first run saw."""
+    h = hashlib.sha256(str(frames.shape).encode())
+    h.update(np.ascontiguousarray(frames).data)
+    return h.hexdigest()[:32]
+
+
+def reference_sample(frames: np.ndarray, n: int = REFERENCE_FRAMES) -> np.ndarray:
+    """The frames whose embeddings set a trained model's yardstick (spread evenly over the set)."""
+    return frames[np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
+
+
+def encode_frames(net, frames: np.ndarray, device) -> Embeddings:
+    """(N, H, W, 3) uint8 -> Embeddings (μ, log σ²) with the network in eval mode."""
+    import torch
+
+    was_training = net.training
+    net.eval()
+    mus, lvs = [], []
+    with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=str(device).startswith("cuda")):
+        for i in range(0, len(frames), 1024):
+            mu, lv = net.encode(frames_to_tensor(frames[i : i + 1024], device))
+            mus.append(mu.float().cpu().numpy())
+            lvs.append(lv.float().cpu().numpy())
+    net.train(was_training)
+    return Embeddings(np.concatenate(mus), np.concatenate(lvs))
+
+
+def model_config(cfg: VAEConfig, reference: Embeddings | None, extra: dict | None = None) -> dict:
+    """config.json of a VAE model folder: the one writer of that format (training and save)."""
+    config = {"architecture": ARCHITECTURE, "format_version": FORMAT_VERSION, "model": cfg.to_dict(), **(extra or {})}
+    if reference is not None:
+        # float32 values written as Python floats read back bit-exact
+        config["reference"] = {"mean": reference.mean.astype(np.float32).tolist(),
+                               "logvar": reference.logvar.astype(np.float32).tolist()}
+    return config
+
+
 def train_vae(
     cfg: VAEConfig,
     frames: np.ndarray,
@@ -64,19 +129,30 @@ def train_vae(
     resume: bool = False,
     video_bounds: list[int] | None = None,
     progress: bool | None = None,
+    extra_config: dict | None = None,
 ):
     """Train on frames (N, H, W, 3) uint8; returns (model, history). ``video_bounds`` are the start
-    indices of each video in ``frames`` (in-betweening triplets never straddle two videos)."""
+    indices of each video in ``frames`` (in-betweening triplets never straddle two videos).
+
+    With ``out_dir`` the model folder is written as one atomic unit after every epoch (weights,
+    optimizer, training state, reference embeddings, ``extra_config``); ``resume`` continues it,
+    and an existing folder is never overwritten without ``resume``."""
     import torch
 
+    check_options(opts)
+    n = len(frames)
+    if n < 2:
+        raise TrainingError(f"need at least 2 frames to train, got {n}")
+    digest = frames_digest(frames)
+    if out_dir:
+        _check_out_dir(out_dir, resume)
     device = pick_device(opts.device)
     cuda = device.startswith("cuda")
+    if cuda and not torch.cuda.is_available():
+        raise TrainingError(f"device {device!r} asked for, but PyTorch sees no CUDA GPU here")
     if not cuda:
         torch.set_num_threads(opts.threads or os.cpu_count() or 1)
     torch.manual_seed(opts.seed)
-    n = len(frames)
-    if n < 2:
-        raise ValueError(f"need at least 2 frames to train, got {n}")
     rng = np.random.default_rng(opts.seed)
     perm = rng.permutation(n)
     n_val = int(round(n * opts.val_fraction)) if n >= 20 else 0
@@ -87,7 +163,8 @@ def train_vae(
     history: list[dict] = []
     start_epoch = 0
     if resume and out_dir and os.path.exists(os.path.join(out_dir, STATE)):
-        start_epoch, history = _resume(out_dir, cfg, net, opt)
+        start_epoch, history = _resume(out_dir, cfg, net, opt, opts, digest)
+    ref_frames = reference_sample(frames)
 
     # Frames stay uint8 until a batch is taken: 4x less memory, and on a GPU they live there.
     data = torch.from_numpy(np.ascontiguousarray(frames))
@@ -145,7 +222,8 @@ def train_vae(
             record["seconds"] = round(time.perf_counter() - t0, 2)
             history.append(record)
             if out_dir:
-                _checkpoint(out_dir, cfg, net, opt, history, opts)
+                _checkpoint(out_dir, cfg, net, opt, history, opts, digest,
+                            encode_frames(net, ref_frames, device), extra_config)
             if stopped:
                 break
     finally:
@@ -185,39 +263,63 @@ def _triplet_centres(train_idx, bounds, n) -> np.ndarray:
     ends = {b - 1 for b in (bounds or [])[1:]} | {n - 1}
     ok = [i for i in train_idx if i not in starts and i not in ends and 0 < i < n - 1]
     if not ok:
-        raise ValueError("in-betweening needs runs of at least 3 consecutive frames")
+        raise TrainingError("in-betweening needs runs of at least 3 consecutive frames")
     return np.asarray(ok)
 
 
-def _checkpoint(out_dir, cfg, net, opt, history, opts) -> None:
+def _check_out_dir(out_dir: str, resume: bool) -> None:
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CheckpointError(f"{out_dir}: is a file, not a model folder")
+    if not os.path.isdir(out_dir):
+        return
+    names = [f for f in os.listdir(out_dir) if not f.startswith(".")]
+    if not resume and names:
+        raise CheckpointError(f"{out_dir}: already exists and is not empty; --resume continues the training "
+                              "saved there, or choose another folder (nothing was overwritten)")
+    if resume and names and not os.path.exists(os.path.join(out_dir, STATE)):
+        raise CheckpointError(f"{out_dir}: holds {'a model' if WEIGHTS in names else 'files'} but no training state "
+                              f"({STATE}), so it cannot be resumed; train into a new folder (nothing was overwritten)")
+
+
+def _checkpoint(out_dir, cfg, net, opt, history, opts, digest, reference, extra_config) -> None:
     epoch = history[-1]["epoch"]
     tensors, meta = _optimizer_tensors(opt)
-    save_tensors(os.path.join(out_dir, OPTIMIZER), tensors, {**meta, "epoch": epoch})
-    save_model(out_dir, {"architecture": ARCHITECTURE, "format_version": FORMAT_VERSION, "model": cfg.to_dict()},
-               net.state_dict(), {"epoch": epoch})
-    with atomic_write(os.path.join(out_dir, STATE), encoding="utf-8") as f:
-        json.dump({"epoch": epoch, "history": history, "options": asdict(opts)}, f, indent=1)
+    save_model(out_dir, model_config(cfg, reference, extra_config), net.state_dict(), {"epoch": epoch},
+               optimizer=(tensors, {**meta, "epoch": epoch}),
+               training={"epoch": epoch, "history": history, "options": asdict(opts), "frames": digest})
 
 
-def _resume(out_dir, cfg, net, opt) -> tuple[int, list]:
-    from .checkpoint import check_state_dict
-
-    saved = read_config(out_dir, ARCHITECTURE)
-    if VAEConfig.from_dict(saved.get("model", {})) != cfg:
+def _resume(out_dir, cfg, net, opt, opts, digest) -> tuple[int, list]:
+    saved = read_config(out_dir, ARCHITECTURE)  # also verifies every file against the manifest
+    try:
+        saved_cfg = VAEConfig.from_dict(saved.get("model", {}))
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{out_dir}: bad model config ({exc})") from None
+    if saved_cfg != cfg:
         raise CheckpointError(f"{out_dir}: holds a model with another configuration; cannot resume it with this one "
                               f"(saved {saved.get('model')})")
-    with open(os.path.join(out_dir, STATE), encoding="utf-8") as f:
-        state = json.load(f)
-    tensors, meta = load_tensors(os.path.join(out_dir, "model.safetensors"))
+    try:
+        with open(os.path.join(out_dir, STATE), encoding="utf-8") as f:
+            state = json.load(f)
+        epoch = int(state["epoch"])
+        history = list(state.get("history", []))
+        saved_opts = dict(state.get("options", {}))
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{out_dir}/{STATE}: unreadable training state ({type(exc).__name__}: {exc})") from None
+    changed = [f"{k} {saved_opts[k]!r} -> {getattr(opts, k)!r}" for k in _RESUME_KEYS
+               if k in saved_opts and saved_opts[k] != getattr(opts, k)]
+    if changed:
+        raise CheckpointError(f"{out_dir}: resume with the settings it was trained with ({', '.join(changed)})")
+    if state.get("frames") not in (None, digest):
+        raise CheckpointError(f"{out_dir}: was trained on other frames (other videos or --max-frames); "
+                              "resume with the same training set")
+    tensors, meta = load_tensors(os.path.join(out_dir, WEIGHTS))
     check_state_dict(out_dir, net.state_dict(), tensors)
     net.load_state_dict(tensors)
-    epoch = int(state["epoch"])
     try:
         _load_optimizer(opt, out_dir)
-    except (CheckpointError, KeyError, ValueError):
-        import warnings
-
-        warnings.warn(f"{out_dir}: optimizer state unreadable; resuming with a fresh optimizer", stacklevel=3)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CheckpointError(f"{out_dir}/{OPTIMIZER}: unreadable optimizer state ({exc})") from None
     if meta.get("epoch") and int(meta["epoch"]) != epoch:
         raise CheckpointError(f"{out_dir}: weights are from epoch {meta['epoch']} but the training state says {epoch}")
-    return epoch, state.get("history", [])
+    return epoch, history

@@ -22,6 +22,9 @@ from av.video.reformatter import VideoReformatter
 
 from .errors import TruncatedVideoWarning, VideoError
 
+#: Frames a container may declare beyond what decodes before a video counts as truncated.
+TRUNCATION_SLACK = 2
+
 #: Cap on one prefetched queue: decoding runs at most this many batches ahead of the consumer.
 _PREFETCH_BATCHES = 4
 
@@ -38,6 +41,7 @@ class VideoInfo:
     duration: float  #: seconds, 0.0 when the container does not say
     frame_count: int  #: the container's count, or an estimate from duration x fps; 0 if unknown
     codec: str
+    frame_count_exact: bool = False  #: the count is the container's own, not an estimate
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -65,15 +69,19 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
         raise VideoError(f"{path}: is a directory, not a video file")
     if os.path.getsize(path) == 0:
         raise VideoError(f"{path}: the file is empty")
+    mp4ish = path.lower().endswith((".mp4", ".m4v", ".mov", ".3gp"))
+    hint = " (an MP4 or MOV cut short loses its index, the moov atom, and cannot be read)" if mp4ish else ""
     try:
         container = av.open(path, metadata_errors="ignore")
     except av.error.EOFError:
         raise VideoError(f"{path}: the file ends before any video data (empty or truncated, zero frames)") from None
     except av.error.FFmpegError as exc:
-        raise VideoError(f"{path}: cannot read it as a video ({exc.strerror or exc})") from None
+        raise VideoError(f"{path}: cannot read it as a video ({exc.strerror or exc}){hint}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(f"{path}: cannot read it as a video ({exc})") from None
     if not container.streams.video:
         container.close()
-        raise VideoError(f"{path}: the file has no video stream")
+        raise VideoError(f"{path}: the file has no video stream{' it can read' + hint if mp4ish else ''}")
     return container
 
 
@@ -104,6 +112,7 @@ def _info(path: str, container, stream, rotation: int | None = None) -> VideoInf
     else:
         duration = 0.0
     frames = int(stream.frames or 0)
+    exact = frames > 0
     if frames <= 0 and duration > 0 and fps > 0:
         frames = int(round(duration * fps))
     cc = stream.codec_context
@@ -116,6 +125,7 @@ def _info(path: str, container, stream, rotation: int | None = None) -> VideoInf
         duration=duration,
         frame_count=frames,
         codec=cc.name,
+        frame_count_exact=exact,
     )
 
 
@@ -215,6 +225,15 @@ class VideoReader:
                     self._truncate(index + 1, exc)
                     break
                 index += 1
+                # Every decoded frame's time is tracked (not only the kept ones): the last one
+                # tells whether the video ends where its header says.
+                if frame.pts is not None and tb is not None:
+                    if start is None:
+                        start = frame.pts
+                    t = float((frame.pts - start) * tb)
+                else:
+                    t = 0.0 if last_time is None else last_time + step
+                last_time = t
                 if index % self.stride:
                     continue
                 rot = int(round((frame.rotation or 0) / 90.0)) % 4 if frame.rotation else 0
@@ -224,13 +243,6 @@ class VideoReader:
                 if rot:
                     arr = np.rot90(arr, k=rot)
                 buf[fill] = arr.reshape(h, w, channels)
-                if frame.pts is not None and tb is not None:
-                    if start is None:
-                        start = frame.pts
-                    t = float((frame.pts - start) * tb)
-                else:
-                    t = 0.0 if last_time is None else last_time + step
-                last_time = t
                 idx[fill] = index
                 times[fill] = t
                 fill += 1
@@ -240,24 +252,31 @@ class VideoReader:
             self.frames_decoded = index + 1
             if index < 0:
                 raise VideoError(f"{self.path}: no video frame could be decoded (zero frames)")
-            self._check_complete(index + 1, last_time)
+            self._check_complete(index + 1, last_time, step)
             if fill:
                 yield FrameBatch(buf[:fill].copy(), idx[:fill].copy(), times[:fill].copy())
         finally:
             container.close()
 
-    def _check_complete(self, decoded: int, last_time: float | None) -> None:
-        """A demuxer often just stops at a cut-off file: compare with what the header promised."""
-        if self.truncated:
+    def _check_complete(self, decoded: int, last_time: float | None, step: float) -> None:
+        """A demuxer often just stops at a cut-off file: compare with what the header promised.
+
+        Truncated when the container's own frame count exceeds what decoded by more than
+        ``TRUNCATION_SLACK`` frames, or when the decoded frames end more than that many frame
+        durations before the declared duration (timestamps, so variable frame rates are judged
+        right; an estimated frame count is never trusted on its own)."""
+        if self.truncated or last_time is None:
             return
         info = self.info
-        short_frames = info.frame_count > 10 and decoded < 0.9 * info.frame_count
-        short_time = info.duration > 1.0 and last_time is not None and last_time < 0.85 * info.duration - 0.5
-        if short_frames and short_time:
+        slack = TRUNCATION_SLACK
+        short_frames = info.frame_count_exact and decoded < info.frame_count - slack
+        end = last_time + step
+        short_time = info.duration > 0 and end < info.duration - max(slack * step, 0.05)
+        if short_frames or short_time:
             self.truncated = True
             self.truncation_message = (
-                f"{self.path}: the header promises {info.frame_count} frames ({info.duration:.1f} s) but only "
-                f"{decoded} ({last_time:.1f} s) could be decoded; the video looks truncated, results cover those frames only"
+                f"{self.path}: the header promises {info.frame_count} frames ({info.duration:.2f} s) but only "
+                f"{decoded} ({end:.2f} s) could be decoded; the video looks truncated, results cover those frames only"
             )
 
     def _truncate(self, decoded: int, exc: Exception) -> None:
@@ -349,14 +368,21 @@ def read_frame(ref: str, size: tuple[int, int] = (64, 64), color: str = "rgb") -
         target = float(at[:-1]) if by_time else int(at or 0)
     except ValueError:
         raise VideoError(f"{ref}: expected VIDEO@FRAME or VIDEO@SECONDSs, e.g. clip.mp4@120 or clip.mp4@12.5s") from None
+    if target < 0 or target != target:
+        raise VideoError(f"{ref}: a frame number or time must be >= 0")
     last = None
-    for batch in VideoReader(path, size=size, color=color, batch_size=64).batches(prefetch=False):
+    reader = VideoReader(path, size=size, color=color, batch_size=64)
+    last_t = 0.0
+    for batch in reader.batches(prefetch=False):
         for f, i, t in zip(batch.frames, batch.indices, batch.times):
             if (by_time and t > target + 1e-9) and last is not None:
                 return last[0], last[1]
             last = (f, f"{os.path.basename(path)}@{i}")
+            last_t = float(t)
             if not by_time and i == target:
                 return f, last[1]
-    if by_time and last is not None:
-        return last
-    raise VideoError(f"{ref}: the video has no frame {at}")
+    step = 1.0 / reader.info.fps if reader.info.fps else 0.04
+    if by_time and last is not None and target < last_t + step:
+        return last  # the last frame is shown until the video ends
+    n = reader.frames_decoded
+    raise VideoError(f"{ref}: past the end of the video ({n} frames, {last_t + step:.3f} s)")

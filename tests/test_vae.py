@@ -123,6 +123,9 @@ def test_bad_checkpoints_are_refused_clearly(tmp_path):
     cfg = json.loads(cfg_path.read_text())
     cfg["model"]["latent_dim"] = 7
     cfg_path.write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match="damaged: config.json does not match the folder's manifest"):
+        VAEEncoder.load(str(tmp_path / "m"))
+    os.unlink(tmp_path / "m" / "manifest.json")  # a folder made by hand, or by another tool
     with pytest.raises(CheckpointError, match="do not fit the architecture.*shape mismatch"):
         VAEEncoder.load(str(tmp_path / "m"))
     cfg["architecture"] = "someone-elses-gan"
@@ -132,6 +135,9 @@ def test_bad_checkpoints_are_refused_clearly(tmp_path):
     enc.save(tmp_path / "m")
     w = tmp_path / "m" / "model.safetensors"
     w.write_bytes(w.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="damaged: model.safetensors does not match"):
+        VAEEncoder.load(str(tmp_path / "m"))
+    os.unlink(tmp_path / "m" / "manifest.json")
     with pytest.raises(CheckpointError, match="corrupt or truncated"):
         VAEEncoder.load(str(tmp_path / "m"))
     torch.save({"evil": torch.zeros(1)}, w)  # a pickle: must be refused, never unpickled

@@ -7,23 +7,33 @@ from typing import ClassVar
 import numpy as np
 
 from ..embeddings import Embeddings
-from ..registry import describe, get_params
+from ..registry import describe, get_params, set_params
 
 
-def parse_size(size) -> tuple[int, int]:
-    """64 -> (64, 64); "48x64" (width x height, as ffmpeg writes it) -> (64, 48); (h, w) stays."""
-    if isinstance(size, str):
-        if "x" in size.lower():
-            w, h = size.lower().split("x", 1)
-            out = (int(h), int(w))
-        else:
+MAX_SIDE = 4096  #: frame sides beyond this are a typo, not a request (a 4096x4096 RGB frame is 50 MB)
+
+
+def parse_size(size, name: str = "size") -> tuple[int, int]:
+    """64 -> (64, 64); "48x64" (width x height, as ffmpeg writes it) -> (64, 48); (h, w) stays.
+    ValueError naming ``name`` for anything else, or a side outside 1..MAX_SIDE."""
+    bad = ValueError(f"{name} must be a side in pixels (64) or WIDTHxHEIGHT (64x48), each 1..{MAX_SIDE}; not {size!r}")
+    try:
+        if isinstance(size, bool):
+            raise bad
+        if isinstance(size, str):
+            if "x" in size.lower():
+                w, h = size.lower().split("x", 1)
+                out = (int(h), int(w))
+            else:
+                out = (int(size), int(size))
+        elif isinstance(size, (int, np.integer)):
             out = (int(size), int(size))
-    elif isinstance(size, (int, np.integer)):
-        out = (int(size), int(size))
-    else:
-        out = (int(size[0]), int(size[1]))
-    if min(out) < 1:
-        raise ValueError(f"frame size must be positive, got {size!r}")
+        else:
+            out = (int(size[0]), int(size[1]))
+    except (TypeError, ValueError, IndexError):
+        raise bad from None
+    if not (1 <= min(out) and max(out) <= MAX_SIDE):
+        raise bad
     return out
 
 
@@ -65,9 +75,10 @@ class Encoder(ABC):
     def restore_cache_state(self, state: dict) -> None:
         """Take back what :meth:`cache_state` returned, when embeddings come from the cache."""
 
-    def fit_video(self, reader) -> "Encoder":
+    def fit_video(self, reader, cache_dir: str | None = None) -> "Encoder":
         """Learn from the frames of a video (a :class:`~latentcut.video.VideoReader`). The default
-        reads every frame and calls :meth:`fit`; encoders that train on samples override it."""
+        reads every frame and calls :meth:`fit`; encoders that train on samples override it, and
+        those that cache what they learn keep it under ``cache_dir``."""
         frames = [b.frames for b in reader.batches()]
         return self.fit(np.concatenate(frames))
 
@@ -80,6 +91,9 @@ class Encoder(ABC):
 
     def get_params(self) -> dict:
         return get_params(self)
+
+    def set_params(self, **params):
+        return set_params(self, **params)
 
     def config(self) -> dict:
         """Everything that determines the output, for cache keys and saved metadata."""

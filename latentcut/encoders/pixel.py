@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..embeddings import Embeddings
+from ..registry import check_bool
 from .base import Encoder, check_frames, parse_size
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -23,11 +24,26 @@ class PixelEncoder(Encoder):
     def __init__(self, size: int | str | tuple = 32, color: bool = True, center: bool = True):
         self.size = size
         self.center = center
+        self._color = color
         self.color = "rgb" if color else "gray"
-        self.frame_size = parse_size(size)
 
     def get_params(self) -> dict:
         return {"size": self.size, "color": self.color == "rgb", "center": self.center}
+
+    def set_params(self, **params):
+        if "color" in params:
+            self._color = params.pop("color")
+            self.color = "rgb" if self._color else "gray"
+        return super().set_params(**params)
+
+    def check_params(self) -> None:
+        parse_size(self.size)
+        check_bool("center", self.center)
+        check_bool("color", self._color)
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        return parse_size(self.size)
 
     def transform(self, frames: np.ndarray) -> Embeddings:
         frames = check_frames(frames, self.frame_size)

@@ -20,6 +20,7 @@ import numpy as np
 from ..checkpoint import CheckpointError, load_tensors, save_tensors
 from ..embeddings import Embeddings
 from ..errors import LatentcutError
+from ..registry import check_bool, check_number
 from .base import Encoder, check_frames
 
 #: Classifier parameter names across timm families, dropped from full checkpoints.
@@ -56,6 +57,22 @@ class TimmEncoder(Encoder):
         self.device = device
         self.download = download
         self.color = "rgb"
+
+    def check_params(self) -> None:
+        """ValueError naming the first bad parameter (called where parameters are set)."""
+        if not isinstance(self.model_name, str) or not self.model_name:
+            raise ValueError(f"model_name must be a timm model name, not {self.model_name!r}")
+        if self.weights is not None and not isinstance(self.weights, str):
+            raise ValueError(f"weights must be a file path, not {self.weights!r}")
+        if self.size is not None:
+            check_number("size", self.size, 16, 1024, integer=True)
+        check_bool("split", self.split)
+        check_bool("download", self.download)
+        if self.pca is not None and not isinstance(self.pca, str):
+            check_number("pca", self.pca, 1, 65536, integer=True)
+        check_number("batch_size", self.batch_size, 1, integer=True)
+        if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
+            raise ValueError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
 
     @property
     def requires_fit(self) -> bool:  # only a PCA fitted on the video needs fitting
@@ -187,7 +204,7 @@ class TimmEncoder(Encoder):
         self.pca_mean_ = p.mean_.astype(np.float32)
         return self
 
-    def fit_video(self, reader, max_frames: int = 512) -> "TimmEncoder":
+    def fit_video(self, reader, cache_dir: str | None = None, max_frames: int = 512) -> "TimmEncoder":
         from ..video import sample_frames
 
         return self.fit(sample_frames(reader, max_frames))
@@ -246,9 +263,19 @@ def _load_weights(net, path: str) -> None:
     net.load_state_dict(tensors, strict=True)
 
 
+_FILE_IDS: dict = {}
+
+
 def _file_id(path: str) -> str:
+    """A weights or PCA file by content (other weights under the same name are another encoder);
+    hashed once per process while its size and mtime stay."""
     try:
         st = os.stat(path)
     except OSError:
         return f"{path} (missing)"
-    return f"{os.path.basename(path)}:{st.st_size}:{int(st.st_mtime)}"
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _FILE_IDS:
+        from ..checkpoint import file_sha256
+
+        _FILE_IDS[key] = f"{os.path.basename(path)}:sha256:{file_sha256(path)[:32]}"
+    return _FILE_IDS[key]

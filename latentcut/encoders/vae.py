@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checkpoint import CheckpointError, check_state_dict, load_tensors, read_config, save_model
+from ..checkpoint import CheckpointError, check_state_dict, file_sha256, load_tensors, read_config, save_model
 from ..embeddings import Embeddings
+from ..errors import LatentcutError
+from ..registry import check_bool, check_number
 from ..video import sample_frames
 from .base import Encoder, check_frames
 
@@ -47,15 +49,23 @@ class VAEConfig:
     alpha: float = 0.0  # weight of the in-betweening term (consecutive triplets); 0 = off
 
     def __post_init__(self):
+        if isinstance(self.hidden, (int, np.integer)) and not isinstance(self.hidden, bool):
+            self.hidden = (self.hidden,)  # one layer, as a spec string's "hidden=32" reads
         if isinstance(self.hidden, str):  # "32,64,128,256" or, inside a spec string, "32/64/128/256"
             self.hidden = re.split(r"[,/x\s]+", self.hidden.strip())
-        self.hidden = tuple(int(h) for h in self.hidden)
+        try:
+            self.hidden = tuple(int(h) for h in self.hidden)
+        except (TypeError, ValueError):
+            raise ValueError(f"hidden must be channel counts like 32/64/128/256, not {self.hidden!r}") from None
+        if not self.hidden or not all(1 <= h <= 4096 for h in self.hidden):
+            raise ValueError(f"hidden must be 1 to 8 channel counts of 1..4096, not {self.hidden!r}")
         if self.pooling not in ("avg", "max", "none"):
             raise ValueError(f"pooling must be avg, max or none, not {self.pooling!r}")
         if self.activation not in ("leakyrelu", "relu", "elu"):
             raise ValueError(f"activation must be leakyrelu, relu or elu, not {self.activation!r}")
-        if self.input_size % (2 ** len(self.hidden)):
-            raise ValueError(f"input_size {self.input_size} must be divisible by 2^{len(self.hidden)}")
+        if self.input_size % (2 ** len(self.hidden)) or self.input_size < 2 ** len(self.hidden):
+            raise ValueError(f"size {self.input_size} must be a multiple of {2 ** len(self.hidden)} "
+                             f"(2 to the number of layers, {len(self.hidden)})")
         if self.latent_dim < 1:
             raise ValueError("latent_dim must be >= 1")
 
@@ -268,6 +278,36 @@ class VAEEncoder(Encoder):
             p.pop(k, None)
         return {"name": self.name, **p}
 
+    def check_params(self) -> None:
+        """ValueError naming the first bad parameter (called where parameters are set)."""
+        check_number("latent_dim", self.latent_dim, 1, 4096, integer=True)
+        for k in ("beta", "alpha"):
+            check_number(k, getattr(self, k), 0.0)
+        check_number("tau", self.tau, 0.0)
+        check_number("size", self.size, 8, 1024, integer=True)
+        check_number("epochs", self.epochs, 1, integer=True)
+        check_number("max_frames", self.max_frames, 2, integer=True)
+        if self.max_minutes is not None:
+            check_number("max_minutes", self.max_minutes, 0.0, lo_open=True)
+        check_number("batch_size", self.batch_size, 1, integer=True)
+        check_number("lr", self.lr, 0.0, 1.0, lo_open=True)
+        check_number("seed", self.seed, 0, integer=True)
+        check_bool("cache", self.cache)
+        if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
+            raise ValueError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
+        if self.model is not None and not isinstance(self.model, str):
+            raise ValueError(f"model must be a folder path, not {self.model!r}")
+        self.vae_config()  # hidden, pooling, activation, and size against the number of layers
+
+    def fingerprint(self) -> str:
+        """Identity of the embedding space: the weights' content for a model folder (wherever it
+        lies), else the recipe that trains one."""
+        from ..cache import config_key
+
+        c = self.config()
+        c.pop("model", None)
+        return config_key(c)
+
     # -- state ----------------------------------------------------------------------------------
 
     def is_fitted(self) -> bool:
@@ -276,8 +316,6 @@ class VAEEncoder(Encoder):
     def _ensure_model(self):
         if not hasattr(self, "net_"):
             if not self.model:
-                from ..errors import LatentcutError
-
                 raise LatentcutError(f"{self.name}: no model: give model=FOLDER or fit it first")
             self._load(self.model)
         return self.net_
@@ -305,15 +343,12 @@ class VAEEncoder(Encoder):
                 raise CheckpointError(f"{folder}: bad reference embeddings in config ({exc})") from None
 
     def save(self, folder: str, extra: dict | None = None) -> None:
-        """Write ``config.json`` + ``model.safetensors`` (atomically) to ``folder``."""
+        """Write the model folder (``config.json`` + ``model.safetensors`` + manifest) as one atomic unit."""
+        from ..training import model_config
+
         net = self._ensure_model()
-        config = {"architecture": ARCHITECTURE, "format_version": FORMAT_VERSION, "encoder": self.name,
-                  "model": self.cfg_.to_dict(), **(extra or {})}
-        ref = getattr(self, "reference_", None)
-        if ref is not None:
-            # float32 values written as Python floats read back bit-exact
-            config["reference"] = {"mean": ref.mean.astype(np.float32).tolist(), "logvar": ref.logvar.astype(np.float32).tolist()}
-        save_model(folder, config, net.state_dict())
+        save_model(folder, model_config(self.cfg_, getattr(self, "reference_", None), {"encoder": self.name, **(extra or {})}),
+                   net.state_dict())
 
     @classmethod
     def load(cls, folder: str, device: str | None = None) -> "VAEEncoder":
@@ -324,35 +359,38 @@ class VAEEncoder(Encoder):
     # -- learning ---------------------------------------------------------------------------------
 
     def fit(self, frames: np.ndarray, video_bounds=None, out_dir: str | None = None, progress: bool | None = None,
-            resume: bool = False) -> "VAEEncoder":
+            resume: bool = False, extra: dict | None = None) -> "VAEEncoder":
         """Train a new model on frames (N, H, W, 3) uint8 at this encoder's size. With ``out_dir``
         a checkpoint is written every epoch, and ``resume`` continues the one found there."""
-        from ..training import TrainOptions, train_vae
+        from ..training import TrainOptions, encode_frames, reference_sample, train_vae
 
+        try:
+            cfg = self.vae_config()
+        except (TypeError, ValueError) as exc:
+            raise LatentcutError(f"{self.name}: {exc}") from None
         frames = check_frames(frames, self.frame_size)
         opts = TrainOptions(epochs=self.epochs, max_minutes=self.max_minutes, batch_size=self.batch_size,
                             lr=self.lr, seed=self.seed, device=self.device, max_frames=self.max_frames)
-        net, history = train_vae(self.vae_config(), frames, opts, out_dir=out_dir, resume=resume,
-                                 video_bounds=video_bounds, progress=progress)
-        self.net_, self.cfg_, self.device_ = net.eval(), self.vae_config(), pick_device(self.device)
+        net, history = train_vae(cfg, frames, opts, out_dir=out_dir, resume=resume,
+                                 video_bounds=video_bounds, progress=progress, extra_config={"encoder": self.name, **(extra or {})})
+        self.net_, self.cfg_, self.device_ = net.eval(), cfg, pick_device(self.device)
         self.history_ = history
-        self._set_reference(frames)
+        self.reference_ = encode_frames(net, reference_sample(frames), self.device_)
         return self
-
-    def _set_reference(self, frames: np.ndarray, n: int = 64) -> None:
-        sample = frames[np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
-        self.reference_ = self.transform(sample)
 
     def reference_embeddings(self) -> Embeddings | None:
         if self.model and not hasattr(self, "net_"):
             self._ensure_model()
         return getattr(self, "reference_", None)
 
-    def fit_video(self, reader) -> "VAEEncoder":
-        """Self-training on the video being analysed, through the model cache."""
-        from ..cache import model_cache_dir
+    def fit_video(self, reader, cache_dir: str | None = None) -> "VAEEncoder":
+        """Self-training on the video being analysed, through the model cache under ``cache_dir``
+        (default: the cache root). A cache that cannot be written costs a warning, not the run."""
+        import warnings
 
-        folder = model_cache_dir(reader.path, self.config()) if self.cache else None
+        from ..cache import CACHE_MARK, model_cache_dir
+
+        folder = model_cache_dir(reader.path, self.config(), cache_dir) if self.cache else None
         if folder and os.path.exists(os.path.join(folder, "config.json")):
             try:
                 self._load(folder)
@@ -362,7 +400,12 @@ class VAEEncoder(Encoder):
         frames = sample_frames(reader, self.max_frames)
         self.fit(frames)
         if folder:
-            self.save(folder, {"trained_on": os.path.basename(reader.path), "history": self.history_})
+            try:
+                self.save(folder, {"trained_on": os.path.basename(reader.path), "history": self.history_, CACHE_MARK: True})
+            except OSError as exc:  # includes OutputError's causes: read-only cache, a file in the way
+                warnings.warn(f"could not cache the self-trained model in {folder} ({exc}); going on without it", stacklevel=2)
+            except LatentcutError as exc:
+                warnings.warn(f"could not cache the self-trained model ({exc}); going on without it", stacklevel=2)
         return self
 
     # -- inference --------------------------------------------------------------------------------
@@ -400,9 +443,9 @@ class BetaVAEEncoder(VAEEncoder):
 
 
 def _folder_id(folder: str) -> str:
+    """The weights' content hash: a model retrained in the same folder is another model."""
     try:
-        st = os.stat(os.path.join(folder, "model.safetensors"))
-        return f"{st.st_size}-{int(st.st_mtime_ns)}"
+        return file_sha256(os.path.join(folder, "model.safetensors"))[:32]
     except OSError:
         return "missing"
 

@@ -52,7 +52,7 @@ def _interval_from(obj, where: str) -> Interval:
 
 
 def clip_from_dict(d: dict, where: str) -> ClipLabels:
-    if "cuts" not in d:
+    if not isinstance(d, dict) or not isinstance(d.get("cuts"), list):
         raise LabelsError(f"{where}: no 'cuts' list")
     bounds = [_interval_from(c, where) for c in d["cuts"]]
     for g in d.get("gradual", []) or []:
@@ -77,18 +77,28 @@ def load_json(path: str | os.PathLike) -> dict:
             return json.load(f)
     except FileNotFoundError:
         raise LabelsError(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise LabelsError(f"{path}: is a directory, not a JSON file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise LabelsError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise LabelsError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
 def load_labels(path: str | os.PathLike) -> list[ClipLabels]:
     """All clips of a labels file: the ``{"clips": [...]}`` format of shared/data/labels.json, or a
     single clip ``{"cuts": [...], "gradual": [...]}``."""
     data = load_json(path)
-    if isinstance(data, dict) and "clips" in data:
-        return [clip_from_dict(c, f"{path}: clip {c.get('path', i)}") for i, c in enumerate(data["clips"])]
-    if isinstance(data, dict) and "cuts" in data:
-        return [clip_from_dict(data, str(path))]
+    try:
+        if isinstance(data, dict) and isinstance(data.get("clips"), list):
+            return [clip_from_dict(c, f"{path}: clip {c.get('path', i) if isinstance(c, dict) else i}")
+                    for i, c in enumerate(data["clips"])]
+        if isinstance(data, dict) and "cuts" in data:
+            return [clip_from_dict(data, str(path))]
+    except LabelsError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise LabelsError(f"{path}: not a labels file latentcut can read ({type(exc).__name__}: {exc})") from None
     raise LabelsError(f"{path}: expected a 'clips' list or a 'cuts' list")
 
 
