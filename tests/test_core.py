@@ -1,0 +1,1 @@
+"""Assertions that pin the core's arithmetic (found missing by mutation testing, see README)."""
