@@ -57,7 +57,6 @@ class CurveBuilder:
         self._gk: list[np.ndarray] = []
         self._idx: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
-        self._n = 0
 
     def update(self, emb: Embeddings, indices: np.ndarray, times: np.ndarray) -> None:
         if len(emb) == 0:
@@ -68,41 +67,39 @@ class CurveBuilder:
             raise EmbeddingError(f"embedding size changed mid-video: {self._tail.dim} vs {emb.dim}")
         full = emb if self._tail is None else Embeddings.concat([self._tail, emb])
         t = 0 if self._tail is None else len(self._tail)  # rows of ``full`` already scored
-        start = self._n - t  # global index of full[0]
         b = len(emb)
         for gap, out in ((1, self._raw), (2, self._g2), (self.k, self._gk)):
-            vals = np.zeros(b, np.float64)
+            vals = np.zeros(b)
             # global index g = start + t + j needs full row t + j - gap >= 0
             first = max(0, gap - t)
-            if first < b:
+            if first < b:  # pragma: no mutate - (<= slices nothing when first == b)
                 d = self.distance.pairwise(full[t + first - gap : t + b - gap], full[t + first : t + b])
                 vals[first:] = self.distance.linear(d)
             out.append(vals)
         self._idx.append(np.asarray(indices))
         self._times.append(np.asarray(times, np.float64))
-        self._n += b
         keep = min(self.k, len(full))
         self._tail = full[len(full) - keep :]
 
     def finish(self) -> ScoreCurve:
-        raw = np.concatenate(self._raw) if self._raw else np.zeros(0)
-        g2 = np.concatenate(self._g2) if self._g2 else np.zeros(0)
-        gk = np.concatenate(self._gk) if self._gk else np.zeros(0)
+        if not self._raw:
+            empty = np.zeros(0)
+            return ScoreCurve(np.zeros(0, np.int64), empty, empty, empty, empty, empty, self.k)
+        raw, g2, gk = np.concatenate(self._raw), np.concatenate(self._g2), np.concatenate(self._gk)
         n = len(raw)
         scores = raw.copy()
-        if n > 2:
+        if n > 2:  # pragma: no mutate - (>= 2 slices nothing more at n == 2)
             # d(i-2, i) exists from i = 2; d(i-1, i+1) = g2[i+1] exists up to i = n-2.
             scores[2:] = np.minimum(scores[2:], g2[2:])
             scores[1:-1] = np.minimum(scores[1:-1], g2[2:])
         path = np.zeros(n)
-        if n > self.k:
+        if n > self.k:  # pragma: no mutate - (>= slices nothing more at n == k)
             c = np.cumsum(raw)
             path[self.k :] = c[self.k :] - c[: n - self.k]
-        if n:
-            raw[0] = scores[0] = 0.0
+        raw[0] = scores[0] = 0.0
         return ScoreCurve(
-            indices=np.concatenate(self._idx) if self._idx else np.zeros(0, np.int64),
-            times=np.concatenate(self._times) if self._times else np.zeros(0),
+            indices=np.concatenate(self._idx),
+            times=np.concatenate(self._times),
             raw=raw,
             scores=scores,
             gap=gk,

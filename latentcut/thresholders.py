@@ -280,9 +280,6 @@ class KMeansThreshold(AdaptiveThreshold):
         self.floor = floor
         self.separation = separation
 
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("floor", "separation", "window", "min_shot_len")}
-
     def check_params(self) -> None:
         Thresholder.check_params(self)
         check_number("floor", self.floor, 0.0, 1.0, lo_open=True)

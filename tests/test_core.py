@@ -394,3 +394,517 @@ def test_map_methods_and_the_triplet_term():
     assert a.shape == (60, 2) and np.abs(a).max() <= 1.0  # a tanh code
     assert not np.allclose(a, b)  # the temporal triplet term is part of the loss
     np.testing.assert_array_equal(a, frame_map(x, "autoencoder", steps=40))  # seeded
+
+
+# -- second pass: survivors of `mutmut run` on the first version of this file ------------------------
+
+
+def test_distance_precision_is_float64_throughout():
+    rng = np.random.default_rng(3)
+    a = (rng.normal(size=(4, 513)) * 1e3 + 1e4).astype(np.float32)
+    b = (a + rng.normal(size=a.shape).astype(np.float32) * 1e-2).astype(np.float32)
+    A, B = a.astype(np.float64), b.astype(np.float64)
+    got = create_distance("l1").pairwise(Embeddings(a), Embeddings(b))
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, np.abs(A - B).mean(1), rtol=1e-12)
+    got = create_distance("l2").pairwise(Embeddings(a), Embeddings(b))
+    np.testing.assert_allclose(got, np.sqrt(((A - B) ** 2).sum(1) / 513), rtol=1e-12)
+    got = create_distance("cosine").pairwise(Embeddings(a), Embeddings(b))
+    ref = 1 - (A * B).sum(1) / np.linalg.norm(A, axis=1) / np.linalg.norm(B, axis=1)
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-15)
+    lv = (rng.normal(size=a.shape) * 0.1).astype(np.float32)
+    from latentcut.distances import gaussian_kl
+
+    got = gaussian_kl(a, lv, b, lv[::-1].copy())
+    L1, L2 = lv.astype(np.float64), lv[::-1].astype(np.float64)
+    ref = 0.5 * (np.expm1(L1 - L2) - (L1 - L2) + (A - B) ** 2 * np.exp(-L2)).sum(-1)
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    # the sum is over the last axis, whatever the leading ones
+    three = gaussian_kl(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)), np.ones((2, 3, 4)), np.zeros((2, 3, 4)))
+    assert three.shape == (2, 3) and np.all(three == 2.0)
+
+
+def test_cosine_edge_cases_exactly_and_without_warnings():
+    import warnings
+
+    cos = create_distance("cosine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = cos.pairwise(E([0, 0], [0, 0], [3, 4], [0.1, 0]), E([0, 0], [1, 0], [0, 0], [0.2, 0]))
+    assert d.tolist() == [0.0, 1.0, 1.0, 0.0]
+    # tiny vectors (|a||b| < 1) are compared by direction, not magnitude
+    assert cos.pairwise(E([0.01, 0]), E([0.0, 0.02]))[0] == pytest.approx(1.0)
+    assert cos.pairwise(E([0.01, 0.01]), E([-0.02, -0.02]))[0] == pytest.approx(2.0)
+    assert cos.pairwise(E([3, 0]), E([0.5, 0.5]))[0] == pytest.approx(1 - 1 / np.sqrt(2))
+    assert cos.pairwise(E([2, 1]), E([-2, -1.0]))[0] == pytest.approx(2.0)
+    assert cos.pairwise(E([2, 1]), E([-2, -1.0]))[0] <= 2.0  # clipped at 2, never above
+    v = [1.3040000200271606, 0.9470809698104858, -0.7037352323532104]  # similarity rounds to just above 1
+    assert cos.pairwise(E(v), E(v))[0] == 0.0
+
+
+def test_distance_plugin_plumbing():
+    d = create_distance("l1")
+    assert d.get_params() == {} and repr(d) == "l1"
+    assert d.set_params() is d
+    with pytest.raises(ValueError, match="has no parameter 'x'"):
+        d.set_params(x=1)
+    from latentcut.errors import PluginError
+
+    with pytest.raises(PluginError, match="bad parameters for distance 'l1'"):
+        create_distance("l1", x=1)
+    assert create_distance(d) is d
+
+
+def test_curve_defaults_dtypes_and_short_videos():
+    assert CurveBuilder(create_distance("l1")).k == 12
+    x = E([0], [1], [1])
+    c = score_curve(x, create_distance("l1"))
+    assert c.k == 12 and c.times.dtype == np.float64 and c.times.tolist() == [0.0, 1.0, 2.0]
+    assert c.indices.tolist() == [0, 1, 2]
+    assert c.scores.tolist() == [0, 1, 0]  # frame 2: min(d(1,2)=0, d(0,2)=1); frame 1: min(d(0,1)=1, d(0,2)=1)
+    c3 = score_curve(E([0], [1], [3]), create_distance("l1"), 2)
+    assert c3.scores.tolist() == [0, 1, 2]  # min(d(i-1,i), d(i-2,i), d(i-1,i+1)) with what exists
+    c4 = score_curve(E([0], [1], [3], [3]), create_distance("l1"), 2)
+    assert c4.scores.tolist() == [0, 1, 2, 0]
+    t = score_curve(x, create_distance("l1"), 2, indices=np.array([5, 6, 7]), times=np.array([1, 2, 4], np.int64))
+    assert t.indices.tolist() == [5, 6, 7] and t.times.tolist() == [1.0, 2.0, 4.0] and t.times.dtype == np.float64
+    e = CurveBuilder(create_distance("l1"), 3).finish()
+    assert [len(getattr(e, k)) for k in ("raw", "scores", "gap", "path", "indices", "times")] == [0] * 6
+    assert e.indices.dtype == np.int64
+
+
+def test_streaming_many_small_batches_equals_one_shot():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(23, 3)).astype(np.float32)
+    whole = score_curve(Embeddings(x), create_distance("l2"), 5)
+    b = CurveBuilder(create_distance("l2"), 5)
+    for i in range(0, 23, 2):
+        b.update(Embeddings(x[i : i + 2]), np.arange(i, min(i + 2, 23)), np.arange(i, min(i + 2, 23)) / 10)
+    s = b.finish()
+    for k in ("raw", "scores", "gap", "path"):
+        np.testing.assert_allclose(getattr(s, k), getattr(whole, k), rtol=1e-12)
+
+
+def test_grouping_shot_vectors_and_dicts():
+    from types import SimpleNamespace as NS
+
+    from latentcut.grouping import shot_vectors
+    from latentcut.timecode import Timecode
+
+    scenes = [NS(start=Timecode(0, 0.0), end=Timecode(3, 1.5)), NS(start=Timecode(3, 1.5), end=Timecode(5, 2.5)),
+              NS(start=Timecode(5, 2.5), end=Timecode(6, 3.1234567))]
+    emb = Embeddings(np.array([[3, 0], [3, 0], [3, 0], [0, 2], [0, 4], [1, 1]], np.float32))
+    curve = NS(indices=np.array([0, 1, 2, 3, 4, 5]))
+    r = NS(embeddings=emb, curve=curve, scenes=scenes)
+    v = shot_vectors(r)
+    np.testing.assert_allclose(v, [[1, 0], [0, 1], [2 ** -0.5, 2 ** -0.5]])
+    # a shot with no analysed frame (stride) takes the nearest frame's embedding
+    r2 = NS(embeddings=Embeddings(np.array([[1, 0], [0, 5]], np.float32)), curve=NS(indices=np.array([0, 4])),
+            scenes=[NS(start=Timecode(0, 0), end=Timecode(2, 1)), NS(start=Timecode(2, 1), end=Timecode(3, 1.5)),
+                    NS(start=Timecode(3, 1.5), end=Timecode(6, 3))])
+    np.testing.assert_allclose(shot_vectors(r2), [[1, 0], [1, 0], [0, 1]])
+    zero = NS(embeddings=Embeddings(np.zeros((2, 2), np.float32)), curve=NS(indices=np.array([0, 1])),
+              scenes=[NS(start=Timecode(0, 0), end=Timecode(2, 1))])
+    assert shot_vectors(zero).tolist() == [[0.0, 0.0]]
+    with pytest.raises(ValueError, match="no embeddings: detect"):
+        shot_vectors(NS(embeddings=None))
+    assert SceneGroup(1, [2, 3]).to_dict(r) == {"scene": 1, "shots": [2, 3], "start_frame": 3, "end_frame": 6,
+                                                "start_time": 1.5, "end_time": 3.123457}
+    assert SceneGroup(1, [1]).to_dict(r)["end_frame"] == 3
+
+
+def test_group_shots_thresholds_and_memory():
+    v = np.array([[1, 0], [0, 1], [1, 0], [0.8, 0.6], [0, 1]])
+    # distances: 1-3 and 2-5 are 0; 3-4 and 1-4 are 0.2; neighbours 1, 1, 0.2, 0.4
+    assert [g.shots for g in group_shots(v, strictness=0.5, memory=4)] == [[1, 2, 3, 4, 5]]
+    assert [g.shots for g in group_shots(v, threshold=0.2, memory=4)] == [[1, 2, 3, 4, 5]]  # 2-5 spans 3 shots
+    assert [g.shots for g in group_shots(v, threshold=0.2, memory=2)] == [[1, 2, 3, 4], [5]]
+    assert [g.shots for g in group_shots(v, threshold=0.19, memory=2)] == [[1, 2, 3], [4], [5]]
+    assert [g.shots for g in group_shots(v, threshold=0.2, memory=1)] == [[1], [2], [3, 4], [5]]
+    assert [g.shots for g in group_shots(v, threshold=0.0, memory=3)] == [[1, 2, 3, 4, 5]]
+    assert [g.shots for g in group_shots(v, threshold=0.0, memory=2)] == [[1, 2, 3], [4], [5]]
+    assert [g.shots for g in group_shots(v, threshold=0.0, memory=1)] == [[1], [2], [3], [4], [5]]
+    assert [g.shots for g in group_shots(v, strictness=1.0, memory=1)] == [[1], [2], [3, 4], [5]]
+    assert [g.number for g in group_shots(v, threshold=0.0, memory=1)] == [1, 2, 3, 4, 5]
+    assert group_shots(v[:1], strictness=0.3)[0].shots == [1]
+    with pytest.raises(ValueError, match="within 0..1, not -0.1"):
+        group_shots(v, strictness=-0.1)
+
+
+def test_matching_rules_exactly():
+    # defaults: tolerance 0
+    assert match([Interval(10, 10)], [Interval(11, 11)]) == []
+    lab = ClipLabels("x", [Interval(10, 10)])
+    assert evaluate([Interval(11, 11)], lab) == Scores(0, 1, 1)
+    # centre distance breaks ties between equal gaps, by |(p.lo + p.hi) - (t.lo + t.hi)|
+    assert match([Interval(10, 10)], [Interval(9, 11), Interval(10, 30)], 0) == [(0, 0)]
+    assert match([Interval(4, 6)], [Interval(0, 5), Interval(5, 9)], 0) == [(0, 1)]
+    assert match([Interval(10, 10), Interval(11, 11)], [Interval(10, 10), Interval(30, 30), Interval(11, 11)], 0) == [
+        (0, 0), (1, 2)]
+    assert sorted(match([Interval(5, 5), Interval(6, 6)], [Interval(6, 6)], 1)) == [(1, 0)]
+    # every unmatched prediction is counted, not only the first
+    assert evaluate([Interval(1, 1), Interval(2, 2), Interval(3, 3)], ClipLabels("x", [])) == Scores(0, 3, 0)
+    assert evaluate([Interval(1, 1), Interval(40, 40)], ClipLabels("x", [], uncertain=[1])) == Scores(0, 1, 0)
+
+
+def test_predictions_and_accuracy_at_n_details():
+    from latentcut.metrics import predictions_from_json
+
+    assert predictions_from_json({"cuts": [{"frame": 3}, {"frame": 9, "kind": "gradual", "start": 7, "end": 10}]}) == [
+        Interval(3, 3), Interval(7, 11, "gradual")]
+    assert predictions_from_json([4, {"frame": 2}]) == [Interval(4, 4), Interval(2, 2)]
+    from latentcut.errors import LabelsError
+
+    with pytest.raises(LabelsError, match="predictions: cannot read a boundary"):
+        predictions_from_json({"cuts": ["x"]})
+    lab = ClipLabels("x", [Interval(2, 2), Interval(3, 3)])
+    assert accuracy_at_n(np.array([9, 1, 1, 1, 0]), lab) == 0.5  # ties broken stably: 1, 2, 3 -> top 2 = 1, 2
+    many = np.zeros(40)
+    many[[5, 17, 30]] = 1.0  # ties among 39 frames: a stable sort keeps the earliest
+    assert accuracy_at_n(many, ClipLabels("x", [Interval(5, 5), Interval(17, 17), Interval(30, 30)])) == 1.0
+    flat = np.ones(40)
+    assert accuracy_at_n(flat, ClipLabels("x", [Interval(1, 1), Interval(2, 2)])) == 1.0
+    assert accuracy_at_n(np.array([0, 1, 1, 1, 0]), ClipLabels("x", [Interval(1, 1), Interval(2, 2)])) == 1.0
+    assert accuracy_at_n(np.array([5, 0, 0, 0]), ClipLabels("x", [Interval(0, 0)])) == 0.0  # frame 0 never counts
+    assert accuracy_at_n(np.array([1, 2, 3], np.int64), ClipLabels("x", [Interval(2, 2)])) == 1.0
+    assert str(accuracy_at_n(np.zeros(3), ClipLabels("x", []))) == "nan"
+
+
+def test_interval_reading_exactly():
+    from latentcut.errors import LabelsError
+    from latentcut.metrics.labels import _interval_from
+
+    assert _interval_from(7, "w") == Interval(7, 7, "cut") and _interval_from(7.0, "w") == Interval(7, 7)
+    assert _interval_from({"frame": 4}, "w") == Interval(4, 4, "cut")
+    assert _interval_from({"frame": 4, "start": 2, "end": 6}, "w") == Interval(4, 4, "cut")  # kind cut: the frame
+    assert _interval_from({"start": 2, "end": 6}, "w") == Interval(2, 7, "gradual")  # no kind, no frame
+    assert _interval_from({"start": 2, "end": 6, "kind": "fade"}, "w") == Interval(2, 7, "gradual")
+    assert _interval_from({"start": 2, "end": 2, "kind": "fade"}, "w") == Interval(2, 3, "gradual")
+    for bad in ({"start": 2}, {"end": 2}, {"start": 2, "kind": "cut"}, "x", True, None):
+        with pytest.raises(LabelsError, match=r"^w: cannot read a boundary from"):
+            _interval_from(bad, "w")
+    with pytest.raises(LabelsError, match=r"^w: transition ends before it starts \(5..2\)$"):
+        _interval_from({"start": 5, "end": 2, "kind": "fade"}, "w")
+    assert Interval(3, 8).gap(Interval(4, 5)) == 0  # inside: 0, never negative
+
+
+def test_clip_labels_defaults_and_errors(tmp_path):
+    import json
+
+    from latentcut.errors import LabelsError
+    from latentcut.metrics.labels import find_clip, load_json, load_labels
+
+    c = clip_from_dict({"video": "v.mp4", "cuts": [9, 2], "gradual": None, "uncertain": None}, "w")
+    assert c.path == "v.mp4" and [b.lo for b in c.boundaries] == [2, 9] and c.uncertain == [] and c.group == ""
+    assert c.frames is None
+    assert clip_from_dict({"cuts": []}, "w").path == ""
+    for bad in ({"cuts": 3}, {"nocuts": []}, [1]):
+        with pytest.raises(LabelsError, match=r"^w: no 'cuts' list$"):
+            clip_from_dict(bad, "w")
+    with pytest.raises(LabelsError, match=r"^w: cannot read a boundary from 'x'$"):
+        clip_from_dict({"cuts": ["x"]}, "w")
+    p = tmp_path / "l.json"
+    p.write_text(json.dumps({"clips": [{"path": "a/x.mp4", "cuts": [1]}, {"path": "b/y.mp4", "cuts": [2]}]}), encoding="utf-8")
+    clips = load_labels(p)
+    assert [c.path for c in clips] == ["a/x.mp4", "b/y.mp4"]
+    assert find_clip(clips, "/any/where/y.mp4").path == "b/y.mp4"
+    with pytest.raises(LabelsError, match=r"^no labels for 'z.mp4'; the labels file has: x.mp4, y.mp4$"):
+        find_clip(clips, "z.mp4")
+    one = [ClipLabels("", [Interval(1, 1)])]
+    assert find_clip(one, "anything.mp4") is one[0]
+    two = [ClipLabels("", []), ClipLabels("q.mp4", [])]
+    with pytest.raises(LabelsError):
+        find_clip(two, "anything.mp4")
+    assert find_clip([ClipLabels("q.mp4", [])], "q.mp4").path == "q.mp4"
+    p.write_text(json.dumps({"clips": [{"path": "x.mp4", "cuts": [{"frame": "a"}]}]}), encoding="utf-8")
+    with pytest.raises(LabelsError, match=r"l.json: not a labels file latentcut can read \(ValueError: "):
+        load_labels(p)
+    p.write_text(json.dumps({"clips": [{"path": "x.mp4", "cuts": [{"nope": 1}]}]}), encoding="utf-8")
+    with pytest.raises(LabelsError, match=r"l.json: clip x.mp4: cannot read a boundary"):
+        load_labels(p)
+    p.write_text(json.dumps({"clips": [5]}), encoding="utf-8")
+    with pytest.raises(LabelsError, match=r"l.json: clip 0: no 'cuts' list"):
+        load_labels(p)
+    p.write_text(json.dumps({"cuts": [3]}), encoding="utf-8")
+    assert load_labels(p)[0].boundaries == [Interval(3, 3)] and load_labels(p)[0].path == ""
+    for text in ('{"clips": 3}', "[]", '{"x": 1}'):
+        p.write_text(text, encoding="utf-8")
+        with pytest.raises(LabelsError, match=r"l.json: expected a 'clips' list or a 'cuts' list$"):
+            load_labels(p)
+    p.write_text('{"cuts": [], "path": "é.mp4"}', encoding="utf-8")
+    assert load_json(p)["path"] == "é.mp4"
+    with pytest.raises(LabelsError, match=r"is a directory, not a JSON file$"):
+        load_json(tmp_path)
+    with pytest.raises(LabelsError, match=r"missing.json: no such file$"):
+        load_json(tmp_path / "missing.json")
+    p.write_bytes(b"\xff\xfe{")
+    with pytest.raises(LabelsError, match=r"not valid JSON"):
+        load_json(p)
+
+
+# -- thresholders against brute-force oracles -------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+def _oracle_split(v):
+    v = np.sort(np.asarray(v, np.float64))
+    best = None
+    for k in range(1, len(v)):
+        a, b = v[:k], v[k:]
+        sse = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
+        if best is None or sse < best[0] - 1e-9:
+            best = (sse, (a.mean() + b.mean()) / 2)
+    return best[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.integers(2, 30), elements=st.floats(-100, 100, allow_nan=False).map(lambda x: round(x, 1))))
+def test_kmeans_split_equals_brute_force(v):
+    if v.max() == v.min():
+        assert kmeans_1d_split(v) is None
+        return
+    want = _oracle_split(v)
+    got = kmeans_1d_split(list(v))
+    # equal SSE ties may pick another split: compare the SSE each split gives
+    def sse(split):
+        a, b = v[v < split], v[v >= split]
+        return ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
+    assert sse(got) == pytest.approx(sse(want), rel=1e-9, abs=1e-9)
+
+
+def test_kmeans_split_in_float64():
+    rng = np.random.default_rng(0)
+    v = (3000 + rng.normal(size=200) * 3).astype(np.float32)
+    v[:70] += 9
+    assert kmeans_1d_split(v) == kmeans_1d_split(v.astype(np.float64))  # float32 input, float64 sums
+
+
+def _oracle_maxima(d):
+    out = []
+    for i in range(1, len(d)):
+        left = d[i - 1] if i > 1 else -np.inf
+        right = d[i + 1] if i + 1 < len(d) else -np.inf
+        if d[i] >= left and d[i] > right and d[i] > 0:
+            out.append(i)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.integers(0, 30), elements=st.sampled_from([0.0, 0.5, 1.0, 2.0, -1.0])))
+def test_local_maxima_equal_brute_force(d):
+    got = _local_maxima(d)
+    assert got.dtype == np.int64 and got.tolist() == _oracle_maxima(d)
+
+
+def _oracle_contrast(s, w, floor):
+    s = np.asarray(s, np.float64).copy()
+    s[0] = 0
+    out = np.zeros(len(s))
+    for i in range(len(s)):
+        nb = [s[j] for j in range(i - w, i + w + 1) if 0 <= j < len(s) and abs(j - i) > 1]
+        nb.sort(reverse=True)
+        level = nb[1] if len(nb) > 1 else 0.0
+        out[i] = s[i] / (max(level, 0.0) + floor)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.integers(1, 40), elements=st.floats(0, 5).map(lambda x: round(x, 2))),
+       st.integers(0, 7), st.sampled_from([None, 0.0, 0.1]))
+def test_local_contrast_equals_brute_force(s, w, floor):
+    got = local_contrast(s, w, floor=floor)
+    if floor is None:
+        floor = max(0.05 * float(np.percentile(np.r_[0.0, s[1:]][1:], 99)) if len(s) > 1 else 0.0, 1e-12)
+    else:
+        floor = max(floor, 0.0)
+    want = _oracle_contrast(s, max(w, 2), floor if floor > 0 else 1e-300)
+    if floor == 0:
+        return  # division by a zero level: inf either way
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_local_contrast_takes_integers_and_single_frames():
+    assert local_contrast(np.array([5, 3, 0, 0, 0, 0]), 2, floor=1.0).tolist() == [0.0, 3.0, 0.0, 0.0, 0.0, 0.0]
+    assert local_contrast(np.array([7.0]), 3).tolist() == [0.0]  # one frame: no change, floor 1e-12
+
+
+def _oracle_spaced(cands, strength, gap, limit=None):
+    order = sorted(cands, key=lambda c: (-strength[c], c))
+    kept = []
+    for c in order:
+        if all(abs(c - k) >= gap for k in kept):
+            kept.append(c)
+            if limit is not None and len(kept) == limit:
+                break
+    return sorted(kept)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 40), unique=True, max_size=20), st.integers(1, 8), st.one_of(st.none(), st.integers(1, 6)),
+       st.integers(0, 2**31))
+def test_select_spaced_equals_brute_force(cands, gap, limit, seed):
+    strength = np.random.default_rng(seed).integers(0, 4, 41).astype(float)
+    got = select_spaced(np.array(cands, np.int64), strength, gap, limit)
+    assert got.dtype == np.int64 and got.tolist() == _oracle_spaced(cands, strength, gap, limit)
+    assert select_spaced([3.0, 1.0], strength, 1).dtype == np.int64
+
+
+def test_thresholders_use_fps_and_scale_they_are_given():
+    s = np.zeros(100)
+    s[[20, 28, 60]] = [1.0, 0.9, 1.0]
+    fixed = create_thresholder("fixed,value=0.5,min_shot_len=0.5s")
+    assert fixed.fit_predict(s, fps=10).tolist() == [20, 28, 60]  # 0.5 s = 5 frames at 10 fps
+    assert fixed.fit_predict(s).tolist() == [20, 60]  # 25 fps by default: 12 frames
+    assert fixed.predict(s, fps=10).tolist() == [20, 28, 60]
+    top = create_thresholder("top-n,n=3,min_shot_len=0.5s")
+    assert top.fit(s, fps=10).cuts_.tolist() == [20, 28, 60] and top.predict(s, fps=10).tolist() == [20, 28, 60]
+    assert top.fit(s).cuts_.tolist() != [20, 28, 60]  # 12 frames apart at 25 fps
+    with pytest.raises(ThresholdError, match=r"^top-n: cannot place 3 cuts at least 50 frames apart in 100 frames "):
+        create_thresholder("top-n,n=3,min_shot_len=2s").fit_predict(s)
+    ad = create_thresholder("adaptive,window=1.0")
+    quiet = np.zeros(200)
+    quiet[100] = 1.0
+    quiet[[90, 110]] = 0.6
+    d_small = ad.decision_function(quiet, fps=5, scale=1.0)
+    d_big = ad.decision_function(quiet, fps=25, scale=1.0)
+    assert d_small[100] > d_big[100]  # the wider window sees 90 and 110
+    assert ad.decision_function(quiet, fps=5, scale=2.0)[100] < d_small[100]
+    assert create_thresholder("adaptive")._window(None) == int(round(0.25 * 25))
+    assert create_thresholder("adaptive,window=1.0")._window(None) == 25
+
+
+def test_thresholder_defaults():
+    assert create_thresholder("fixed").value == 0.1 and create_thresholder("top-n").n == 1
+    a = create_thresholder("adaptive")
+    assert (a.ratio, a.min_score, a.strong_ratio, a.weak_score, a.window, a.min_shot_len) == (1.5, 0.4, 5.0, 0.1, 0.25, "0.3s")
+    k = create_thresholder("kmeans")
+    assert (k.floor, k.separation, k.window, k.min_shot_len, k.ratio) == (0.5, 1.5, 0.25, "0.3s", 1.5)
+    assert k.get_params() == {"floor": 0.5, "separation": 1.5, "window": 0.25, "min_shot_len": "0.3s"}
+    assert a.get_params()["ratio"] == 1.5 and repr(create_thresholder("fixed,value=0.2")) == "fixed,value=0.2"
+    assert a.set_params(ratio=2.0) is a and a.ratio == 2.0
+    assert create_thresholder(a, ratio=3.0).ratio == 3.0 and a.ratio == 2.0  # overrides apply to a copy
+    from latentcut.errors import PluginError
+
+    with pytest.raises(PluginError, match="bad parameters for thresholder 'fixed'"):
+        create_thresholder("fixed", bogus=1)
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("fixed,value=-0.1", "value must be >= 0.0, not -0.1"),
+    ("fixed,value=x", "value must be a number, not 'x'"),
+    ("fixed,min_shot_len=x", "min_shot_len must be frames"),
+    ("top-n,n=-1", "n must be >= 0, not -1"),
+    ("top-n,n=1.0", "n must be a whole number, not 1.0"),
+    ("top-n,n=true", "n must be a whole number, not True"),
+    ("adaptive,ratio=0", "ratio must be > 0.0, not 0"),
+    ("adaptive,min_score=-1", "min_score must be > 0.0"),
+    ("adaptive,strong_ratio=0", "strong_ratio must be > 0.0"),
+    ("adaptive,weak_score=0", "weak_score must be > 0.0"),
+    ("adaptive,window=0", "window must be > 0.0, not 0"),
+    ("adaptive,window=60.5", "window must be <= 60.0, not 60.5"),
+    ("adaptive,min_shot_len=-2", "min_shot_len must be >= 0"),
+    ("kmeans,floor=0", "floor must be > 0.0, not 0"),
+    ("kmeans,floor=1.5", "floor must be <= 1.0, not 1.5"),
+    ("kmeans,separation=0.9", "separation must be >= 1.0, not 0.9"),
+    ("kmeans,separation=x", "separation must be a number"),
+    ("kmeans,window=61", "window must be <= 60.0, not 61"),
+    ("kmeans,window=0", "window must be > 0.0, not 0"),
+    ("kmeans,min_shot_len=abc", "min_shot_len must be frames"),
+    ("kmeans,floor=x", "floor must be a number, not 'x'"),
+])
+def test_thresholder_parameter_checks(spec, message):
+    from latentcut.errors import PluginError
+
+    with pytest.raises(PluginError, match="^bad value for thresholder '[a-z-]+': " + message.replace("(", r"\(").replace(".", r"\.")):
+        create_thresholder(spec)
+
+
+@pytest.mark.parametrize("spec", ["fixed,value=0", "top-n,n=0", "adaptive,window=60", "adaptive,window=3",
+                                  "kmeans,floor=1", "kmeans,separation=1", "kmeans,window=60", "fixed,min_shot_len=none",
+                                  "adaptive,min_shot_len=00:00:00.500", "fixed,value=7"])
+def test_thresholder_parameter_limits_are_inclusive(spec):
+    create_thresholder(spec)
+
+
+def test_check_scores_and_predict_details():
+    from latentcut.thresholders import _check_scores
+
+    assert _check_scores([1, 2]).dtype == np.float64
+    with pytest.raises(ThresholdError, match=r"^scores must be a 1-D curve, got shape \(2, 2\)$"):
+        _check_scores(np.zeros((2, 2)))
+    with pytest.raises(ThresholdError, match=r"^scores contain NaN or infinite values$"):
+        _check_scores([0, np.inf])
+    assert _check_scores([np.nan, 1.0]).shape == (2,)  # scores[0] is never used
+    f = create_thresholder("fixed,value=0.5,min_shot_len=1").fit(np.zeros(1))
+    assert f.predict(np.array([3.0])).tolist() == [] and f.predict(np.array([0.0, 1.0])).tolist() == [1]
+    assert f.predict(np.array([0.0, 0.4, 0.5])).tolist() == [2]
+    top = create_thresholder("top-n,n=0")
+    assert top.fit_predict(np.ones(3)).dtype == np.int64 and top.fit_predict(np.ones(3)).tolist() == []
+    with pytest.raises(ThresholdError, match=r"^top-n: n must be >= 0, not -2$"):
+        create_thresholder("top-n").set_params(n=-2).fit(np.ones(3))
+    with pytest.raises(ThresholdError, match=r"^top-n: asked for 3 cuts but the video has only 2 frame pairs$"):
+        create_thresholder("top-n,n=3").fit(np.ones(3))
+    with pytest.raises(ThresholdError, match=r"only 0 frame pairs"):
+        create_thresholder("top-n,n=1").fit(np.ones(0))
+    with pytest.raises(ThresholdError, match=r"^min_shot_len must be frames"):
+        create_thresholder("fixed").set_params(min_shot_len="x").fit_predict(np.ones(3))
+    from latentcut.thresholders import min_gap_frames
+
+    assert min_gap_frames(None, 25) == 1 and min_gap_frames("2s", 10) == 20 and min_gap_frames("2s", None) == 50
+
+
+def test_adaptive_decision_details():
+    a = create_thresholder("adaptive,window=3")
+    assert a.decision_function(np.array([0.0, 1.0]), scale=1.0)[1] > 0  # two frames are enough
+    s = np.zeros(30)
+    s[1] = 0.9  # a change into frame 1 counts; frame 0 never
+    s[0] = 5.0
+    d = a.decision_function(s, fps=25, scale=1.0)
+    assert d[0] == 0.0 and d[1] == pytest.approx(min((0.9 / (0.025)) / 5.0, 0.9 / 0.1))
+    auto = a.decision_function(s, fps=25)  # no scale: 99.5th percentile of s[1:]
+    ref = float(np.percentile(s[1:], 99.5))
+    assert auto[1] == pytest.approx(max(min((0.9 / (0.25 * 0.1 * ref)) / 1.5, 0.9 / ref / 0.4),
+                                        min((0.9 / (0.25 * 0.1 * ref)) / 5.0, 0.9 / ref / 0.1)))
+    assert create_thresholder("adaptive").decision_function(np.zeros(5)).tolist() == [0.0] * 5  # ref floor 1e-12
+    big = create_thresholder("adaptive,ratio=2,min_score=0.5,strong_ratio=100,weak_score=0.9,window=3")
+    s2 = np.zeros(30)
+    s2[[8, 10, 12]] = [0.35, 0.8, 0.35]  # contrast of 10: 0.8 / (0.35 + 0.225): the 2nd largest around
+    d2 = big.decision_function(s2, fps=25, scale=1.0)
+    con = 0.8 / (0.35 + 0.25 * 0.9)
+    assert d2[10] == pytest.approx(max(min(con / 2, 0.8 / 0.5), min(con / 100, 0.8 / 0.9)))
+
+
+def test_kmeans_fit_details():
+    def curve(strong, weak):
+        s = np.zeros(400)
+        s[np.arange(20, 20 + 40 * len(strong), 40)] = strong
+        s[np.arange(30, 30 + 40 * len(weak), 40)] = weak
+        return s
+
+    km = create_thresholder("kmeans,window=3")
+    s = curve([1.0, 1.1, 1.2], [0.2, 0.22])
+    d = km.decision_function(s, fps=25, scale=1.0)
+    km.fit(s, fps=25, scale=1.0)
+    peaks = np.array(_oracle_maxima(d))
+    vals = np.log(d[peaks][d[peaks] >= 0.25])
+    split = _oracle_split(vals)
+    lower, upper = vals[vals < split], vals[vals >= split]
+    want = float(np.clip(np.exp(split), 0.5, 2.0)) if upper.min() - lower.max() >= np.log(1.5) else 1.0
+    assert km.threshold_ == pytest.approx(want)
+    assert km.threshold_ != 1.0
+    # a split whose clusters overlap (gap below log(separation)) keeps the adaptive bar
+    close = create_thresholder("kmeans,window=3,separation=50")
+    assert close.fit(s, fps=25, scale=1.0).threshold_ == 1.0
+    # one peak only: no split
+    one = np.zeros(100)
+    one[50] = 1.0
+    assert create_thresholder("kmeans").fit(one, fps=25, scale=1.0).threshold_ == 1.0
+    # the floor clips a split far below the bar
+    lowsplit = curve([0.9, 0.9, 0.9], [0.03, 0.03, 0.03])
+    f = create_thresholder("kmeans,window=3,floor=0.9").fit(lowsplit, fps=25, scale=1.0)
+    assert f.threshold_ in (0.9, 1.0) and create_thresholder("kmeans,window=3,floor=0.9").fit(lowsplit, fps=25, scale=1.0).threshold_ == f.threshold_
+    # peaks exactly at 0.25 are kept
+    assert km.fit_predict(s, fps=25, scale=1.0).tolist() == [20, 60, 100]

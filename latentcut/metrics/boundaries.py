@@ -88,7 +88,7 @@ def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0) ->
     scores the change into frame i."""
     n = len(labels.boundaries)
     if n == 0:
-        return float("nan")
+        return np.nan
     s = np.asarray(scores, np.float64).copy()
     if len(s):
         s[0] = -np.inf
