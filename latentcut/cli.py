@@ -487,7 +487,8 @@ def cmd_index(args) -> int:
 def cmd_map(args) -> int:
     import numpy as np
 
-    from .maps import draw_map, frame_map, poster, subsample
+    from .maps import frame_map, poster, subsample
+    from .plots import draw_map
     from .video import VideoReader
 
     _check_outputs(_inputs(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})

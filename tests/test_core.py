@@ -908,3 +908,155 @@ def test_kmeans_fit_details():
     assert f.threshold_ in (0.9, 1.0) and create_thresholder("kmeans,window=3,floor=0.9").fit(lowsplit, fps=25, scale=1.0).threshold_ == f.threshold_
     # peaks exactly at 0.25 are kept
     assert km.fit_predict(s, fps=25, scale=1.0).tolist() == [20, 60, 100]
+
+
+def test_third_pass_details(tmp_path):
+    from types import SimpleNamespace as NS
+
+    from latentcut.errors import LabelsError
+    from latentcut.grouping import shot_vectors
+    from latentcut.metrics.labels import load_json, load_labels
+    from latentcut.timecode import Timecode
+
+    # matching: the centre tie-break uses the sum of each interval's ends
+    assert match([Interval(10, 10)], [Interval(5, 15), Interval(10, 11)], 0) == [(0, 0)]
+    # a pair skipped for a used truth does not end the matching
+    assert match([Interval(10, 10), Interval(11, 11)], [Interval(10, 10), Interval(13, 13)], 2) == [(0, 0), (1, 1)]
+    # ties in accuracy@N: the earlier frames, for any length
+    flat = np.ones(500)
+    assert accuracy_at_n(flat, ClipLabels("x", [Interval(1, 1), Interval(2, 2), Interval(3, 3)])) == 1.0
+    # shot vectors: frames from the first of the shot, the mean (not the nearest frame), float64, unit length
+    scenes = [NS(start=Timecode(0, 0.0), end=Timecode(2, 1.0)), NS(start=Timecode(2, 1.23456789), end=Timecode(3, 1.5)),
+              NS(start=Timecode(3, 1.5), end=Timecode(6, 3.0))]
+    emb = Embeddings(np.array([[0.3, 0], [0, 0.4], [0.3, 0.4], [-1, 0], [0, 1]], np.float32))
+    r = NS(embeddings=emb, curve=NS(indices=np.array([0, 1, 2, 4, 5])), scenes=scenes)
+    v = shot_vectors(r)
+    assert v.dtype == np.float64
+    np.testing.assert_allclose(v, [[0.6, 0.8], [0.6, 0.8], [-(2 ** -0.5), 2 ** -0.5]])
+    r.curve = NS(indices=np.array([0, 1, 2, 5, 9]))
+    scenes[2] = NS(start=Timecode(4, 1.5), end=Timecode(5, 2.0))  # no frame inside: the nearest one, frame 5
+    np.testing.assert_allclose(shot_vectors(r)[2], [-1, 0])
+    with pytest.raises(ValueError, match=r"^the result has no embeddings: detect\(\.\.\., keep_embeddings=True\)$"):
+        shot_vectors(NS(embeddings=None))
+    assert SceneGroup(1, [2]).to_dict(r)["start_time"] == 1.234568
+    # group_shots: default memory 4 (a link back 4 shots, not 5)
+    a, b = np.eye(2)
+    v5 = np.stack([a, b, b, b, b, a])
+    assert [g.shots for g in group_shots(v5, threshold=0.0)] == [[1], [2, 3, 4, 5], [6]]
+    v4 = np.stack([a, b, b, b, a])
+    assert [g.shots for g in group_shots(v4, threshold=0.0)] == [[1, 2, 3, 4, 5]]
+    # labels: messages name the file and clip
+    p = tmp_path / "l.json"
+    p.write_text('{"clips": [{"cuts": ["x"]}]}')
+    with pytest.raises(LabelsError, match=r"l.json: clip 0: cannot read a boundary"):
+        load_labels(p)
+    p.write_text('{"cuts": ["x"]}')
+    with pytest.raises(LabelsError, match=r"^" + str(p).replace(".", r"\.") + r": cannot read a boundary"):
+        load_labels(p)
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(LabelsError, match=r"f/x.json: cannot read it \(Not a directory\)$"):
+        load_json(tmp_path / "f" / "x.json")
+    assert CurveBuilder(create_distance("l1"), 3).finish().k == 3
+
+
+def _oracle_layout(coords, cols, rows):
+    c = coords - coords.min(0)
+    span = c.max(0)
+    c = c / np.where(span > 0, span, 1)
+    cells = [((col + 0.5) / cols, (r + 0.5) / rows) for r in range(rows) for col in range(cols)]
+    pairs = sorted(((cx - x) ** 2 + (cy - y) ** 2, ci * len(c) + fi, ci, fi)
+                   for ci, (cx, cy) in enumerate(cells) for fi, (x, y) in enumerate(c))
+    used_c, used_f, out = set(), set(), []
+    for _, _, ci, fi in pairs:
+        if ci not in used_c and fi not in used_f:
+            used_c.add(ci)
+            used_f.add(fi)
+            out.append((ci, fi))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 12), st.just(2)), elements=st.integers(-3, 3).map(float)),
+       st.integers(1, 4), st.integers(1, 4))
+def test_poster_layout_equals_brute_force(coords, cols, rows):
+    from latentcut.maps import poster_layout
+
+    assert poster_layout(coords, cols, rows) == _oracle_layout(coords, cols, rows)
+
+
+def test_poster_cells_sizes_and_resizing(tmp_path):
+    from PIL import Image
+
+    from latentcut.maps import poster
+
+    coords = np.array([[0, 0], [1, 1.0]])
+    thumbs = np.stack([np.full((10, 20, 3), (255, 0, 0), np.uint8), np.full((10, 20, 3), (0, 0, 255), np.uint8)])
+    poster(coords, thumbs, str(tmp_path / "p.png"), size=(20, 20), cell=(10, 5))  # 2 cols x 4 rows of 10x5
+    img = np.asarray(Image.open(tmp_path / "p.png").convert("RGB"))
+    assert img.shape == (20, 20, 3)
+    assert tuple(img[2, 2]) == (255, 0, 0) and tuple(img[2, 12]) == (16, 16, 16)
+    assert tuple(img[17, 12]) == (0, 0, 255) and tuple(img[12, 2]) == (16, 16, 16)
+    poster(coords, thumbs, str(tmp_path / "q.png"), size=(5, 5))  # smaller than a cell: one cell, one frame
+    assert np.asarray(Image.open(tmp_path / "q.png")).shape[:2] == (5, 5)
+    same = np.array([[2, 2], [2, 2.0]])  # no spread at all
+    poster(same, thumbs, str(tmp_path / "r.png"), size=(40, 10))
+    img = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
+    assert {tuple(img[5, 5]), tuple(img[5, 25])} == {(255, 0, 0), (0, 0, 255)}
+
+
+def test_autoencoder_map_is_pinned():
+    """Seeded: the map of this input is exactly this (any change to the architecture, loss or
+    optimiser moves it); and the defaults are the documented ones."""
+    import inspect
+
+    from latentcut.maps import autoencoder_map, frame_map
+
+    rng = np.random.default_rng(0)
+    x = np.cumsum(rng.normal(size=(60, 12)), axis=0).astype(np.float32)
+    a = autoencoder_map(x, steps=40)
+    assert a.dtype == np.float32
+    np.testing.assert_allclose(a[[0, 17, 59]], [[0.9327, 0.8411], [0.6459, 0.7101], [-0.6182, -0.3806]], atol=2e-4)
+    assert float(a.sum()) == pytest.approx(5.641, abs=2e-3)
+    np.testing.assert_array_equal(frame_map(x, "autoencoder", steps=40), a)
+    np.testing.assert_array_equal(frame_map(x, "autoencoder", steps=40, seed=0), a)
+    defaults = {k: v.default for k, v in inspect.signature(autoencoder_map).parameters.items() if k != "x"}
+    assert defaults == {"seed": 0, "pca_dims": 256, "steps": 600, "spread": 0.5, "eps": 1e-3, "triplet_weight": 1.0}
+    small = autoencoder_map(x[:5], steps=3, pca_dims=3)
+    assert small.shape == (5, 2)
+    assert not np.allclose(autoencoder_map(x, steps=40, seed=1), a)
+    assert not np.allclose(autoencoder_map(x, steps=40, spread=0.2), a)
+    assert not np.allclose(autoencoder_map(x, steps=40, eps=1.0), a)
+    assert not np.allclose(autoencoder_map(x, steps=41), a)
+    assert not np.allclose(autoencoder_map(x, steps=40, pca_dims=4), a)
+
+
+def test_pca_and_small_maps_exactly():
+    from sklearn.decomposition import PCA
+
+    from latentcut.maps import frame_map
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(30, 5))
+    p = frame_map(x, "pca")
+    assert p.dtype == np.float32
+    np.testing.assert_allclose(p, PCA(n_components=2, random_state=0).fit_transform(x.astype(np.float32)), rtol=1e-5, atol=1e-5)
+    assert frame_map(x, "pca", seed=3).shape == (30, 2)
+    for n in (0, 1, 2):
+        z = frame_map(x[:n], "umap")
+        assert z.shape == (n, 2) and z.dtype == np.float32 and not z.any()
+    assert frame_map(x[:3], "pca").shape == (3, 2)
+    with pytest.raises(ValueError, match=r"^unknown map method 'x': umap, pca or autoencoder$"):
+        frame_map(x, "x")
+
+
+def test_umap_map_is_seeded_and_uses_neighbours():
+    from latentcut.maps import frame_map
+
+    rng = np.random.default_rng(0)
+    x = np.cumsum(rng.normal(size=(60, 12)), axis=0).astype(np.float32)
+    u = frame_map(x, "umap")
+    assert u.dtype == np.float32 and u.shape == (60, 2)
+    np.testing.assert_allclose(u[[0, 59]], [[8.105, 10.746], [19.007, 5.468]], atol=0.05)
+    np.testing.assert_array_equal(frame_map(x, "umap"), u)
+    assert frame_map(x[:6], "umap").shape == (6, 2)  # fewer frames than 15 neighbours
+    assert not np.allclose(frame_map(x, "umap", n_epochs=20), u)

@@ -91,7 +91,7 @@ def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0) ->
         return np.nan
     s = np.asarray(scores, np.float64).copy()
     if len(s):
-        s[0] = -np.inf
-    top = np.argsort(-s, kind="stable")[:n]
+        s[0] = -np.inf  # pragma: no mutate - (nan would sort last too)
+    top = np.lexsort((np.arange(len(s)), -s))[:n]  # highest first; ties: the earlier frame
     pred = [Interval(int(i), int(i)) for i in top]
     return len(match(pred, labels.boundaries, tolerance)) / n

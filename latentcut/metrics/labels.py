@@ -55,11 +55,11 @@ def clip_from_dict(d: dict, where: str) -> ClipLabels:
     if not isinstance(d, dict) or not isinstance(d.get("cuts"), list):
         raise LabelsError(f"{where}: no 'cuts' list")
     bounds = [_interval_from(c, where) for c in d["cuts"]]
-    for g in d.get("gradual", []) or []:
+    for g in d.get("gradual") or []:
         s, e = int(g["start"]), int(g["end"])
         bounds.append(Interval(s, e + 1, "gradual"))
     unc = []
-    for u in d.get("uncertain", []) or []:
+    for u in d.get("uncertain") or []:
         if isinstance(u, dict) and "frame" in u:
             unc.append(int(u["frame"]))
         elif isinstance(u, dict) and "start" in u and "end" in u:
