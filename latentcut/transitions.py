@@ -38,10 +38,9 @@ def find_persistent(
     ``min_fraction`` of it. A boundary whose largest single step is ``step_share`` of its
     displacement is reported as a hard cut at that step.
     """
-    n = len(curve)
     k = curve.k
-    if n <= k or not np.isfinite(level) or level <= 0:
-        return []
+    if not np.isfinite(level) or level <= 0:
+        return []  # (a curve no longer than k has no candidate window: cand[:k] covers it)
     g, st, raw, sc = curve.gap, curve.straightness, curve.raw, curve.scores
     cand = (st >= straightness) & (g >= 0.2 * level)
     cand[:k] = False

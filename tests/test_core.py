@@ -1060,3 +1060,72 @@ def test_umap_map_is_seeded_and_uses_neighbours():
     np.testing.assert_array_equal(frame_map(x, "umap"), u)
     assert frame_map(x[:6], "umap").shape == (6, 2)  # fewer frames than 15 neighbours
     assert not np.allclose(frame_map(x, "umap", n_epochs=20), u)
+
+
+# -- transitions: scenarios at a scale other than 1, so that * and / differ ------------------------------
+
+
+def _curve(rows, k=6, dim=8):
+    return score_curve(Embeddings(np.asarray(rows, np.float32).reshape(len(rows), -1)), create_distance("l1"), k)
+
+
+def _mix(a, b, n):
+    return [a + (b - a) * t / (n + 1) for t in range(1, n + 1)]
+
+
+def _shots(*parts):
+    return np.concatenate([np.asarray(p, np.float32).reshape(len(p), -1) for p in parts])
+
+
+A, B, C = np.zeros(8, np.float32), np.full(8, 3.0, np.float32), np.full(8, -3.0, np.float32)
+
+
+def test_transition_scenarios_exactly():
+    c = _curve(_shots([A] * 30, _mix(A, B, 11), [B] * 30))
+    (d,) = find_persistent(c, 3.0, np.zeros(0, np.int64))
+    assert (d.kind, d.start, d.end) == ("gradual", 30, 40) and d.strength == pytest.approx(3.0, rel=1e-5)
+    assert find_persistent(c, 3.0, np.zeros(0, np.int64), min_fraction=0.99)[0].start == 30
+    assert find_persistent(c, 3.0, np.zeros(0, np.int64), min_fraction=1.01) == []
+    assert find_persistent(c, 6.1, np.zeros(0, np.int64)) == []  # 3.0 < 0.5 x 6.1
+    assert len(find_persistent(c, 5.9, np.zeros(0, np.int64))) == 1
+    assert len(find_persistent(c, 3.0, np.zeros(0, np.int64), straightness=1.0)) == 1  # exactly straight
+    # a hard cut inside [start - 1, end + 2] hides it; one further out does not
+    for cut, hidden in ((29, True), (42, True), (28, False), (43, False)):
+        assert (find_persistent(c, 3.0, np.array([cut])) == []) is hidden, cut
+    # a straight change below 0.2 x level is no candidate at all
+    small = _curve(_shots([A] * 30, _mix(A, B / 10, 11), [B / 10] * 30))
+    assert find_persistent(small, 3.0, np.zeros(0, np.int64)) == []
+    assert len(find_persistent(small, 0.3, np.zeros(0, np.int64))) == 1
+
+
+def test_a_first_run_that_fails_does_not_stop_the_search():
+    rows = _shots([A] * 20, _mix(A, B / 20, 8), [B / 20] * 20, _mix(B / 20, C, 11), [C] * 30)
+    found = find_persistent(_curve(rows), 3.0, np.zeros(0, np.int64))
+    assert [(b.kind, b.start) for b in found] == [("gradual", 48)]
+    rows = _shots([A] * 20, _mix(A, B, 8), [B] * 20, _mix(B, C, 11), [C] * 30)
+    c = _curve(rows)
+    found = find_persistent(c, 3.0, np.array([21]))  # the first dissolve sits on a hard cut: skipped
+    assert [(b.kind, b.start, b.end) for b in found] == [("gradual", 48, 58)]
+
+
+def test_wandering_motion_is_no_transition():
+    rng = np.random.default_rng(0)
+    walk = [A + rng.normal(size=8).astype(np.float32) * 1.5 for _ in range(60)]
+    assert find_persistent(_curve(walk), 3.0, np.zeros(0, np.int64)) == []
+
+
+def test_a_dominant_step_is_a_cut_at_that_step():
+    drift = np.linspace(0, 0.3, 25)[:, None].astype(np.float32)
+    rows = _shots(A + drift, B + 0.3 + drift)
+    (b,) = find_persistent(_curve(rows), 3.0, np.zeros(0, np.int64))
+    assert (b.kind, b.start, b.end) == ("cut", 25, 25)
+    assert b.strength == pytest.approx(3.125, rel=1e-6)  # raw steps x median straightness, above gap.max() 3.0625
+    found = find_persistent(_curve(rows), 3.0, np.zeros(0, np.int64), step_share=0.99)
+    assert [f.kind for f in found] == ["gradual"]
+
+
+def test_transition_at_the_start_of_a_video():
+    rows = _shots(_mix(A, B, 5), [B] * 30)
+    # windows end at k or later; steps before that still count towards the run's extent
+    assert find_persistent(_curve(rows, k=6), 3.0, np.zeros(0, np.int64)) == [Boundary(1, 4, 2.5, "gradual")]
+    assert find_persistent(_curve(rows, k=6), float("inf"), np.zeros(0, np.int64)) == []
