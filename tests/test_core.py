@@ -1129,3 +1129,37 @@ def test_transition_at_the_start_of_a_video():
     # windows end at k or later; steps before that still count towards the run's extent
     assert find_persistent(_curve(rows, k=6), 3.0, np.zeros(0, np.int64)) == [Boundary(1, 4, 2.5, "gradual")]
     assert find_persistent(_curve(rows, k=6), float("inf"), np.zeros(0, np.int64)) == []
+
+
+def test_fourth_pass_details(tmp_path):
+    from PIL import Image
+
+    from latentcut.maps import autoencoder_map, poster, poster_layout, subsample
+
+    assert subsample(11, 3).dtype.kind == "i"
+    assert [g.shots for g in group_shots(np.eye(2), threshold=0.0)] == [[1], [2]]
+    assert [(g.number, g.shots) for g in group_shots(np.eye(2)[:1])] == [(1, [1])]
+    # spans below 1 are scaled up to the unit square too
+    assert poster_layout(np.array([[0, 0], [0.5, 0.5]]), 2, 1) == [(0, 0), (1, 1)]
+    assert sorted(poster_layout(np.array([[0, 0.0], [0.25, 0.0], [0.5, 0.0]]), 3, 1)) == [(0, 0), (1, 1), (2, 2)]
+    # a poster narrower than one cell has one column; thumbnails are resized with a box filter
+    coords = np.array([[0, 0], [1, 1.0]])
+    thumbs = np.zeros((2, 10, 20, 3), np.uint8)
+    thumbs[0, :, ::2] = 255
+    thumbs[1] = (0, 0, 255)
+    poster(coords, thumbs, str(tmp_path / "q.png"), size=(5, 5))
+    img = np.asarray(Image.open(tmp_path / "q.png").convert("RGB"))
+    assert not (img == (0, 0, 255)).all(-1).any()  # only the first frame is on it
+    poster(coords, thumbs, str(tmp_path / "b.png"), size=(20, 10), cell=(10, 5))
+    img = np.asarray(Image.open(tmp_path / "b.png").convert("RGB"))
+    box = np.asarray(Image.fromarray(thumbs[0]).resize((10, 5), Image.Resampling.BOX))
+    np.testing.assert_array_equal(img[0:5, 0:10], box)
+    # the map with its defaults, on more frames and dimensions than the PCA and batch caps
+    rng = np.random.default_rng(0)
+    x = np.cumsum(rng.normal(size=(300, 300)), axis=0).astype(np.float32)
+    a = autoencoder_map(x)
+    np.testing.assert_allclose(a[[0, 150, 299]], FOURTH_PASS_MAP, atol=2e-4)
+    assert autoencoder_map(x[:5], steps=3).shape == (5, 2)  # PCA capped by the frame count
+
+
+FOURTH_PASS_MAP = [[-0.99, -0.467], [0.3247, 0.6579], [0.4067, -0.9861]]
