@@ -291,16 +291,30 @@ def _read_curve_scores(path: str):
     return scores
 
 
+def _is_our_demo(labels_path: str) -> bool:
+    try:
+        with open(labels_path, encoding="utf-8") as f:
+            return str(json.load(f).get("notes", "")).startswith("latentcut demo")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def cmd_demo(args) -> int:
     from .demo import make_demo_clip
     from .metrics import evaluate
     from .metrics.labels import clip_from_dict
     from .output import write_json, write_scenes_csv
 
-    os.makedirs(args.dir, exist_ok=True)
+    from .atomic import atomic_write
+
+    if os.path.exists(args.dir) and not os.path.isdir(args.dir):
+        raise LatentcutError(f"--dir {args.dir}: is a file, not a folder")
     video = os.path.join(args.dir, "demo.mp4")
+    made = os.path.join(args.dir, "demo-labels.json")
+    if os.path.exists(video) and not _is_our_demo(made):
+        raise LatentcutError(f"{video}: exists and latentcut did not make it; give the demo another --dir")
     labels = make_demo_clip(video)
-    with open(os.path.join(args.dir, "demo-labels.json"), "w") as f:
+    with atomic_write(made, encoding="utf-8") as f:
         json.dump(labels, f, indent=1)
     print(f"made {video}: {labels['frames']} frames with cuts at {labels['cuts']} and a dissolve over frames "
           f"{labels['gradual'][0]['start']}-{labels['gradual'][0]['end']} (plus a one-frame flash, not a cut)")

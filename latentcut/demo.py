@@ -7,6 +7,8 @@ import os
 import av
 import numpy as np
 
+from .atomic import atomic_path
+
 
 def _shot(rng, n, h, w, pan=0.0):
     bg_a, bg_b = rng.uniform(40, 220, 3), rng.uniform(40, 220, 3)
@@ -49,8 +51,7 @@ def make_demo_clip(path: str | os.PathLike, fps: int = 24, size: tuple[int, int]
             shot[n // 2] = np.full_like(shot[0], 250)
         frames.extend(shot)
         prev = shot
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with av.open(os.fspath(path), "w") as out:
+    with atomic_path(path) as tmp, av.open(tmp, "w", format="mp4") as out:
         stream = out.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         for f in frames:

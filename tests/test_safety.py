@@ -331,3 +331,13 @@ def test_an_mp4_without_its_index_says_so(tmp_path):
     r = subprocess.run([sys.executable, "-m", "latentcut.cli", "detect", str(cut)], capture_output=True, text=True,
                        env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 2 and "moov atom" in r.stderr
+
+
+def test_demo_never_replaces_a_video_it_did_not_make(tmp_path, capsys):
+    mine = tmp_path / "demo.mp4"
+    mine.write_bytes(b"the user's own video")
+    assert main(["demo", "--dir", str(tmp_path)]) == 2
+    assert mine.read_bytes() == b"the user's own video"
+    assert "latentcut did not make it" in capsys.readouterr().err
+    assert main(["demo", "--dir", str(tmp_path / "d")]) == 0
+    assert main(["demo", "--dir", str(tmp_path / "d")]) == 0  # its own demo is made again
