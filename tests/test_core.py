@@ -193,6 +193,8 @@ def test_runs_and_merge():
     merged = _merge([Boundary(10, 14, 1.0, "gradual"), Boundary(15, 20, 2.0, "gradual"), Boundary(30, 30, 1.0, "cut")])
     assert merged == [Boundary(10, 20, 2.0, "gradual"), Boundary(30, 30, 1.0, "cut")]
     assert _merge([Boundary(5, 8, 3.0, "cut"), Boundary(7, 9, 1.0, "gradual")]) == [Boundary(5, 8, 3.0, "cut")]
+    assert _merge([Boundary(5, 8, 1.0, "gradual"), Boundary(7, 7, 3.0, "cut")]) == [Boundary(7, 7, 3.0, "cut")]
+    assert _merge([Boundary(5, 8, 2.0, "gradual"), Boundary(7, 7, 2.0, "cut")]) == [Boundary(5, 8, 2.0, "gradual")]
     assert _merge([Boundary(5, 8, 1.0, "gradual"), Boundary(10, 12, 1.0, "gradual")]) == [
         Boundary(5, 8, 1.0, "gradual"), Boundary(10, 12, 1.0, "gradual")]
 
@@ -1099,8 +1101,10 @@ def test_transition_scenarios_exactly():
 
 
 def test_a_first_run_that_fails_does_not_stop_the_search():
-    rows = _shots([A] * 20, _mix(A, B / 20, 8), [B / 20] * 20, _mix(B / 20, C, 11), [C] * 30)
-    found = find_persistent(_curve(rows), 3.0, np.zeros(0, np.int64))
+    rows = _shots([A] * 20, _mix(A, B / 3, 8), [B / 3] * 20, _mix(B / 3, C, 11), [C] * 30)
+    c = _curve(rows)
+    assert c.gap[25:35].max() >= 0.6  # the first change is a candidate (0.2 x level) but moves too little
+    found = find_persistent(c, 3.0, np.zeros(0, np.int64))
     assert [(b.kind, b.start) for b in found] == [("gradual", 48)]
     rows = _shots([A] * 20, _mix(A, B, 8), [B] * 20, _mix(B, C, 11), [C] * 30)
     c = _curve(rows)
@@ -1163,3 +1167,20 @@ def test_fourth_pass_details(tmp_path):
 
 
 FOURTH_PASS_MAP = [[-0.99, -0.467], [0.3247, 0.6579], [0.4067, -0.9861]]
+
+
+def test_an_eased_dissolve_is_pinned():
+    """A dissolve whose steps grow then shrink (ease in, ease out): its extent comes from the
+    steps above 0.3 x the median of the larger half, its strength from the steps' sum."""
+    w = np.array([0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05, 0.02])
+    pos = np.cumsum(w) / w.sum()
+    rows = _shots([A] * 30, [A + (B - A) * p for p in pos[:-1]], [B] * 30)
+    c = _curve(rows)
+    (d,) = find_persistent(c, 3.0, np.zeros(0, np.int64))
+    assert (d.kind, d.start, d.end) == EASED[:3]
+    assert d.strength == pytest.approx(EASED[3], rel=1e-6)
+    (e,) = find_persistent(c, 3.0, np.zeros(0, np.int64), step_share=0.15)
+    assert (e.kind, e.start, e.end) == ("cut", 36, 36)
+
+
+EASED = ("gradual", 33, 38, 2.7118644416332245)
