@@ -341,3 +341,48 @@ def test_demo_never_replaces_a_video_it_did_not_make(tmp_path, capsys):
     assert "latentcut did not make it" in capsys.readouterr().err
     assert main(["demo", "--dir", str(tmp_path / "d")]) == 0
     assert main(["demo", "--dir", str(tmp_path / "d")]) == 0  # its own demo is made again
+
+
+def test_a_faststart_mp4_cut_at_90_percent_says_it_is_truncated(tmp_path):
+    """moov at the front (the usual download): the index survives the cut and promises more frames."""
+    import av
+
+    path = tmp_path / "fs.mp4"
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
+        s = out.add_stream("mpeg4", rate=24)
+        s.width, s.height, s.pix_fmt, s.bit_rate = 64, 48, "yuv420p", 4_000_000
+        for f in colour_frames([(200, 40, 40), (40, 200, 40), (40, 40, 200)], 40):
+            for p in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+    data = path.read_bytes()
+    assert data.find(b"moov") < 100
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.9)])
+    with pytest.warns(latentcut.TruncatedVideoWarning, match="promises 120 frames"):
+        r = latentcut.detect(str(cut), progress=False)
+    assert r.truncated and r.frames < 120 and r.to_dict()["truncated"] is True
+
+
+def test_a_type_error_inside_a_plugin_is_a_bug_not_bad_parameters():
+    from latentcut.encoders import encoders
+
+    class Buggy(latentcut.Encoder):
+        name = "buggy"
+
+        def __init__(self, size=8):
+            self.size = size
+            len(None)  # a bug in the plugin, not the user's mistake
+
+        def transform(self, frames):
+            raise AssertionError
+
+    encoders.register("buggy-test", Buggy)
+    try:
+        with pytest.raises(TypeError, match="NoneType"):
+            encoders.create("buggy-test,size=4")
+        with pytest.raises(latentcut.LatentcutError, match="bad parameters for encoder 'buggy-test'"):
+            encoders.create("buggy-test,colour=4")
+    finally:
+        encoders._items.pop("buggy-test")
