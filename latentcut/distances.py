@@ -60,7 +60,7 @@ class Distance(ABC):
     @abstractmethod
     def _pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray: ...
 
-    def get_params(self) -> dict:
+    def get_params(self, deep: bool = True) -> dict:
         return get_params(self)  # pragma: no mutate - the built-in distances have no parameters
 
     def set_params(self, **params):

@@ -258,5 +258,7 @@ def describe(obj: Any) -> str:
     params = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
     for k, v in params.items():
         if k in sig.parameters and v != sig.parameters[k].default:
+            if isinstance(v, (tuple, list)):
+                v = "/".join(map(str, v))  # a spec string's list separator (commas part parameters)
             parts.append(f"{k}={v}")
     return ",".join(parts)

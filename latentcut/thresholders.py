@@ -114,7 +114,7 @@ class Thresholder(ABC):
     def fit_predict(self, scores, fps: float | None = None, scale: float | None = None) -> np.ndarray:
         return self.fit(scores, fps, scale).predict(scores, fps, scale)
 
-    def get_params(self) -> dict:
+    def get_params(self, deep: bool = True) -> dict:
         return get_params(self)
 
     def set_params(self, **params):

@@ -89,7 +89,7 @@ class Encoder(ABC):
     def fit_transform(self, frames: np.ndarray) -> Embeddings:
         return self.fit(frames).transform(frames)
 
-    def get_params(self) -> dict:
+    def get_params(self, deep: bool = True) -> dict:
         return get_params(self)
 
     def set_params(self, **params):

@@ -27,14 +27,15 @@ class PixelEncoder(Encoder):
         self._color = color
         self.color = "rgb" if color else "gray"
 
-    def get_params(self) -> dict:
-        return {"size": self.size, "color": self.color == "rgb", "center": self.center}
+    def get_params(self, deep: bool = True) -> dict:
+        return {"size": self.size, "color": self._color, "center": self.center}
 
     def set_params(self, **params):
-        if "color" in params:
-            self._color = params.pop("color")
-            self.color = "rgb" if self._color else "gray"
-        return super().set_params(**params)
+        color = params.pop("color", self._color)
+        super().set_params(**params)
+        self._color = color
+        self.color = "rgb" if color else "gray"
+        return self
 
     def check_params(self) -> None:
         parse_size(self.size)

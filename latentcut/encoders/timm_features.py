@@ -235,7 +235,7 @@ class XceptionEncoder(TimmEncoder):
                  pca: int | str | None = None, batch_size: int = 32, device: str | None = None, download: bool = True):
         super().__init__("legacy_xception", weights, size, split, pca, batch_size, device, download)
 
-    def get_params(self) -> dict:
+    def get_params(self, deep: bool = True) -> dict:
         p = super().get_params()
         p.pop("model_name", None)
         return p

@@ -189,7 +189,7 @@ class VAEEncoder(Encoder):
         self.model = model
         self.latent_dim = latent_dim
         self.beta = beta
-        self.tau = self.default_tau if tau is None else tau
+        self.tau = tau
         self.alpha = alpha
         self.hidden = hidden
         self.pooling = pooling
@@ -220,12 +220,13 @@ class VAEEncoder(Encoder):
     def vae_config(self) -> VAEConfig:
         return VAEConfig(input_size=int(self.size), latent_dim=int(self.latent_dim), hidden=self.hidden,
                          pooling=self.pooling, activation=self.activation, beta=float(self.beta),
-                         tau=float(self.tau), alpha=float(self.alpha))
+                         tau=float(self.tau_), alpha=float(self.alpha))
 
-    def get_params(self) -> dict:
-        p = super().get_params()
-        p["hidden"] = "/".join(str(h) for h in VAEConfig(hidden=self.hidden, input_size=2 ** 10).hidden)
-        return p
+    @property
+    def tau_(self) -> float:
+        """The reprojection weight in force: ``tau``, or the family's default (200 or 0) when None."""
+        return self.default_tau if self.tau is None else self.tau
+
 
     def config(self) -> dict:
         """What determines the embeddings: the model folder's identity if given, else the
@@ -235,6 +236,8 @@ class VAEEncoder(Encoder):
         p = self.get_params()
         for k in ("model", "device", "cache"):
             p.pop(k, None)
+        p["tau"] = self.tau_
+        p["hidden"] = "/".join(str(h) for h in VAEConfig(hidden=self.hidden, input_size=2 ** 10).hidden)
         return {"name": self.name, **p}
 
     def check_params(self) -> None:
@@ -242,7 +245,8 @@ class VAEEncoder(Encoder):
         check_number("latent_dim", self.latent_dim, 1, 4096, integer=True)
         for k in ("beta", "alpha"):
             check_number(k, getattr(self, k), 0.0)
-        check_number("tau", self.tau, 0.0)
+        if self.tau is not None:
+            check_number("tau", self.tau, 0.0)
         check_number("size", self.size, 8, 1024, integer=True)
         check_number("epochs", self.epochs, 1, integer=True)
         check_number("max_frames", self.max_frames, 2, integer=True)

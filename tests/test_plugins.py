@@ -1,0 +1,96 @@
+"""The plugin contract, checked on every registered plugin (built in and from entry points), in the
+manner of scikit-learn's check_estimator: clone, get/set params, spec string round trip, the
+verbs and their shapes, and a clear error for a bad parameter."""
+import os
+
+import numpy as np
+import pytest
+from conftest import WEIGHTS
+from sklearn.base import clone
+
+from latentcut import Embeddings
+from latentcut.distances import distances
+from latentcut.encoders import encoders
+from latentcut.errors import LatentcutError, PluginError
+from latentcut.registry import describe
+from latentcut.thresholders import thresholders
+
+#: A non-default setting per plugin, to round-trip through a spec string.
+VARIANT = {
+    "pixel": {"size": 16, "color": False}, "repro-vae": {"latent_dim": 3, "hidden": "8/16", "size": 16, "tau": 5.0},
+    "beta-vae": {"beta": 2.0, "hidden": "8/16", "size": 16}, "xception": {"size": 64, "split": True},
+    "timm": {"size": 64, "pca": 4}, "fixed": {"value": 0.3}, "top-n": {"n": 3, "min_shot_len": 2},
+    "adaptive": {"ratio": 2.0, "window": 4}, "kmeans": {"floor": 0.25, "min_shot_len": "0.5s"},
+}
+#: A bad value per plugin (one clear error), where the plugin has parameters.
+BAD = {"pixel": {"size": "abc"}, "repro-vae": {"latent_dim": 0}, "beta-vae": {"size": 30}, "xception": {"size": 3},
+       "timm": {"batch_size": 0}, "fixed": {"value": float("nan")}, "top-n": {"n": -1}, "adaptive": {"ratio": 0},
+       "kmeans": {"separation": 0.5}}
+
+PLUGINS = [("encoder", encoders, n) for n in encoders.names()] + \
+          [("distance", distances, n) for n in distances.names()] + \
+          [("thresholder", thresholders, n) for n in thresholders.names()]
+
+
+@pytest.mark.parametrize("kind,registry,name", PLUGINS, ids=[f"{k}:{n}" for k, _, n in PLUGINS])
+def test_contract(kind, registry, name):
+    obj = registry.create(name)
+    assert obj.name == name or name == "timm"
+    params = obj.get_params()
+    # clone (scikit-learn's own): parameters stored as given, nothing rewritten
+    twin = clone(obj)
+    assert type(twin) is type(obj) and twin.get_params() == params and twin is not obj
+    # get / set round trip, and set_params returns the object
+    assert obj.set_params(**params) is obj and obj.get_params() == params
+    variant = VARIANT.get(name, {})
+    if variant:
+        changed = registry.create(name, **variant)
+        for k, v in variant.items():
+            assert changed.get_params()[k] == v, k
+        again = registry.create(describe(changed))  # the spec string recreates it
+        assert again.get_params() == changed.get_params()
+        assert registry.create(obj, **variant).get_params() == changed.get_params()  # instance + overrides
+        assert obj.get_params() == params  # ... applied to a copy
+        with pytest.raises(PluginError, match=f"bad value for {kind} '{name}'"):
+            registry.create(name, **BAD[name])
+    with pytest.raises(PluginError, match=f"bad parameters for {kind} '{name}'"):
+        registry.create(name, no_such_parameter=1)
+    with pytest.raises(ValueError, match="has no parameter"):
+        obj.set_params(no_such_parameter=1)
+    _verbs(kind, obj)
+
+
+def _verbs(kind, obj):
+    rng = np.random.default_rng(0)
+    if kind == "distance":
+        a = Embeddings(rng.normal(size=(5, 4)).astype(np.float32), rng.normal(size=(5, 4)).astype(np.float32) * 0.1)
+        b = Embeddings(rng.normal(size=(5, 4)).astype(np.float32), rng.normal(size=(5, 4)).astype(np.float32) * 0.1)
+        d = obj.pairwise(a, b)
+        assert d.shape == (5,) and np.all(d >= 0) and np.all(obj.pairwise(a, a) < 1e-9)
+        assert obj.consecutive(a).shape == (4,) and obj.one_to_many(a[0], b).shape == (5,)
+        return
+    if kind == "thresholder":
+        s = rng.random(200)
+        s[[50, 120]] = 5.0
+        cuts = obj.fit(s, fps=25.0, scale=1.0).predict(s, fps=25.0, scale=1.0)
+        assert hasattr(obj, "threshold_") and cuts.dtype == np.int64 and np.all(np.diff(cuts) > 0)
+        assert np.all((cuts >= 1) & (cuts < 200)) and obj.decision_function(s, 25.0, 1.0).shape == (200,)
+        return
+    # encoders: frames at the size the encoder asks for
+    if obj.name in ("xception", "timm"):
+        weights = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors" if obj.name == "timm"
+                               else "xception-imagenet-backbone.safetensors")
+        if not os.path.exists(weights):
+            with pytest.raises(LatentcutError):
+                obj.set_params(download=False, size=32).transform(np.zeros((1, 32, 32, 3), np.uint8))
+            return
+        obj.set_params(weights=weights, size=32, model_name="tf_efficientnet_lite0") if obj.name == "timm" else \
+            obj.set_params(weights=weights, size=32)
+    if obj.requires_fit and not obj.is_fitted():
+        obj.set_params(epochs=1, size=16, hidden="8/16", batch_size=8) if "vae" in obj.name else None
+        frames = rng.integers(0, 256, (20, *obj.frame_size, 3), dtype=np.uint8)
+        obj.fit(frames)
+    h, w = obj.frame_size
+    frames = rng.integers(0, 256, (3, h, w, 3 if obj.color == "rgb" else 1), dtype=np.uint8)
+    e = obj.transform(frames)
+    assert len(e) == 3 and e.mean.dtype == np.float32 and (e.logvar is not None) == obj.probabilistic
