@@ -18,7 +18,7 @@ from _common import DEFAULT_LABELS, clip_paths, pyscenedetect_cut_times, times_t
 
 from latentcut import SceneDetector, VideoReader, create_distance, create_encoder
 from latentcut.calibration import reference_scale
-from latentcut.detector import video_sample
+from latentcut.detector import sample_every, yardstick_sample
 from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate
 from latentcut.scores import score_curve
 
@@ -79,7 +79,7 @@ def self_trained_rows(clips, frames_cache):
             if lab.boundaries:
                 accs.append(accuracy_at_n(curve.scores, lab))
             for thr in THRESHOLDERS:
-                res = SceneDetector(enc, thresholder=thr, progress=False).detect_curve(curve, info, sample=video_sample(emb))
+                res = SceneDetector(enc, thresholder=thr, progress=False).detect_curve(curve, info, sample=yardstick_sample(emb, sample_every(info)))
                 tot, per = per_thr[thr]
                 for t in TOLS:
                     tot[t] = tot[t] + evaluate(intervals(res), lab, t)
@@ -132,7 +132,7 @@ def main() -> None:
                 if path not in embed_cache:
                     embed_cache[path] = cached_transform(enc, path, batch) if getattr(enc, "cacheable", False) else enc.transform(batch.frames)
                 curves.append((score_curve(embed_cache[path], dist, k, batch.indices, batch.times), info, lab,
-                               video_sample(embed_cache[path])))
+                               yardstick_sample(embed_cache[path], sample_every(info))))
             acc = float(np.nanmean([accuracy_at_n(c.scores, lab) for c, _, lab, _ in curves]))
             for thr in THRESHOLDERS:
                 det = SceneDetector(enc, dist, thr, progress=False)

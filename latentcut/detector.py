@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from .distances import Distance, create_distance
 from .embeddings import Embeddings
 from .encoders import Encoder, create_encoder
 from .errors import LatentcutError
-from .registry import describe
+from .registry import DEFAULT_FPS, describe
 from .scenes import Cut, DetectionResult, build_scenes
 from .scores import CurveBuilder, ScoreCurve
 from .thresholders import Thresholder, create_thresholder, min_gap_frames
@@ -91,14 +92,15 @@ class SceneDetector:
             return None
         return EmbeddingCache(self.cache if isinstance(self.cache, str) else None)
 
-    def score(self, path: str | os.PathLike, keep_embeddings: bool = False) -> tuple[ScoreCurve, VideoReader]:
+    def score(self, path: str | os.PathLike, keep_embeddings: bool = False) -> "ScoredVideo":
         """Decode and embed the video (or read its embeddings from the cache) and return its score
-        curves with the reader; ``reader.reference`` holds the embeddings the yardstick uses, and
-        with ``keep_embeddings`` ``reader.embeddings`` holds every frame's."""
+        curves with what the thresholds need (:class:`ScoredVideo`); with ``keep_embeddings``,
+        every analysed frame's embedding too."""
         reader = self.reader(path)
         info = reader.info
-        fps = (info.fps or 25.0) / self.stride
+        fps = (info.fps or DEFAULT_FPS) / self.stride
         builder = CurveBuilder(self.distance, self.gap_frames(fps))
+        every = sample_every(info, self.stride)
         cache = self._embedding_cache()
         key = None
         if cache is not None:
@@ -112,26 +114,23 @@ class SceneDetector:
             if hit is not None:
                 for i in range(0, len(hit.indices), 4096):
                     builder.update(hit.embeddings[i : i + 4096], hit.indices[i : i + 4096], hit.times[i : i + 4096])
-                reader.frames_decoded = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
-                reader.truncated = hit.meta.get("truncated") == "True"
-                reader.reference = hit.reference
-                reader.sample = video_sample(hit.embeddings)
-                reader.embeddings = hit.embeddings if keep_embeddings else None
                 self.encoder.restore_cache_state(hit.extras or {})
-                return builder.finish(), reader
+                frames = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
+                return ScoredVideo(builder.finish(), info, frames, hit.meta.get("truncated") == "True", hit.reference,
+                                   yardstick_sample(hit.embeddings, every),
+                                   hit.embeddings if keep_embeddings else None)
         if self.encoder.requires_fit and not self.encoder.is_fitted():
             # encoders that learn on the video itself; a VAE caches what it learned under the same root
             self.encoder.fit_video(reader, cache_dir=self.cache if isinstance(self.cache, str) else None)
         kept: list = []
         sample: list = []
-        every = max(1, (info.frame_count // self.stride) // SAMPLE) if info.frame_count else 1
         seen = 0
         bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
         try:
             for batch in reader:
                 emb = self.encoder.transform(batch.frames)
                 builder.update(emb, batch.indices, batch.times)
-                rows = np.flatnonzero((np.arange(seen, seen + len(emb)) % every) == 0)
+                rows = sample_rows(seen, len(emb), every)
                 if len(rows):
                     sample.append(emb[rows])
                 seen += len(emb)
@@ -142,29 +141,28 @@ class SceneDetector:
         finally:
             if bar is not None:
                 bar.close()
-        reader.reference = reference_embeddings(self.encoder)
-        reader.sample = video_sample(Embeddings.concat(sample)) if sample else None
+        reference = reference_embeddings(self.encoder)
         everything = Embeddings.concat([k[0] for k in kept]) if kept else None
-        reader.embeddings = everything if keep_embeddings else None
         if cache is not None and everything is not None:
             try:
                 cache.put(key, everything, np.concatenate([k[1] for k in kept]),
                           np.concatenate([k[2] for k in kept]), self.encoder.config(),
-                          {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reader.reference,
+                          {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reference,
                           extras=self.encoder.cache_state())
             except (OSError, LatentcutError) as exc:  # read-only, full, or a file where the folder should be
                 warnings.warn(f"could not write the embedding cache ({exc}); going on without it", stacklevel=2)
-        return builder.finish(), reader
+        return ScoredVideo(builder.finish(), info, reader.frames_decoded, reader.truncated, reference,
+                           video_sample(Embeddings.concat(sample)) if sample else None,
+                           everything if keep_embeddings else None)
 
     def detect(self, path: str | os.PathLike, keep_embeddings: bool = False) -> DetectionResult:
         """Shots of one video. With ``keep_embeddings`` the result's ``embeddings`` holds every
         analysed frame's embedding (for retrieval and maps)."""
-        curve, reader = self.score(path, keep_embeddings)
-        end_time = _end_time(curve, reader.info)
-        result = self.detect_curve(curve, reader.info, frames=reader.frames_decoded, truncated=reader.truncated,
-                                   end_time=end_time, reference=getattr(reader, "reference", None),
-                                   sample=getattr(reader, "sample", None))
-        result.embeddings = getattr(reader, "embeddings", None)
+        scored = self.score(path, keep_embeddings)
+        result = self.detect_curve(scored.curve, scored.info, frames=scored.frames, truncated=scored.truncated,
+                                   end_time=_end_time(scored.curve, scored.info), reference=scored.reference,
+                                   sample=scored.sample)
+        result.embeddings = scored.embeddings
         return result
 
     def detect_curve(
@@ -250,9 +248,42 @@ def detect(
 SAMPLE = 64  #: frames of the video whose embeddings measure its own yardstick
 
 
+@dataclass
+class ScoredVideo:
+    """What :meth:`SceneDetector.score` returns: the curves and what the thresholds need.
+
+    ``curve, scored = det.score(path)`` still unpacks, as the (curve, reader) pair it once was."""
+
+    curve: ScoreCurve
+    info: VideoInfo
+    frames: int  #: frames decoded
+    truncated: bool
+    reference: Embeddings | None  #: the encoder's yardstick embeddings
+    sample: Embeddings | None  #: frames spread over this video, for its own yardstick
+    embeddings: Embeddings | None = None  #: every analysed frame's, when asked for
+
+    def __iter__(self):
+        return iter((self.curve, self))
+
+
+def sample_every(info: VideoInfo, stride: int = 1) -> int:
+    """Every how many analysed frames one joins the yardstick sample (from the header's count)."""
+    return max(1, (info.frame_count // stride) // SAMPLE) if info.frame_count else 1
+
+
+def sample_rows(start: int, n: int, every: int) -> np.ndarray:
+    """Rows of a batch of ``n`` analysed frames, the first being frame ``start``, that join the sample."""
+    return np.flatnonzero((np.arange(start, start + n) % every) == 0)
+
+
+def yardstick_sample(emb: Embeddings, every: int) -> Embeddings:
+    """The yardstick sample of a whole video's embeddings: the same rows the streaming pass takes
+    (so a cache hit, a miss and a benchmark measure one yardstick)."""
+    return video_sample(emb[sample_rows(0, len(emb), every)])
+
+
 def video_sample(emb: Embeddings, n: int = SAMPLE) -> Embeddings:
-    """At most ``n`` rows spread evenly over a video's embeddings: the sample its yardstick is
-    measured on (benchmarks use it too, so they measure what the detector does)."""
+    """At most ``n`` rows spread evenly over ``emb``."""
     if len(emb) <= n:
         return emb
     return emb[np.linspace(0, len(emb) - 1, n).round().astype(int)]
@@ -261,7 +292,7 @@ def video_sample(emb: Embeddings, n: int = SAMPLE) -> Embeddings:
 def _sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
     if len(curve) > 1 and curve.times[-1] > curve.times[0]:
         return (len(curve) - 1) / float(curve.times[-1] - curve.times[0])
-    return info.fps or 25.0
+    return info.fps or DEFAULT_FPS
 
 
 def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:

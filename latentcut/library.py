@@ -398,8 +398,8 @@ class SceneLibrary:
 
     def query_clip(self, video: str, k: int = 10) -> list[Hit]:
         """A whole clip: the mean of all its frames' embeddings."""
-        curve, reader = self.detector(progress=False).score(video, keep_embeddings=True)
-        return self.search(reader.embeddings.mean.mean(axis=0), k)
+        scored = self.detector(progress=False).score(video, keep_embeddings=True)
+        return self.search(scored.embeddings.mean.mean(axis=0), k)
 
     @_db_errors
     def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
