@@ -128,3 +128,10 @@ def test_help_and_usage_errors_exit_as_they_should():
     assert run("--help").returncode == 0
     r = run("detect")
     assert r.returncode == 2 and r.stderr.startswith("latentcut: error: detect: ") and len(r.stderr.splitlines()) == 1
+
+
+def test_lengths_as_timecodes_are_accepted(files, tmp_path):
+    d, video, _ = files
+    r = run("detect", video, "--min-shot-len", "00:00:01.000", "--gap", "00:00.250", "-o", str(tmp_path / "o.json"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "o.json").read_text())["settings"]["thresholder"] == "adaptive,min_shot_len=00:00:01.000"
