@@ -78,6 +78,15 @@ def save_model(folder: str, config: dict, state_dict: dict, metadata: dict | Non
     kill at any moment leaves the previous checkpoint or this one, never a mix of the two."""
     from safetensors.torch import save_file
 
+    # The swap replaces the whole folder: never one that holds anything latentcut did not write.
+    if os.path.isdir(folder):
+        foreign = sorted(set(os.listdir(folder)) - {CONFIG, WEIGHTS, OPTIMIZER, STATE, MANIFEST})
+        if foreign:
+            from .atomic import OutputError
+
+            raise OutputError(f"{folder}: holds files latentcut did not write ({', '.join(foreign[:3])}"
+                              f"{', ...' if len(foreign) > 3 else ''}); save the model into its own folder")
+
     def write(tmp: str) -> None:
         save_file({k: v.detach().contiguous().cpu() for k, v in state_dict.items()}, os.path.join(tmp, WEIGHTS),
                   metadata={k: str(v) for k, v in (metadata or {}).items()})

@@ -402,3 +402,19 @@ def test_a_cache_hit_and_a_miss_give_the_same_result(tmp_path):
     scored = det.score(video)
     curve, again = scored  # the old (curve, reader) unpacking still works
     assert curve is scored.curve and again.info.path == video and len(again.sample) <= 64
+
+
+def test_saving_a_model_never_replaces_a_folder_of_other_files(tmp_path):
+    from latentcut.atomic import OutputError
+    from latentcut.encoders.vae import VAEEncoder
+
+    enc = VAEEncoder(size=16, hidden="8/16", latent_dim=4, epochs=1, batch_size=16).fit(child.frames(), progress=False)
+    home = tmp_path / "models"
+    home.mkdir()
+    (home / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="holds files latentcut did not write \\(notes.txt\\)"):
+        enc.save(str(home))
+    assert (home / "notes.txt").read_text() == "mine" and sorted(os.listdir(home)) == ["notes.txt"]
+    enc.save(str(home / "m"))
+    enc.save(str(home / "m"))  # its own folder: replaced as a whole
+    assert sorted(os.listdir(home / "m")) == ["config.json", "manifest.json", "model.safetensors"]
