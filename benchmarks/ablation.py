@@ -27,7 +27,7 @@ from latentcut.detector import sample_every, yardstick_sample
 from latentcut.encoders.vae import VAEEncoder
 from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate
 from latentcut.scores import score_curve
-from latentcut.training import TrainOptions, train_vae
+from latentcut.training import stack_training_set
 
 BASE = dict(latent_dim=10, beta=4.0, tau=200.0)
 SWEEP = (
@@ -81,8 +81,7 @@ def main() -> None:
     for path, lab in clip_paths(args.labels):
         r = VideoReader(path, size=(64, 64))
         clips.append(((path, lab), (r.read_all(), r.info)))
-    frames = np.concatenate([b.frames for _, (b, _) in clips])
-    bounds = list(np.cumsum([0] + [len(b.frames) for _, (b, _) in clips[:-1]]))
+    frames, bounds = stack_training_set([b.frames for _, (b, _) in clips])
     epochs = max(1, int(np.ceil(args.budget / len(frames))))
     print(f"{len(clips)} clips, {len(frames)} frames of 64x64 for training; {epochs} epochs per model "
           f"({args.budget} frame-steps), {args.seeds} seeds\n")
@@ -97,14 +96,11 @@ def main() -> None:
         runs = []
         for seed in range(args.seeds):
             t0 = time.perf_counter()
-            enc = VAEEncoder(seed=seed, **cfg)
-            opts = TrainOptions(epochs=epochs, batch_size=64, lr=1e-3, seed=seed)
-            net, hist = train_vae(enc.vae_config(), frames, opts, video_bounds=bounds, progress=False)
-            enc.net_, enc.cfg_, enc.device_ = net, enc.vae_config(), "cpu"
-            enc._set_reference(frames)
+            enc = VAEEncoder(seed=seed, epochs=epochs, batch_size=64, lr=1e-3, max_minutes=None, device="cpu", **cfg)
+            enc.fit(frames, video_bounds=bounds, progress=False)
             runs.append(evaluate_encoder(enc, "gaussian-kl", clips))
             print(f"{label(cfg):<38} seed {seed}: acc@N raw {runs[-1][0]:.3f}  acc@N {runs[-1][1]:.3f}  "
-                  f"F1 {runs[-1][2]:.3f}  ({time.perf_counter() - t0:.0f} s, val loss {hist[-1].get('val_loss', float('nan')):.0f})",
+                  f"F1 {runs[-1][2]:.3f}  ({time.perf_counter() - t0:.0f} s, val loss {enc.history_[-1].get('val_loss', float('nan')):.0f})",
                   flush=True)
         rows.append((label(cfg), runs))
 

@@ -38,7 +38,7 @@ FORMAT = 1
 DEFAULT_ENCODER = "pixel,size=16,center=false"
 FLAT_BUDGET = 12_500_000  #: vectors x dimensions searched exactly
 IVF_MAX_DIM = 512
-THUMB = (72, 128)  # height, width
+from .video import THUMBNAIL as THUMB  # noqa: E402 - (height, width)
 
 
 class LibraryError(LatentcutError):
@@ -433,18 +433,15 @@ def index_kind(n: int, d: int) -> str:
     return "ivf" if d <= IVF_MAX_DIM else "hnsw"
 
 
-def _thumbnails(path: str, frames: list[int]) -> list[bytes | None]:
+def _thumbnails(path: str, frames: list[int]) -> list[bytes]:
     """JPEG thumbnails of the given decoded frames (one decoding pass at thumbnail size)."""
     from PIL import Image
 
-    from .video import VideoReader
+    from .video import thumbnails
 
-    want = {f: i for i, f in enumerate(frames)}
-    out: list[bytes | None] = [None] * len(frames)
-    for batch in VideoReader(path, size=THUMB).batches(prefetch=False):
-        for f, idx in zip(batch.frames, batch.indices):
-            if int(idx) in want:
-                buf = io.BytesIO()
-                Image.fromarray(f).save(buf, "JPEG", quality=80)
-                out[want[int(idx)]] = buf.getvalue()
+    out = []
+    for pic in thumbnails(path, frames, THUMB):
+        buf = io.BytesIO()
+        Image.fromarray(pic).save(buf, "JPEG", quality=80)
+        out.append(buf.getvalue())
     return out

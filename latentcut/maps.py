@@ -8,10 +8,34 @@ hold for their 2D codes too, so the video's path keeps its rhythm on the map.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .atomic import atomic_path
 from .plots import draw_map  # noqa: F401 - drawing lives with the other plots; kept importable here
+
+
+@dataclass
+class FrameMap:
+    """A video's frames on a plane: decoded indices, times, shot numbers (1-based) and (x, y)."""
+
+    indices: np.ndarray
+    times: np.ndarray
+    shots: np.ndarray
+    coords: np.ndarray
+
+
+def map_video(result, method: str = "umap", max_points: int = 5000, seed: int = 0) -> FrameMap:
+    """The map of a DetectionResult made with ``keep_embeddings``: at most ``max_points`` frames
+    spread evenly over the video, each with the shot it belongs to."""
+    if result.embeddings is None:
+        raise ValueError("the result has no embeddings: detect(..., keep_embeddings=True)")
+    idx, times = result.curve.indices, result.curve.times
+    sel = subsample(len(idx), max_points)
+    coords = frame_map(result.embeddings.mean[sel], method, seed=seed)
+    shots = np.searchsorted([s.start.frame for s in result.scenes], idx[sel], side="right")
+    return FrameMap(idx[sel], times[sel], shots, coords)
 
 
 def subsample(n: int, max_points: int) -> np.ndarray:

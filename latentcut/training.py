@@ -83,6 +83,30 @@ def check_options(opts: TrainOptions) -> None:
         raise TrainingError(f"device must be cpu, cuda or cuda:N, not {opts.device!r}")
 
 
+def stack_training_set(parts: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """Frames of several videos as one training set, with the index where each video starts
+    (so in-betweening triplets never straddle two videos)."""
+    if not parts:
+        raise TrainingError("no videos to train on")
+    bounds = [int(b) for b in np.cumsum([0] + [len(p) for p in parts[:-1]])]
+    return np.concatenate(parts), bounds
+
+
+def read_training_set(videos: list[str], size: tuple[int, int], max_frames: int | None = None,
+                      report=None) -> tuple[np.ndarray, list[int]]:
+    """Decode the videos at ``size`` (at most ``max_frames`` spread over each) into one training set."""
+    from .video import VideoReader, sample_frames
+
+    parts = []
+    for path in videos:
+        reader = VideoReader(path, size=size, color="rgb")
+        frames = sample_frames(reader, max_frames) if max_frames else reader.read_all().frames
+        parts.append(frames)
+        if report is not None:
+            report(path, len(frames))
+    return stack_training_set(parts)
+
+
 def frames_digest(frames: np.ndarray) -> str:
     """Identity of a training set: a resumed run must see the very frames the first run saw."""
     h = hashlib.sha256(str(frames.shape).encode())

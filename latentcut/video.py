@@ -342,6 +342,27 @@ def sample_frames(reader, max_frames: int) -> np.ndarray:
     return out
 
 
+THUMBNAIL = (72, 128)  #: (height, width) of the thumbnails in libraries and posters
+
+
+def thumbnails(path: str | os.PathLike, frames, size: tuple[int, int] = THUMBNAIL) -> np.ndarray:
+    """Pictures (N, h, w, 3) of the given decoded frame indices, in their order, in one pass;
+    a frame the video does not have stays black."""
+    frames = [int(f) for f in frames]
+    where: dict[int, list[int]] = {}
+    for k, f in enumerate(frames):
+        where.setdefault(f, []).append(k)
+    out = np.zeros((len(frames), size[0], size[1], 3), np.uint8)
+    last = max(frames) if frames else -1
+    for batch in VideoReader(path, size=size).batches(prefetch=False):
+        for f, i in zip(batch.frames, batch.indices):
+            for k in where.get(int(i), ()):
+                out[k] = f
+        if len(batch.indices) and int(batch.indices[-1]) >= last:
+            break
+    return out
+
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 

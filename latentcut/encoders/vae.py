@@ -388,6 +388,14 @@ class VAEEncoder(Encoder):
                 lvs.append(lv.float().cpu().numpy())
         return Embeddings(np.concatenate(mus), np.concatenate(lvs))
 
+    def interpolate(self, a: np.ndarray, b: np.ndarray, steps: int = 8, endpoints: bool = False) -> np.ndarray:
+        """Frames decoded from latents spaced evenly between the means of frames ``a`` and ``b``
+        ((H, W, 3) uint8 at the model's size): ``steps`` in-betweens, or ``steps`` frames from a
+        to b inclusive with ``endpoints``."""
+        emb = self.transform(np.stack([a, b]))
+        ts = np.linspace(0, 1, steps) if endpoints else np.linspace(0, 1, steps + 2)[1:-1]
+        return self.decode((1 - ts[:, None]) * emb.mean[0] + ts[:, None] * emb.mean[1])
+
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Latents (N, latent_dim) -> images (N, H, W, 3) uint8 (clipped: the decoder has no tanh)."""
         import torch

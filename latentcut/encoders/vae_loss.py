@@ -4,6 +4,11 @@ See :mod:`latentcut.encoders.vae` for why the reprojection target is detached.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .vae import VAEConfig
+
 
 def kl_diag(mu_p, lv_p, mu_q, lv_q):
     """KL(N_p || N_q) per row for diagonal Gaussians (torch)."""

@@ -1,0 +1,179 @@
+"""What every command shares: the one-line parser, option types, the detector built from options,
+and the checks that no output is an input."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import LatentcutError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other error: ``latentcut: error: ...``, exit 2."""
+
+    def error(self, message: str):
+        where = self.prog.replace("latentcut", "", 1).strip()
+        sys.stderr.write(f"latentcut: error: {where + ': ' if where else ''}{message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _int_at_least(lo: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {lo}, not {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be >= {lo}, not {v}")
+        return v
+
+    parse.__name__ = f"integer >= {lo}"
+    return parse
+
+
+def _float_in(lo: float, hi: float | None = None, lo_open: bool = False):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if v != v or v in (float("inf"), float("-inf")) or (v <= lo if lo_open else v < lo) or (hi is not None and v > hi):
+            rng = f"{'>' if lo_open else '>='} {lo}" + (f" and <= {hi}" if hi is not None else "")
+            raise argparse.ArgumentTypeError(f"must be a number {rng}, not {text!r}")
+        return v
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _duration(text: str) -> str:
+    """Frames (12), seconds (0.5s) or a timecode (00:00:00.500), checked here, kept as written."""
+    from ..registry import parse_duration
+
+    try:
+        parse_duration(text, "length")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("length must be", "expected")) from None
+    return text
+
+
+def _wxh(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels such as 1200x1000, not {text!r}") from None
+    if not (16 <= w <= 16384 and 16 <= h <= 16384):
+        raise argparse.ArgumentTypeError(f"each side must be 16..16384 pixels, not {text!r}")
+    return w, h
+
+
+def _add_detect_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
+    g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
+    g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
+    g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
+    g.add_argument("--n", type=_int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
+    g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
+                   help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500); default 0.3s")
+    g.add_argument("--gap", default="0.5s", type=_duration,
+                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s)")
+    g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
+    g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
+    g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
+    g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
+    c = p.add_argument_group("embedding cache (on by default for the VAE and timm encoders)")
+    c.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $LATENTCUT_CACHE_DIR or ~/.cache/latentcut)")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write cached embeddings")
+
+
+def _thresholder_spec(args) -> str:
+    spec = args.threshold
+    if args.n is not None:
+        spec = f"top-n,n={args.n}"
+    if args.min_shot_len is not None:
+        spec += f",min_shot_len={args.min_shot_len}"
+    return spec
+
+
+def _encoder_files(args) -> dict:
+    """--model / --weights as encoder keyword arguments (paths may hold any character)."""
+    kw = {}
+    if getattr(args, "model", None):
+        if not os.path.isdir(args.model):
+            raise LatentcutError(f"{args.model}: no such model folder")
+        kw["model"] = args.model
+    if getattr(args, "weights", None):
+        if not os.path.isfile(args.weights):
+            raise LatentcutError(f"{args.weights}: no such weights file")
+        kw["weights"] = os.path.abspath(args.weights)
+    return kw
+
+
+def _encoder_spec(args) -> str:
+    """The encoder as one spec string, for libraries that store it; paths with commas cannot go in."""
+    kw = _encoder_files(args)
+    if any("," in v for v in kw.values()):
+        raise LatentcutError("a --model or --weights path with a comma cannot be stored in a library's encoder spec")
+    return ",".join([args.encoder or "pixel,size=16,center=false"] + [f"{k}={v}" for k, v in kw.items()])
+
+
+def _detector(args):
+    from ..detector import SceneDetector
+    from ..encoders import create_encoder
+    from ..registry import parse_duration
+
+    unit, value = parse_duration(args.gap, "--gap")
+    if value <= 0:
+        raise LatentcutError(f"--gap must be longer than 0, not {args.gap!r}")
+    return SceneDetector(
+        encoder=create_encoder(args.encoder, **_encoder_files(args)),
+        distance=args.distance,
+        thresholder=_thresholder_spec(args),
+        gap=_frames_or_seconds(args.gap),
+        gradual=not args.no_gradual,
+        stride=args.stride,
+        progress=None if not getattr(args, "quiet", False) else False,
+        cache=False if args.no_cache else (os.path.abspath(args.cache_dir) if args.cache_dir else None),
+    )
+
+
+def _frames_or_seconds(text: str):
+    return int(text) if text.isdigit() else text
+
+
+def _print_cuts(result, out=None) -> None:
+    out = out or sys.stdout
+    n = len(result.cuts)
+    print(
+        f"{result.video.path}: {result.frames} frames, {result.end_time:.2f} s, "
+        f"{n} boundar{'y' if n == 1 else 'ies'}, {len(result.scenes)} scene{'s' if len(result.scenes) != 1 else ''}",
+        file=out,
+    )
+    if n:
+        print(f"  {'frame':>7}  {'timecode':<12}  {'kind':<8}  score", file=out)
+    for c in result.cuts:
+        span = f"  (frames {c.start.frame}-{c.end.frame})" if c.is_gradual else ""
+        print(f"  {c.frame.frame:>7}  {c.frame.timecode:<12}  {c.kind:<8}  {c.score:.4f}{span}", file=out)
+
+
+def _inputs(args, **named) -> dict:
+    """The files a command reads, by the name the user knows them by (never to be written)."""
+    ins = {k: v for k, v in named.items() if v}
+    if getattr(args, "model", None):
+        ins["--model"] = args.model
+    if getattr(args, "weights", None):
+        ins["--weights"] = args.weights
+    return ins
+
+
+def _check_outputs(inputs: dict, outputs: dict) -> None:
+    """Before any work: no output is an input, and every output can be written."""
+    from ..atomic import check_outputs, check_writable
+
+    check_outputs(inputs, outputs)
+    for opt, path in outputs.items():
+        if path:
+            check_writable(path, opt)

@@ -1,0 +1,63 @@
+"""`latentcut demo`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from ..errors import LatentcutError
+from .common import (_add_detect_options, _detector, _print_cuts)
+
+
+def add_parser(sub) -> None:
+    m = sub.add_parser("demo", help="make a demo clip with known cuts and detect on it")
+    m.add_argument("--dir", default="latentcut-demo", help="output folder (default: latentcut-demo)")
+    m.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
+    _add_detect_options(m)
+    m.set_defaults(func=run)
+
+
+def _is_our_demo(labels_path: str) -> bool:
+    try:
+        with open(labels_path, encoding="utf-8") as f:
+            return str(json.load(f).get("notes", "")).startswith("latentcut demo")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def run(args) -> int:
+    from ..demo import make_demo_clip
+    from ..metrics import evaluate
+    from ..metrics.labels import clip_from_dict
+    from ..output import write_json, write_scenes_csv
+
+    from ..atomic import atomic_write
+
+    if os.path.exists(args.dir) and not os.path.isdir(args.dir):
+        raise LatentcutError(f"--dir {args.dir}: is a file, not a folder")
+    video = os.path.join(args.dir, "demo.mp4")
+    made = os.path.join(args.dir, "demo-labels.json")
+    if os.path.exists(video) and not _is_our_demo(made):
+        raise LatentcutError(f"{video}: exists and latentcut did not make it; give the demo another --dir")
+    labels = make_demo_clip(video)
+    with atomic_write(made, encoding="utf-8") as f:
+        json.dump(labels, f, indent=1)
+    print(f"made {video}: {labels['frames']} frames with cuts at {labels['cuts']} and a dissolve over frames "
+          f"{labels['gradual'][0]['start']}-{labels['gradual'][0]['end']} (plus a one-frame flash, not a cut)")
+    det = _detector(args)
+    result = det.detect(video)
+    write_json(result, os.path.join(args.dir, "demo.json"))
+    write_scenes_csv(result, os.path.join(args.dir, "demo-scenes.csv"))
+    _print_cuts(result)
+    s = evaluate([_interval(c) for c in result.cuts], clip_from_dict(labels, "demo"), 2)
+    print(f"against the demo's ground truth (tolerance 2 frames): precision {s.precision:.2f}, recall {s.recall:.2f}, F1 {s.f1:.2f}")
+    print(f"outputs in {args.dir}/ (demo.json, demo-scenes.csv)")
+    return 0
+
+
+def _interval(cut):
+    from ..metrics import Interval
+
+    if cut.is_gradual:
+        return Interval(cut.start.frame, cut.end.frame + 1, "gradual")
+    return Interval(cut.frame.frame, cut.frame.frame)

@@ -1,0 +1,49 @@
+"""`latentcut inbetween`."""
+from __future__ import annotations
+
+import os
+
+from ..errors import LatentcutError
+from .common import _int_at_least
+
+
+def add_parser(sub) -> None:
+    ib = sub.add_parser("inbetween", help="decode latents interpolated between two frames to PNGs")
+    ib.add_argument("a", metavar="A", help="image file, VIDEO@FRAME or VIDEO@SECONDSs")
+    ib.add_argument("b", metavar="B")
+    ib.add_argument("--model", required=True, metavar="MODEL_DIR")
+    ib.add_argument("--steps", type=_int_at_least(1), default=8)
+    ib.add_argument("--endpoints", action="store_true", help="include the reconstructions of A and B")
+    ib.add_argument("--scale", type=_int_at_least(1), default=4, help="enlarge the PNGs by this factor (default 4)")
+    ib.add_argument("-o", "--output", required=True, metavar="DIR")
+    ib.set_defaults(func=run)
+
+
+def _ref_file(ref: str) -> str:
+    """The file part of an image path or VIDEO@FRAME reference."""
+    return ref if os.path.exists(ref) or "@" not in ref else ref.rpartition("@")[0]
+
+
+def run(args) -> int:
+    from PIL import Image
+
+    from ..atomic import atomic_path, check_outputs
+    from ..encoders.vae import VAEEncoder
+    from ..video import read_frame
+
+    ins = {"A": _ref_file(args.a), "B": _ref_file(args.b), "--model": args.model}
+    for i in range(args.steps):
+        check_outputs(ins, {"-o": os.path.join(args.output, f"inbetween_{i:03d}.png")})
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise LatentcutError(f"-o {args.output}: is a file, not a folder")
+    enc = VAEEncoder.load(args.model)
+    a, la = read_frame(args.a, enc.frame_size)
+    b, lb = read_frame(args.b, enc.frame_size)
+    imgs = enc.interpolate(a, b, args.steps, args.endpoints)
+
+    for i, img in enumerate(imgs):
+        with atomic_path(os.path.join(args.output, f"inbetween_{i:03d}.png")) as tmp:
+            Image.fromarray(img).resize((img.shape[1] * args.scale, img.shape[0] * args.scale),
+                                        Image.Resampling.NEAREST).save(tmp, format="PNG")
+    print(f"{len(imgs)} in-between frames from {la} to {lb} in {args.output}/")
+    return 0

@@ -1,0 +1,54 @@
+"""`latentcut map`."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..errors import LatentcutError
+from .common import (_add_detect_options, _check_outputs, _detector, _inputs, _int_at_least, _wxh)
+
+
+def add_parser(sub) -> None:
+    mp = sub.add_parser("map", help="a 2D map of a video's frames (UMAP, PCA or the autoencoder), and a poster")
+    mp.add_argument("video")
+    mp.add_argument("-o", "--output", metavar="MAP.png")
+    mp.add_argument("--method", choices=["umap", "pca", "autoencoder"], default="umap")
+    mp.add_argument("--color", choices=["shot", "time"], default="shot")
+    mp.add_argument("--csv", metavar="COORDS.csv", help="write frame, time, shot, x, y")
+    mp.add_argument("--poster", metavar="POSTER.png", help="thumbnails tiled on a grid by their map position")
+    mp.add_argument("--poster-size", type=_wxh, default="1920x1080", help="poster size WxH (default 1920x1080)")
+    mp.add_argument("--size", type=_wxh, default="1200x1000", help="map image size WxH (default 1200x1000)")
+    mp.add_argument("--max-points", type=_int_at_least(3), default=5000, help="frames on the map, spread evenly (default 5000)")
+    mp.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
+    _add_detect_options(mp)
+    mp.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..atomic import atomic_write
+    from ..maps import map_video, poster
+    from ..plots import draw_map
+    from ..video import thumbnails
+
+    _check_outputs(_inputs(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
+    if not (args.output or args.csv or args.poster):
+        raise LatentcutError("map writes nothing without -o MAP.png, --csv COORDS.csv or --poster POSTER.png")
+    det = _detector(args)
+    result = det.detect(args.video, keep_embeddings=True)
+    m = map_video(result, args.method, args.max_points)
+    by_time = args.color == "time"
+    title = (f"{os.path.basename(args.video)}: {len(m.indices)} frames, {len(result.scenes)} shots, "
+             f"{args.method} of {result.settings['encoder']}")
+    if args.output:
+        draw_map(m.coords, args.output, m.times if by_time else m.shots, "time (s)" if by_time else "shot", title, args.size)
+    if args.csv:
+        with atomic_write(args.csv, encoding="utf-8") as f:
+            f.write("frame,time,shot,x,y\n")
+            for i, t, s_, c in zip(m.indices, m.times, m.shots, m.coords):
+                f.write(f"{int(i)},{t:.6f},{int(s_)},{c[0]:.6f},{c[1]:.6f}\n")
+    if args.poster:
+        poster(m.coords, thumbnails(args.video, m.indices), args.poster, args.poster_size)
+    for what, path in (("map", args.output), ("coordinates", args.csv), ("poster", args.poster)):
+        if path:
+            print(f"wrote {what}: {path}")
+    return 0

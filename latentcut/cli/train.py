@@ -1,0 +1,63 @@
+"""`latentcut train`."""
+from __future__ import annotations
+
+import os
+
+from ..errors import LatentcutError
+from .common import (_float_in, _int_at_least)
+
+
+def add_parser(sub) -> None:
+    t = sub.add_parser("train", help="train a Repro-VAE or beta-VAE on the frames of videos")
+    t.add_argument("videos", nargs="+", metavar="VIDEO")
+    t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoint every epoch)")
+    t.add_argument("--encoder", default="repro-vae", help="repro-vae (default) or beta-vae")
+    t.add_argument("--epochs", type=_int_at_least(1), default=30)
+    t.add_argument("--max-minutes", type=_float_in(0.0, lo_open=True), help="stop after this many minutes (the last epoch is saved)")
+    t.add_argument("--batch-size", type=_int_at_least(1), default=256)
+    t.add_argument("--lr", type=_float_in(0.0, 1.0, lo_open=True), default=1e-4)
+    t.add_argument("--latent-dim", type=_int_at_least(1), default=10)
+    t.add_argument("--beta", type=_float_in(0.0), default=4.0)
+    t.add_argument("--tau", type=_float_in(0.0), help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
+    t.add_argument("--alpha", type=_float_in(0.0), default=0.0, help="in-betweening term weight (default 0: off)")
+    t.add_argument("--size", type=_int_at_least(8), default=64, help="frame side in pixels, a multiple of 16 (default 64)")
+    t.add_argument("--max-frames", type=_int_at_least(2), help="sample at most this many frames per video")
+    t.add_argument("--seed", type=_int_at_least(0), default=0)
+    t.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
+    t.add_argument("--resume", action="store_true", help="continue the training saved in MODEL_DIR")
+    t.set_defaults(func=run)
+
+
+def run(args) -> int:
+
+    from ..encoders import create_encoder
+    from ..encoders.vae import VAEEncoder
+
+    from ..atomic import check_outputs
+
+    check_outputs({f"video {v}": v for v in args.videos}, {"-o": args.output})
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise LatentcutError(f"-o {args.output}: is a file, not a model folder")
+    for v in args.videos:
+        if not os.path.exists(v):
+            raise LatentcutError(f"{v}: no such file")
+    enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
+                         **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
+                         epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr)
+    if not isinstance(enc, VAEEncoder):
+        raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
+    from ..training import read_training_set
+
+    frames, bounds = read_training_set(args.videos, enc.frame_size, args.max_frames,
+                                       report=lambda path, n: print(f"{path}: {n} frames for training"))
+    if len(frames) < 2:
+        raise LatentcutError(f"need at least 2 frames to train, got {len(frames)} from {', '.join(args.videos)}")
+    enc.fit(frames, video_bounds=bounds, out_dir=args.output, resume=args.resume,
+            extra={"trained_on": [os.path.basename(v) for v in args.videos]})
+    history = enc.history_
+    last = history[-1] if history else {}
+    print(f"trained {last.get('epoch', 0)} epochs on {len(frames)} frames ({last.get('seconds', 0):.0f} s); "
+          f"loss {last.get('loss', float('nan')):.1f}, validation {last.get('val_loss', float('nan')):.1f}")
+    print(f"model: {args.output} (config.json + model.safetensors); use it with "
+          f"`latentcut detect VIDEO --encoder {enc.name} --model {args.output}`")
+    return 0
