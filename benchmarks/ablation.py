@@ -27,7 +27,7 @@ from latentcut.detector import sample_every, yardstick_sample
 from latentcut.encoders.vae import VAEEncoder
 from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate
 from latentcut.scores import score_curve
-from latentcut.training import stack_training_set
+from latentcut.encoders.vae.training import stack_training_set
 
 BASE = dict(latent_dim=10, beta=4.0, tau=200.0)
 SWEEP = (

@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 
 from latentcut import atomic  # noqa: E402
 from latentcut.encoders.vae import VAEConfig  # noqa: E402
-from latentcut.training import TrainOptions, train_vae  # noqa: E402
+from latentcut.encoders.vae.training import TrainOptions, train_vae  # noqa: E402
 
 CFG = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
 EPOCHS = 4

@@ -7,7 +7,7 @@ import torch
 
 from latentcut import Embeddings, create_distance, create_thresholder
 from latentcut.encoders.vae import VAEConfig
-from latentcut.encoders.vae_loss import kl_diag, moment_matched_mean, vae_loss
+from latentcut.encoders.vae.loss import kl_diag, moment_matched_mean, vae_loss
 from latentcut.errors import ThresholdError
 from latentcut.grouping import SceneGroup, group_shots
 from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate, match

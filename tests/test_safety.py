@@ -20,7 +20,7 @@ from latentcut.checkpoint import CheckpointError
 from latentcut.cli import main
 from latentcut.embcache import EmbeddingCache
 from latentcut.library import LibraryError, SceneLibrary
-from latentcut.training import train_vae
+from latentcut.encoders.vae.training import train_vae
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -230,7 +230,7 @@ def test_train_never_overwrites_a_model_it_cannot_continue(tmp_path):
     other = str(tmp_path / "o")
     train_vae(child.CFG, frames, child.opts(1), out_dir=other, progress=False)
     with pytest.raises(CheckpointError, match="settings it was trained with"):
-        from latentcut.training import TrainOptions
+        from latentcut.encoders.vae.training import TrainOptions
 
         train_vae(child.CFG, frames, TrainOptions(epochs=2, batch_size=8, seed=3), out_dir=other, resume=True, progress=False)
     with pytest.raises(CheckpointError, match="other frames"):

@@ -11,7 +11,7 @@ import latentcut
 from latentcut.checkpoint import CheckpointError
 from latentcut.cli import main
 from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, moment_matched_mean, vae_loss
-from latentcut.training import TrainOptions, train_vae
+from latentcut.encoders.vae.training import TrainOptions, train_vae
 
 TINY = dict(size=16, hidden="8/16", latent_dim=4)
 

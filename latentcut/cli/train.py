@@ -46,7 +46,7 @@ def run(args) -> int:
                          epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr)
     if not isinstance(enc, VAEEncoder):
         raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
-    from ..training import read_training_set
+    from ..encoders.vae.training import read_training_set
 
     frames, bounds = read_training_set(args.videos, enc.frame_size, args.max_frames,
                                        report=lambda path, n: print(f"{path}: {n} frames for training"))

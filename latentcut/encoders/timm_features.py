@@ -112,7 +112,7 @@ class TimmEncoder(Encoder):
         import timm
         import torch
 
-        from .vae import pick_device
+        from .torch_io import pick_device
 
         if timm.get_pretrained_cfg(self.model_name) is None and self.model_name not in timm.list_models():
             raise LatentcutError(f"unknown timm model {self.model_name!r}")

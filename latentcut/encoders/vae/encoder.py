@@ -16,134 +16,20 @@ decoder for reconstructions that keep the frame's identity in latent space. τ =
 """
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..checkpoint import CheckpointError, check_state_dict, file_sha256, load_tensors, read_config, save_model
-from ..embeddings import Embeddings
-from ..errors import LatentcutError
-from ..registry import check_bool, check_number
-from ..video import sample_frames
-from .base import Encoder, check_frames
-from .vae_loss import kl_diag, moment_matched_mean, vae_loss  # noqa: F401 - the loss lives beside the model
-
-ARCHITECTURE = "latentcut.conv-vae"
-FORMAT_VERSION = 1
-
-
-@dataclass
-class VAEConfig:
-    """Everything that builds and trains the model (pythae style: config apart from code)."""
-
-    input_size: int = 64
-    channels: int = 3
-    latent_dim: int = 10
-    hidden: tuple[int, ...] = (32, 64, 128, 256)
-    pooling: str = "avg"  # avg | max | none (stride-2 convolutions instead)
-    activation: str = "leakyrelu"  # leakyrelu | relu | elu
-    beta: float = 4.0
-    tau: float = 200.0  # weight of the reprojection term; 0 gives the plain β-VAE
-    alpha: float = 0.0  # weight of the in-betweening term (consecutive triplets); 0 = off
-
-    def __post_init__(self):
-        if isinstance(self.hidden, (int, np.integer)) and not isinstance(self.hidden, bool):
-            self.hidden = (self.hidden,)  # one layer, as a spec string's "hidden=32" reads
-        if isinstance(self.hidden, str):  # "32,64,128,256" or, inside a spec string, "32/64/128/256"
-            self.hidden = re.split(r"[,/x\s]+", self.hidden.strip())
-        try:
-            self.hidden = tuple(int(h) for h in self.hidden)
-        except (TypeError, ValueError):
-            raise ValueError(f"hidden must be channel counts like 32/64/128/256, not {self.hidden!r}") from None
-        if not self.hidden or not all(1 <= h <= 4096 for h in self.hidden):
-            raise ValueError(f"hidden must be 1 to 8 channel counts of 1..4096, not {self.hidden!r}")
-        if self.pooling not in ("avg", "max", "none"):
-            raise ValueError(f"pooling must be avg, max or none, not {self.pooling!r}")
-        if self.activation not in ("leakyrelu", "relu", "elu"):
-            raise ValueError(f"activation must be leakyrelu, relu or elu, not {self.activation!r}")
-        if self.input_size % (2 ** len(self.hidden)) or self.input_size < 2 ** len(self.hidden):
-            raise ValueError(f"size {self.input_size} must be a multiple of {2 ** len(self.hidden)} "
-                             f"(2 to the number of layers, {len(self.hidden)})")
-        if self.latent_dim < 1:
-            raise ValueError("latent_dim must be >= 1")
-
-    def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "VAEConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-def build_model(cfg: VAEConfig):
-    import torch
-    from torch import nn
-
-    def act():
-        return {"leakyrelu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU, "elu": nn.ELU}[cfg.activation]()
-
-    class ConvVAE(nn.Module):
-        def __init__(self):
-            super().__init__()
-            layers, c = [], cfg.channels
-            for h in cfg.hidden:
-                if cfg.pooling == "none":
-                    layers += [nn.Conv2d(c, h, 3, 2, 1), act()]
-                else:
-                    pool = nn.AvgPool2d(2) if cfg.pooling == "avg" else nn.MaxPool2d(2)
-                    layers += [nn.Conv2d(c, h, 3, 1, 1), pool, act()]
-                c = h
-            self.encoder = nn.Sequential(*layers, nn.Flatten())
-            self.side = cfg.input_size // 2 ** len(cfg.hidden)
-            flat = c * self.side * self.side
-            self.fc_mu = nn.Linear(flat, cfg.latent_dim)
-            self.fc_logvar = nn.Linear(flat, cfg.latent_dim)
-            dec = [nn.Linear(cfg.latent_dim, flat), nn.Unflatten(1, (c, self.side, self.side)), nn.ReLU()]
-            rev = list(cfg.hidden[::-1][1:]) + [cfg.channels]
-            for i, h in enumerate(rev):
-                dec.append(nn.ConvTranspose2d(c, h, 4, 2, 1))
-                if i < len(rev) - 1:
-                    dec.append(nn.ReLU())
-                c = h
-            self.decoder = nn.Sequential(*dec)
-
-        def encode(self, x):
-            h = self.encoder(x)
-            return self.fc_mu(h), self.fc_logvar(h)
-
-        def decode(self, z):
-            return self.decoder(z)
-
-        def forward(self, x):
-            mu, logvar = self.encode(x)
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-            return self.decode(z), mu, logvar
-
-    return ConvVAE()
-
-
-def frames_to_tensor(frames: np.ndarray, device=None):
-    """(B, H, W, C) uint8 -> (B, C, H, W) float in [0, 1], channels_last (faster here and on GPUs)."""
-    import torch
-
-    t = torch.from_numpy(np.ascontiguousarray(frames))
-    if device is not None:
-        t = t.to(device, non_blocking=True)
-    return t.permute(0, 3, 1, 2).float().div_(255.0).contiguous(memory_format=torch.channels_last)
-
-
-def pick_device(device: str | None = None) -> str:
-    import torch
-
-    if device:
-        return device
-    return "cuda" if torch.cuda.is_available() else "cpu"
+from ...checkpoint import CheckpointError, file_sha256
+from ...embeddings import Embeddings
+from ...errors import LatentcutError
+from ...registry import check_bool, check_number
+from ...video import sample_frames
+from ..base import Encoder, check_frames
+from ..torch_io import frames_to_tensor, pick_device
+from .folder import input_side, read_model, write_model
+from .model import VAEConfig
+from .training import TrainOptions, encode_frames, reference_sample, train_vae
 
 
 class VAEEncoder(Encoder):
@@ -211,8 +97,8 @@ class VAEEncoder(Encoder):
         if hasattr(self, "cfg_"):
             return (self.cfg_.input_size, self.cfg_.input_size)
         if self.model:
-            side = read_config(self.model, ARCHITECTURE).get("model", {}).get("input_size", self.size)
-            return (int(side), int(side))
+            side = input_side(self.model, self.size)
+            return (side, side)
         return (int(self.size), int(self.size))
 
     # -- configuration -----------------------------------------------------------------------
@@ -265,7 +151,7 @@ class VAEEncoder(Encoder):
     def fingerprint(self) -> str:
         """Identity of the embedding space: the weights' content for a model folder (wherever it
         lies), else the recipe that trains one."""
-        from ..cache import config_key
+        from ...cache import config_key
 
         c = self.config()
         c.pop("model", None)
@@ -286,32 +172,17 @@ class VAEEncoder(Encoder):
     def _load(self, folder: str) -> None:
         import torch
 
-        cfg_dict = read_config(folder, ARCHITECTURE)
-        try:
-            cfg = VAEConfig.from_dict(cfg_dict.get("model", {}))
-        except (TypeError, ValueError) as exc:
-            raise CheckpointError(f"{folder}: bad model config ({exc})") from None
-        net = build_model(cfg)
-        tensors, _ = load_tensors(os.path.join(folder, "model.safetensors"))
-        check_state_dict(folder, net.state_dict(), tensors)
-        net.load_state_dict(tensors)
+        net, cfg, reference, _ = read_model(folder)
         device = pick_device(self.device)
         net.to(device).to(memory_format=torch.channels_last).eval()
         self.net_, self.cfg_, self.device_ = net, cfg, device
-        ref = cfg_dict.get("reference")
-        if ref:
-            try:
-                self.reference_ = Embeddings(np.asarray(ref["mean"], np.float32), np.asarray(ref["logvar"], np.float32))
-            except Exception as exc:
-                raise CheckpointError(f"{folder}: bad reference embeddings in config ({exc})") from None
+        if reference is not None:
+            self.reference_ = reference
 
     def save(self, folder: str, extra: dict | None = None) -> None:
         """Write the model folder (``config.json`` + ``model.safetensors`` + manifest) as one atomic unit."""
-        from ..training import model_config
-
         net = self._ensure_model()
-        save_model(folder, model_config(self.cfg_, getattr(self, "reference_", None), {"encoder": self.name, **(extra or {})}),
-                   net.state_dict())
+        write_model(folder, self.cfg_, net.state_dict(), getattr(self, "reference_", None), {"encoder": self.name, **(extra or {})})
 
     @classmethod
     def load(cls, folder: str, device: str | None = None) -> "VAEEncoder":
@@ -325,8 +196,6 @@ class VAEEncoder(Encoder):
             resume: bool = False, extra: dict | None = None) -> "VAEEncoder":
         """Train a new model on frames (N, H, W, 3) uint8 at this encoder's size. With ``out_dir``
         a checkpoint is written every epoch, and ``resume`` continues the one found there."""
-        from ..training import TrainOptions, encode_frames, reference_sample, train_vae
-
         try:
             cfg = self.vae_config()
         except (TypeError, ValueError) as exc:
@@ -351,7 +220,7 @@ class VAEEncoder(Encoder):
         (default: the cache root). A cache that cannot be written costs a warning, not the run."""
         import warnings
 
-        from ..cache import CACHE_MARK, model_cache_dir
+        from ...cache import CACHE_MARK, model_cache_dir
 
         folder = model_cache_dir(reader.path, self.config(), cache_dir) if self.cache else None
         if folder and os.path.exists(os.path.join(folder, "config.json")):
@@ -419,4 +288,3 @@ def _folder_id(folder: str) -> str:
         return file_sha256(os.path.join(folder, "model.safetensors"))[:32]
     except OSError:
         return "missing"
-

@@ -1,13 +1,13 @@
 """The VAE's loss: reconstruction, β KL to the prior, τ reprojection KL, α in-betweening KL.
 
-See :mod:`latentcut.encoders.vae` for why the reprojection target is detached.
+See :mod:`latentcut.encoders.vae.model` for why the reprojection target is detached.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .vae import VAEConfig
+    from .model import VAEConfig
 
 
 def kl_diag(mu_p, lv_p, mu_q, lv_q):

@@ -1,0 +1,22 @@
+"""Torch helpers the encoders share: where to run, and frames as network input."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def frames_to_tensor(frames: np.ndarray, device=None):
+    """(B, H, W, C) uint8 -> (B, C, H, W) float in [0, 1], channels_last (faster here and on GPUs)."""
+    import torch
+
+    t = torch.from_numpy(np.ascontiguousarray(frames))
+    if device is not None:
+        t = t.to(device, non_blocking=True)
+    return t.permute(0, 3, 1, 2).float().div_(255.0).contiguous(memory_format=torch.channels_last)
+
+
+def pick_device(device: str | None = None) -> str:
+    import torch
+
+    if device:
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
