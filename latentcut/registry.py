@@ -62,6 +62,10 @@ def parse_spec(spec: str) -> tuple[str, list[Any], dict[str, Any]]:
     return name.strip(), args, kwargs
 
 
+#: Class-level facts a plugin may declare, read by :meth:`Registry.metadata`.
+METADATA_KEYS = ("probabilistic", "cacheable", "requires_fit", "default_size", "symmetric", "uses_variance", "degree")
+
+
 class Registry(Generic[T]):
     """Name -> factory (usually a class) for one plugin family."""
 
@@ -142,6 +146,23 @@ class Registry(Generic[T]):
             except ValueError as exc:
                 raise PluginError(f"bad value for {self.kind} {name!r}: {exc}") from None
         return obj
+
+    def metadata(self, name: str) -> dict[str, Any]:
+        """What a plugin declares on its class (as timm keeps a pretrained config beside each
+        model): read without instantiating it or importing what it runs on."""
+        factory = self.get(name)
+        out = {"name": name, "class": f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', factory)}",
+               "doc": (inspect.getdoc(factory) or "").split("\n")[0]}
+        try:
+            out["defaults"] = {k: p.default for k, p in inspect.signature(factory).parameters.items()
+                               if p.default is not inspect.Parameter.empty}
+        except (TypeError, ValueError):
+            out["defaults"] = {}
+        for key in METADATA_KEYS:
+            value = inspect.getattr_static(factory, key, None) if isinstance(factory, type) else None
+            if value is not None and not isinstance(value, property):
+                out[key] = value
+        return out
 
     def __contains__(self, name: str) -> bool:
         try:

@@ -94,3 +94,16 @@ def _verbs(kind, obj):
     frames = rng.integers(0, 256, (3, h, w, 3 if obj.color == "rgb" else 1), dtype=np.uint8)
     e = obj.transform(frames)
     assert len(e) == 3 and e.mean.dtype == np.float32 and (e.logvar is not None) == obj.probabilistic
+
+
+def test_metadata_is_read_from_the_class_without_building_anything(monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "timm", raising=False)
+    meta = encoders.metadata("xception")
+    assert meta["cacheable"] is True and meta["probabilistic"] is False and meta["default_size"] == 299
+    assert meta["defaults"]["split"] is False and "timm" not in sys.modules
+    assert encoders.metadata("repro-vae")["probabilistic"] is True and encoders.metadata("repro-vae")["requires_fit"] is True
+    assert distances.metadata("gaussian-kl")["degree"] == 2 and distances.metadata("l1")["symmetric"] is True
+    assert thresholders.metadata("adaptive")["defaults"]["ratio"] == 1.5
+    assert encoders.create("xception").frame_size == (299, 299) and "timm" not in sys.modules

@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 
-
-
 def add_parser(sub) -> None:
     pl = sub.add_parser("plugins", help="list registered encoders, distances and thresholders")
+    pl.add_argument("-v", "--verbose", action="store_true", help="also what each declares: defaults and properties")
     pl.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..distances import list_distances
-    from ..encoders import list_encoders
-    from ..thresholders import list_thresholders
+    from ..distances import distances
+    from ..encoders import encoders
+    from ..thresholders import thresholders
 
-    for kind, names in (("encoders", list_encoders()), ("distances", list_distances()), ("thresholders", list_thresholders())):
-        print(f"{kind}: {', '.join(names)}")
+    for kind, registry in (("encoders", encoders), ("distances", distances), ("thresholders", thresholders)):
+        print(f"{kind}: {', '.join(registry.names())}")
+        if args.verbose:
+            for name in registry.names():
+                meta = registry.metadata(name)
+                facts = ", ".join(f"{k}={v}" for k, v in meta.items() if k not in ("name", "class", "doc", "defaults"))
+                defaults = ", ".join(f"{k}={v}" for k, v in meta["defaults"].items())
+                print(f"  {name}: {meta['doc']}")
+                print(f"    {facts}{'; ' if facts and defaults else ''}{defaults}")
     return 0

@@ -14,6 +14,7 @@ video (or ``pca=FILE.safetensors``, a projection fitted on a collection with :me
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 import numpy as np
 
@@ -78,10 +79,14 @@ class TimmEncoder(Encoder):
     def requires_fit(self) -> bool:  # only a PCA fitted on the video needs fitting
         return isinstance(self.pca, int) and not isinstance(self.pca, bool)
 
+    default_size: ClassVar[int | None] = None  #: the input side when known without asking timm
+
     @property
     def side(self) -> int:
         if self.size:
             return int(self.size)
+        if self.default_size:
+            return self.default_size  # no timm import: a cache hit decodes and embeds nothing
         import timm
 
         try:
@@ -230,6 +235,7 @@ class XceptionEncoder(TimmEncoder):
     """timm ``legacy_xception`` without its classifier: 2048-d pooled features, 299x299 input."""
 
     name = "xception"
+    default_size = 299
 
     def __init__(self, weights: str | None = None, size: int | None = None, split: bool = False,
                  pca: int | str | None = None, batch_size: int = 32, device: str | None = None, download: bool = True):
