@@ -44,7 +44,7 @@ def fmt(s: dict[int, Scores]) -> str:
 
 def cached_transform(enc, path, batch):
     """Embeddings through latentcut's on-disk cache: a second benchmark run reuses them."""
-    from latentcut.embcache import EmbeddingCache
+    from latentcut.cache import EmbeddingCache
 
     cache = EmbeddingCache()
     key = cache.key(path, enc.config(), {"size": list(enc.frame_size), "color": enc.color, "benchmark": "all-frames"})

@@ -86,7 +86,7 @@ class SceneDetector:
         return max(2, min_gap_frames(self.gap, fps))
 
     def _embedding_cache(self):
-        from .embcache import EmbeddingCache
+        from .cache import EmbeddingCache
 
         if self.cache is False or (self.cache is None and not getattr(self.encoder, "cacheable", False)):
             return None

@@ -18,7 +18,7 @@ import latentcut
 from latentcut.atomic import atomic_write, commit_folder
 from latentcut.checkpoint import CheckpointError
 from latentcut.cli import main
-from latentcut.embcache import EmbeddingCache
+from latentcut.cache import EmbeddingCache
 from latentcut.library import LibraryError, SceneLibrary
 from latentcut.encoders.vae.training import train_vae
 

@@ -11,7 +11,7 @@ from conftest import WEIGHTS, clip, needs_shared
 import latentcut
 from latentcut.calibration import synthetic_pictures
 from latentcut.cli import main
-from latentcut.embcache import EmbeddingCache
+from latentcut.cache import EmbeddingCache
 from latentcut.encoders import create_encoder
 from latentcut.encoders.timm_features import WeightsError
 

@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from ..cache import cache_root, clear_models, is_model_entry
-    from ..embcache import EmbeddingCache
+    from ..cache import EmbeddingCache
 
     root = cache_root(args.cache_dir)
     cache = EmbeddingCache(root)
