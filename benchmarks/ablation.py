@@ -25,7 +25,8 @@ from _common import DEFAULT_LABELS, clip_paths
 from latentcut import SceneDetector, VideoReader
 from latentcut.detector import sample_every, yardstick_sample
 from latentcut.encoders.vae import VAEEncoder
-from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate
+from latentcut.metrics import Scores, accuracy_at_n, evaluate
+from latentcut.registry import DEFAULT_FPS
 from latentcut.scores import score_curve
 from latentcut.encoders.vae.training import stack_training_set
 
@@ -59,10 +60,9 @@ def evaluate_encoder(enc, distance, clips) -> tuple[float, float, float]:
     acc_raw, acc = [], []
     for (path, lab), (batch, info) in clips:
         emb = enc.transform(batch.frames)
-        curve = score_curve(emb, det.distance, det.gap_frames(info.fps or 25.0), batch.indices, batch.times)
+        curve = score_curve(emb, det.distance, det.gap_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
         res = det.detect_curve(curve, info, sample=yardstick_sample(emb, sample_every(info)))
-        pred = [Interval(c.start.frame, c.end.frame + 1) if c.is_gradual else Interval(c.frame.frame, c.frame.frame)
-                for c in res.cuts]
+        pred = [c.interval() for c in res.cuts]
         tot = tot + evaluate(pred, lab, 2)
         if lab.boundaries:
             acc_raw.append(accuracy_at_n(curve.raw, lab))

@@ -20,6 +20,7 @@ from latentcut import SceneDetector, VideoReader, create_distance, create_encode
 from latentcut.calibration import reference_scale
 from latentcut.detector import sample_every, yardstick_sample
 from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate
+from latentcut.registry import DEFAULT_FPS
 from latentcut.scores import score_curve
 
 ENCODERS = ["pixel", "pixel,size=64", "pixel,color=false", "pixel,center=false"]
@@ -29,13 +30,7 @@ TOLS = (0, 2)
 
 
 def intervals(result) -> list[Interval]:
-    out = []
-    for c in result.cuts:
-        if c.is_gradual:
-            out.append(Interval(c.start.frame, c.end.frame + 1, "gradual"))
-        else:
-            out.append(Interval(c.frame.frame, c.frame.frame))
-    return out
+    return [c.interval() for c in result.cuts]
 
 
 def fmt(s: dict[int, Scores]) -> str:
@@ -75,7 +70,7 @@ def self_trained_rows(clips, frames_cache):
             enc.fit(batch.frames[sel], progress=False)
             det = SceneDetector(enc, progress=False)
             emb = enc.transform(batch.frames)
-            curve = score_curve(emb, det.distance, det.gap_frames(info.fps or 25.0), batch.indices, batch.times)
+            curve = score_curve(emb, det.distance, det.gap_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
             if lab.boundaries:
                 accs.append(accuracy_at_n(curve.scores, lab))
             for thr in THRESHOLDERS:
@@ -128,7 +123,7 @@ def main() -> None:
                     frames_cache[(path, key)] = (reader.read_all(), reader.info)
                 batch, info = frames_cache[(path, key)]
                 det = SceneDetector(enc, dist, gradual=True, progress=False)
-                k = det.gap_frames(info.fps or 25.0)
+                k = det.gap_frames(info.fps or DEFAULT_FPS)
                 if path not in embed_cache:
                     embed_cache[path] = cached_transform(enc, path, batch) if getattr(enc, "cacheable", False) else enc.transform(batch.frames)
                 curves.append((score_curve(embed_cache[path], dist, k, batch.indices, batch.times), info, lab,

@@ -15,6 +15,7 @@ import numpy as np
 from .distances import Distance
 from .embeddings import Embeddings
 from .encoders import Encoder
+from .encoders.base import LUMA
 
 _N_IMAGES = 16
 
@@ -62,7 +63,7 @@ def reference_embeddings(encoder: Encoder) -> Embeddings:
     if key not in _CACHE:
         imgs = synthetic_pictures(encoder.frame_size)
         if encoder.color == "gray":
-            luma = imgs.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+            luma = imgs.astype(np.float32) @ LUMA
             imgs = luma.round().astype(np.uint8)[..., None]
         _CACHE[key] = encoder.transform(imgs)
     return _CACHE[key]

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .metrics.labels import Interval
 from .scores import ScoreCurve
 from .timecode import Timecode
 from .video import VideoInfo
@@ -27,6 +28,13 @@ class Cut:
     @property
     def is_gradual(self) -> bool:
         return self.kind != "cut"
+
+    def interval(self) -> Interval:
+        """The frames where the new shot may begin, as the metrics match them: [frame, frame] for a
+        cut, [start, end + 1] for a transition (labels.json's convention)."""
+        if self.is_gradual and self.start is not None and self.end is not None:
+            return Interval(self.start.frame, self.end.frame + 1, "gradual")
+        return Interval(self.frame.frame, self.frame.frame)
 
     def to_dict(self) -> dict:
         d = {

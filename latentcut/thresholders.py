@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ThresholdError
-from .registry import Registry, check_number, describe, duration_frames, get_params, parse_duration, set_params
+from .registry import DEFAULT_FPS, Registry, check_number, describe, duration_frames, get_params, parse_duration, set_params
 
 DEFAULT_MIN_SHOT_LEN = "0.3s"
 
@@ -234,7 +234,7 @@ class AdaptiveThreshold(Thresholder):
     def _window(self, fps):
         if isinstance(self.window, int):
             return self.window
-        return max(3, int(round(float(self.window) * (fps or 25.0))))
+        return max(3, int(round(float(self.window) * (fps or DEFAULT_FPS))))
 
     def decision_function(self, scores, fps=None, scale=None):
         s = _check_scores(scores)

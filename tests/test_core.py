@@ -1184,3 +1184,12 @@ def test_an_eased_dissolve_is_pinned():
 
 
 EASED = ("gradual", 33, 38, 2.7118644416332245)
+
+
+def test_cut_interval_follows_the_labels_convention():
+    from latentcut.scenes import Cut
+    from latentcut.timecode import Timecode
+
+    assert Cut(Timecode(9, 0.3), 1.0).interval() == Interval(9, 9, "cut")
+    g = Cut(Timecode(9, 0.3), 1.0, "gradual", Timecode(7, 0.2), Timecode(11, 0.4))
+    assert g.interval() == Interval(7, 12, "gradual")

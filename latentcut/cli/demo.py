@@ -49,15 +49,7 @@ def run(args) -> int:
     write_json(result, os.path.join(args.dir, "demo.json"))
     write_scenes_csv(result, os.path.join(args.dir, "demo-scenes.csv"))
     _print_cuts(result)
-    s = evaluate([_interval(c) for c in result.cuts], clip_from_dict(labels, "demo"), 2)
+    s = evaluate([c.interval() for c in result.cuts], clip_from_dict(labels, "demo"), 2)
     print(f"against the demo's ground truth (tolerance 2 frames): precision {s.precision:.2f}, recall {s.recall:.2f}, F1 {s.f1:.2f}")
     print(f"outputs in {args.dir}/ (demo.json, demo-scenes.csv)")
     return 0
-
-
-def _interval(cut):
-    from ..metrics import Interval
-
-    if cut.is_gradual:
-        return Interval(cut.start.frame, cut.end.frame + 1, "gradual")
-    return Interval(cut.frame.frame, cut.frame.frame)

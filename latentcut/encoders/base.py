@@ -10,6 +10,9 @@ from ..embeddings import Embeddings
 from ..registry import describe, get_params, set_params
 
 
+#: Rec. 601 luma weights: colour frames to grey, wherever latentcut does it.
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
 MAX_SIDE = 4096  #: frame sides beyond this are a typo, not a request (a 4096x4096 RGB frame is 50 MB)
 
 

@@ -5,9 +5,8 @@ import numpy as np
 
 from ..embeddings import Embeddings
 from ..registry import check_bool
-from .base import Encoder, check_frames, parse_size
+from .base import LUMA, Encoder, check_frames, parse_size
 
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 class PixelEncoder(Encoder):
@@ -50,7 +49,7 @@ class PixelEncoder(Encoder):
         frames = check_frames(frames, self.frame_size)
         x = frames.astype(np.float32)
         if self.color == "gray" and x.shape[-1] == 3:
-            x = (x @ _LUMA)[..., None]
+            x = (x @ LUMA)[..., None]
         x *= 1.0 / 255.0
         if self.center:
             x -= x.mean(axis=(1, 2), keepdims=True)
