@@ -32,6 +32,7 @@ import numpy as np
 
 from .atomic import atomic_path, atomic_write
 from .checkpoint import file_sha256
+from .grouping import shot_vectors
 from .errors import LatentcutError
 
 FORMAT = 1
@@ -218,12 +219,7 @@ class SceneLibrary:
             return 0
         result = self.detector(progress=progress).detect(path, keep_embeddings=True)
         emb = result.embeddings.mean
-        frame_idx = result.curve.indices
-        shots = []
-        for sc in result.scenes:
-            sel = (frame_idx >= sc.start.frame) & (frame_idx < sc.end.frame)
-            vec = emb[sel].mean(axis=0) if sel.any() else emb[np.argmin(np.abs(frame_idx - sc.start.frame))]
-            shots.append((sc, _normalise(vec)))
+        shots = list(zip(result.scenes, shot_vectors(result).astype(np.float32)))
         thumbs = _thumbnails(path, [(s.start.frame + s.end.frame - 1) // 2 for s, _ in shots])
         dim = emb.shape[1]
         with self._lock():
