@@ -29,11 +29,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-
+    from ..atomic import check_outputs
     from ..encoders import create_encoder
     from ..encoders.vae import VAEEncoder
-
-    from ..atomic import check_outputs
+    from ..encoders.vae.training import read_training_set
 
     check_outputs({f"video {v}": v for v in args.videos}, {"-o": args.output})
     if os.path.exists(args.output) and not os.path.isdir(args.output):
@@ -46,12 +45,8 @@ def run(args) -> int:
                          epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr)
     if not isinstance(enc, VAEEncoder):
         raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
-    from ..encoders.vae.training import read_training_set
-
     frames, bounds = read_training_set(args.videos, enc.frame_size, args.max_frames,
                                        report=lambda path, n: print(f"{path}: {n} frames for training"))
-    if len(frames) < 2:
-        raise LatentcutError(f"need at least 2 frames to train, got {len(frames)} from {', '.join(args.videos)}")
     enc.fit(frames, video_bounds=bounds, out_dir=args.output, resume=args.resume,
             extra={"trained_on": [os.path.basename(v) for v in args.videos]})
     history = enc.history_

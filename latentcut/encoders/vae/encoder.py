@@ -1,18 +1,7 @@
-"""Repro-VAE and β-VAE: a convolutional VAE whose latent Gaussians are the embeddings.
+"""The ``repro-vae`` and ``beta-vae`` encoders: μ and log σ² of a convolutional VAE per frame.
 
-The architecture is the Repro-VAE paper's: 64x64 RGB in; 4 conv layers (32, 64, 128, 256
-channels, 3x3, stride 1), each followed by 2x2 average pooling and LeakyReLU; linear layers to
-μ and log σ²; the decoder mirrors it (linear -> 256x4x4 -> transposed convs with ReLU, no batch
-norm, no final tanh). Loss: MSE reconstruction (summed per image, averaged over the batch)
-+ β KL(q(z|x) || N(0, I)) + τ KL(q(z|x) || q(z|x̂)), the reprojection term.
-
-The reprojection term is KL(sg[q(z|x)] || q(z|x̂)): the posterior of the real frame is the fixed
-target (stop-gradient), the posterior of the reconstruction is pulled onto it, with gradients
-through the decoder (via x̂) and through the encoder's pass over x̂. Letting gradients into the
-target side as well would let the term drag the data posterior toward the posterior of a
-blurry reconstruction, or shrink both variances to make them agree, instead of asking the
-decoder for reconstructions that keep the frame's identity in latent space. τ = 0 is the plain
-β-VAE. Direction: KL(target || reprojection), the same direction as the prior term.
+The model, the paper's architecture and why the reprojection target is detached are described
+in :mod:`.model`; training is in :mod:`.training`, the model folder in :mod:`.folder`.
 """
 from __future__ import annotations
 
@@ -26,7 +15,7 @@ from ...errors import LatentcutError
 from ...registry import check_bool, check_number
 from ...video import sample_frames
 from ..base import Encoder, check_frames
-from ..torch_io import frames_to_tensor, pick_device
+from ..torch_io import pick_device
 from .folder import input_side, read_model, write_model
 from .model import VAEConfig
 from .training import TrainOptions, encode_frames, reference_sample, train_vae
@@ -243,19 +232,8 @@ class VAEEncoder(Encoder):
     # -- inference --------------------------------------------------------------------------------
 
     def transform(self, frames: np.ndarray) -> Embeddings:
-        import torch
-
         net = self._ensure_model()
-        frames = check_frames(frames, self.frame_size)
-        mus, lvs = [], []
-        cuda = self.device_.startswith("cuda")
-        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
-            for i in range(0, len(frames), 1024):
-                x = frames_to_tensor(frames[i : i + 1024], self.device_)
-                mu, lv = net.encode(x)
-                mus.append(mu.float().cpu().numpy())
-                lvs.append(lv.float().cpu().numpy())
-        return Embeddings(np.concatenate(mus), np.concatenate(lvs))
+        return encode_frames(net, check_frames(frames, self.frame_size), self.device_)
 
     def interpolate(self, a: np.ndarray, b: np.ndarray, steps: int = 8, endpoints: bool = False) -> np.ndarray:
         """Frames decoded from latents spaced evenly between the means of frames ``a`` and ``b``
