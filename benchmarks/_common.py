@@ -12,7 +12,7 @@ DEFAULT_LABELS = os.path.join(ROOT, "..", "shared", "data", "labels.json")
 
 def clip_paths(labels_path: str):
     """(absolute path, ClipLabels) for every clip in a labels file, read from the file each run."""
-    from latentcut.metrics import load_labels
+    from latentcut.evaluation import load_labels
 
     base = os.path.dirname(os.path.abspath(labels_path))
     return [(os.path.join(base, c.path), c) for c in load_labels(labels_path)]

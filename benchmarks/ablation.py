@@ -23,12 +23,12 @@ import numpy as np
 from _common import DEFAULT_LABELS, clip_paths
 
 from latentcut import SceneDetector, VideoReader
-from latentcut.detector import sample_every, yardstick_sample
 from latentcut.encoders.vae import VAEEncoder
-from latentcut.metrics import Scores, accuracy_at_n, evaluate
-from latentcut.registry import DEFAULT_FPS
-from latentcut.scores import score_curve
 from latentcut.encoders.vae.training import stack_training_set
+from latentcut.evaluation import BoundaryScores, accuracy_at_n, evaluate
+from latentcut.io.durations import DEFAULT_FPS
+from latentcut.scoring.curves import score_curve
+from latentcut.scoring.yardstick import sample_every, yardstick_sample
 
 BASE = dict(latent_dim=10, beta=4.0, tau=200.0)
 SWEEP = (
@@ -56,11 +56,11 @@ def label(cfg) -> str:
 
 def evaluate_encoder(enc, distance, clips) -> tuple[float, float, float]:
     det = SceneDetector(enc, distance, progress=False)
-    tot = Scores(0, 0, 0)
+    tot = BoundaryScores(0, 0, 0)
     acc_raw, acc = [], []
     for (path, lab), (batch, info) in clips:
         emb = enc.transform(batch.frames)
-        curve = score_curve(emb, det.distance, det.gap_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
+        curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
         res = det.detect_curve(curve, info, sample=yardstick_sample(emb, sample_every(info)))
         pred = [c.interval() for c in res.cuts]
         tot = tot + evaluate(pred, lab, 2)

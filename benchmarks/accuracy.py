@@ -17,11 +17,10 @@ import numpy as np
 from _common import DEFAULT_LABELS, clip_paths, pyscenedetect_cut_times, times_to_frames
 
 from latentcut import SceneDetector, VideoReader, create_distance, create_encoder
-from latentcut.calibration import reference_scale
-from latentcut.detector import sample_every, yardstick_sample
-from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate
-from latentcut.registry import DEFAULT_FPS
-from latentcut.scores import score_curve
+from latentcut.evaluation import BoundaryScores, Interval, accuracy_at_n, evaluate
+from latentcut.io.durations import DEFAULT_FPS
+from latentcut.scoring.curves import score_curve
+from latentcut.scoring.yardstick import reference_scale, sample_every, yardstick_sample
 
 ENCODERS = ["pixel", "pixel,size=64", "pixel,color=false", "pixel,center=false"]
 DISTANCES = ["l1", "l2", "cosine", "gaussian-kl", "symmetric-kl"]
@@ -33,7 +32,7 @@ def intervals(result) -> list[Interval]:
     return [c.interval() for c in result.cuts]
 
 
-def fmt(s: dict[int, Scores]) -> str:
+def fmt(s: dict[int, BoundaryScores]) -> str:
     return "  ".join(f"{s[t].precision:5.3f} {s[t].recall:5.3f} {s[t].f1:5.3f}" for t in TOLS)
 
 
@@ -57,7 +56,7 @@ def self_trained_rows(clips, frames_cache):
 
     out = []
     for name in ("repro-vae", "beta-vae"):
-        per_thr = {thr: ({t: Scores(0, 0, 0) for t in TOLS}, {}) for thr in THRESHOLDERS}
+        per_thr = {thr: ({t: BoundaryScores(0, 0, 0) for t in TOLS}, {}) for thr in THRESHOLDERS}
         accs = []
         for path, lab in clips:
             enc = create_encoder(name)
@@ -70,7 +69,7 @@ def self_trained_rows(clips, frames_cache):
             enc.fit(batch.frames[sel], progress=False)
             det = SceneDetector(enc, progress=False)
             emb = enc.transform(batch.frames)
-            curve = score_curve(emb, det.distance, det.gap_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
+            curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
             if lab.boundaries:
                 accs.append(accuracy_at_n(curve.scores, lab))
             for thr in THRESHOLDERS:
@@ -107,7 +106,7 @@ def main() -> None:
             args.encoders.append(spec)
     print(f"{len(clips)} labelled clips, {sum(len(c.boundaries) for _, c in clips)} boundaries "
           f"({sum(b.kind == 'gradual' for _, c in clips for b in c.boundaries)} gradual)\n")
-    rows: list[tuple[str, dict[int, Scores], float, dict[str, float]]] = []
+    rows: list[tuple[str, dict[int, BoundaryScores], float, dict[str, float]]] = []
     frames_cache: dict = {}
     for enc_spec in args.encoders:
         enc = create_encoder(enc_spec)
@@ -123,7 +122,7 @@ def main() -> None:
                     frames_cache[(path, key)] = (reader.read_all(), reader.info)
                 batch, info = frames_cache[(path, key)]
                 det = SceneDetector(enc, dist, gradual=True, progress=False)
-                k = det.gap_frames(info.fps or DEFAULT_FPS)
+                k = det.span_frames(info.fps or DEFAULT_FPS)
                 if path not in embed_cache:
                     embed_cache[path] = cached_transform(enc, path, batch) if getattr(enc, "cacheable", False) else enc.transform(batch.frames)
                 curves.append((score_curve(embed_cache[path], dist, k, batch.indices, batch.times), info, lab,
@@ -131,7 +130,7 @@ def main() -> None:
             acc = float(np.nanmean([accuracy_at_n(c.scores, lab) for c, _, lab, _ in curves]))
             for thr in THRESHOLDERS:
                 det = SceneDetector(enc, dist, thr, progress=False)
-                tot = {t: Scores(0, 0, 0) for t in TOLS}
+                tot = {t: BoundaryScores(0, 0, 0) for t in TOLS}
                 per = {}
                 for c, info, lab, sample in curves:
                     res = det.detect_curve(c, info, sample=sample)
@@ -145,7 +144,7 @@ def main() -> None:
             best = None
             for frac in np.geomspace(0.02, 2.0, 60):
                 det = SceneDetector(enc, dist, f"fixed,value={frac * scale}", progress=False)
-                tot = {t: Scores(0, 0, 0) for t in TOLS}
+                tot = {t: BoundaryScores(0, 0, 0) for t in TOLS}
                 per = {}
                 for c, info, lab, sample in curves:
                     res = det.detect_curve(c, info, sample=sample)
@@ -161,7 +160,7 @@ def main() -> None:
 
     if not args.no_peers:
         for name in ("adaptive", "content"):
-            tot = {t: Scores(0, 0, 0) for t in TOLS}
+            tot = {t: BoundaryScores(0, 0, 0) for t in TOLS}
             per = {}
             t0 = time.perf_counter()
             for path, lab in clips:

@@ -12,8 +12,8 @@ import time
 
 from _common import ROOT
 
-from latentcut.calibration import synthetic_pictures
 from latentcut.encoders import create_encoder
+from latentcut.synthetic.pictures import synthetic_pictures
 
 WEIGHTS = os.path.join(ROOT, "..", "shared", "weights")
 ENCODERS = [

@@ -109,7 +109,7 @@ def main() -> None:
     print(f"\npeak resident memory of this process: {rss_mb():.0f} MB")
 
     if args.maps:
-        from latentcut.maps import frame_map
+        from latentcut.maps.projection import frame_map
 
         x = np.random.default_rng(0).normal(size=(10_000, 64)).astype(np.float32)
         t0 = time.perf_counter()

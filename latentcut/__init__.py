@@ -1,24 +1,35 @@
-"""latentcut: scene-change detection in a learned latent space.
+"""latentcut: shot-change detection in a learned latent space.
 
-video -> frames (:mod:`latentcut.video`) -> embeddings (:mod:`latentcut.encoders`) -> distances
-(:mod:`latentcut.distances`) -> score curves (:mod:`latentcut.scores`) -> cuts
-(:mod:`latentcut.thresholders`, :mod:`latentcut.transitions`) -> scenes (:mod:`latentcut.scenes`).
+video -> frames (:mod:`latentcut.io`) -> embeddings (:mod:`latentcut.encoders`) -> distances and score
+curves (:mod:`latentcut.scoring`) -> cuts and shots (:mod:`latentcut.detection`) -> scenes
+(:mod:`latentcut.scenes`); retrieval, maps, evaluation and training beside it.
 """
-from .detector import SceneDetector, detect
-from .distances import Distance, create_distance, list_distances
-from .embeddings import Embeddings
-from .encoders import Encoder, create_encoder, list_encoders
-from .errors import LatentcutError, TruncatedVideoWarning, VideoError
-from .scenes import Cut, DetectionResult, Scene
-from .thresholders import Thresholder, create_thresholder, list_thresholders
-from .timecode import Timecode
-from .video import VideoReader, probe
+from latentcut.component import Component
+from latentcut.detection.pipeline import SceneDetector, detect
+from latentcut.detection.results import Cut, DetectionResult, Shot
+from latentcut.detection.thresholders import Thresholder, create_thresholder, list_thresholders
+from latentcut.encoders import Encoder, create_encoder, list_encoders
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.errors import LatentcutError, TruncatedVideoWarning, VideoError
+from latentcut.io.timecode import Timecode
+from latentcut.io.video import VideoReader, probe
+from latentcut.scoring.distances import Distance, create_distance, list_distances
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cut", "DetectionResult", "Distance", "Embeddings", "Encoder", "LatentcutError", "Scene",
-    "SceneDetector", "Thresholder", "Timecode", "TruncatedVideoWarning", "VideoError", "VideoReader",
+    "Component", "Cut", "DetectionResult", "Distance", "Embeddings", "Encoder", "LatentcutError",
+    "SceneDetector", "Shot", "Thresholder", "Timecode", "TruncatedVideoWarning", "VideoError", "VideoReader",
     "create_distance", "create_encoder", "create_thresholder", "detect", "list_distances",
     "list_encoders", "list_thresholders", "probe",
 ]
+
+
+def __getattr__(name):
+    if name == "Scene":
+        import warnings
+
+        warnings.warn("latentcut.Scene is now latentcut.Shot (a scene is a group of shots)", DeprecationWarning,
+                      stacklevel=2)
+        return Shot
+    raise AttributeError(f"module 'latentcut' has no attribute {name!r}")

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checkpoint import CheckpointError, load_tensors, save_tensors
-from .embeddings import Embeddings
-from .errors import EmbeddingError
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.errors import CheckpointError, EmbeddingError
+from latentcut.io.identity import video_identity
+from latentcut.io.tensors import load_tensors, save_tensors
 
-_CHUNK = 4 << 20
 #: config.json key that marks a model folder as the self-training cache's own (cache clear removes only those)
 CACHE_MARK = "latentcut_cache_entry"
 
@@ -28,18 +28,6 @@ def cache_root(root: str | None = None) -> str:
     if root:
         return os.path.abspath(os.path.expanduser(root))
     return os.path.expanduser(os.environ.get("LATENTCUT_CACHE_DIR") or os.path.join("~", ".cache", "latentcut"))
-
-
-def video_identity(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    size = os.path.getsize(path)
-    h.update(str(size).encode())
-    with open(path, "rb") as f:
-        h.update(f.read(_CHUNK))
-        if size > 2 * _CHUNK:
-            f.seek(-_CHUNK, os.SEEK_END)
-            h.update(f.read(_CHUNK))
-    return h.hexdigest()[:32]
 
 
 def config_key(config: dict) -> str:
@@ -237,3 +225,10 @@ class EmbeddingCache:
             removed.append(p)
             size += n
         return removed, size, other
+
+
+def encoder_fingerprint(encoder) -> str:
+    """What makes two encoders' vectors comparable: the encoder's config with its model or
+    weights identified by content (a hash), not by path."""
+    fp = getattr(encoder, "fingerprint", None)
+    return fp() if callable(fp) else config_key(encoder.config())

@@ -30,3 +30,7 @@ class ThresholdError(LatentcutError, ValueError):
 
 class LabelsError(LatentcutError, ValueError):
     """A labels or predictions file is malformed or names no matching clip."""
+
+
+class CheckpointError(LatentcutError):
+    """A model folder is missing, corrupt, or made for another architecture."""

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 from importlib import metadata
 from typing import Any, Callable, Generic, TypeVar
 
-from .errors import PluginError
+from latentcut.errors import PluginError
 
 T = TypeVar("T")
 
@@ -203,83 +202,3 @@ def check_number(name: str, value: Any, lo: float | None = None, hi: float | Non
 def check_choice(name: str, value: Any, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; not {value!r}")
-
-
-_TIMECODE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
-
-
-def parse_duration(value: Any, name: str = "duration") -> tuple[str, float]:
-    """A length as ("frames", n) or ("seconds", s): ``12`` or ``"12"`` frames, ``"0.5s"`` or 0.5
-    seconds, or a timecode ``"00:00:01.500"`` / ``"01:30"``. ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{name} must be frames (12), seconds (0.5s) or a timecode (00:00:00.500), not {value!r}")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be >= 0 and finite, not {value!r}")
-        return ("frames", float(value)) if isinstance(value, int) or float(value).is_integer() else ("seconds", float(value))
-    text = str(value).strip().lower()
-    m = _TIMECODE.match(text)
-    try:
-        if m:
-            h, mnt, sec = int(m.group(1) or 0), int(m.group(2)), float(m.group(3))
-            if mnt >= 60 or sec >= 60:
-                raise ValueError
-            return "seconds", h * 3600 + mnt * 60 + sec
-        if text.endswith("s"):
-            x = float(text[:-1])
-            unit = "seconds"
-        else:
-            x = float(text)
-            unit = "frames" if re.fullmatch(r"\d+", text) else "seconds"
-    except ValueError:
-        raise ValueError(f"{name} must be frames (12), seconds (0.5s) or a timecode (00:00:00.500), not {value!r}") from None
-    if not math.isfinite(x) or x < 0:
-        raise ValueError(f"{name} must be >= 0 and finite, not {value!r}")
-    return unit, x
-
-
-def duration_frames(value: Any, fps: float | None, name: str = "duration") -> int:
-    """A length in whole frames (at least 1) at ``fps``."""
-    unit, x = parse_duration(value, name)
-    if unit == "seconds":
-        return max(1, int(round(x * (fps or DEFAULT_FPS))))
-    return max(1, int(x))
-
-
-#: The frame rate assumed when a container gives none.
-DEFAULT_FPS = 25.0
-
-
-def set_params(obj: Any, **params: Any) -> Any:
-    """scikit-learn style: set ``__init__`` parameters by name; an unknown name is a ValueError."""
-    valid = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
-    for k, v in params.items():
-        if k not in valid:
-            raise ValueError(f"{getattr(obj, 'name', type(obj).__name__)} has no parameter {k!r} "
-                             f"(it has {', '.join(sorted(valid)) or 'none'})")
-        setattr(obj, k, v)
-    return obj
-
-
-def get_params(obj: Any) -> dict[str, Any]:
-    """scikit-learn style: the __init__ parameters and their current values."""
-    sig = inspect.signature(type(obj).__init__)
-    out = {}
-    for name, p in sig.parameters.items():
-        if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        out[name] = getattr(obj, name, p.default)
-    return out
-
-
-def describe(obj: Any) -> str:
-    """A spec string that recreates ``obj``: its registered name and non-default parameters."""
-    sig = inspect.signature(type(obj).__init__)
-    parts = [getattr(obj, "name", type(obj).__name__)]
-    params = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
-    for k, v in params.items():
-        if k in sig.parameters and v != sig.parameters[k].default:
-            if isinstance(v, (tuple, list)):
-                v = "/".join(map(str, v))  # a spec string's list separator (commas part parameters)
-            parts.append(f"{k}={v}")
-    return ",".join(parts)

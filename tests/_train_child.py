@@ -10,9 +10,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from latentcut import atomic  # noqa: E402
 from latentcut.encoders.vae import VAEConfig  # noqa: E402
 from latentcut.encoders.vae.training import TrainOptions, train_vae  # noqa: E402
+from latentcut.io import atomic  # noqa: E402
 
 CFG = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
 EPOCHS = 4

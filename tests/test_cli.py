@@ -24,7 +24,7 @@ def test_detect_writes_json_csv_and_curve(cut_video, tmp_path, capsys):
     assert [c["frame"] for c in doc["cuts"]] == [24, 48]
     assert doc["cuts"][0]["time"] == pytest.approx(1.0)
     assert (tmp_path / "s.csv").read_text().count("\n") == 5
-    assert "2 boundaries, 3 scenes" in capsys.readouterr().out
+    assert "2 boundaries, 3 shots" in capsys.readouterr().out
 
 
 def test_threshold_options(cut_video, tmp_path):
@@ -104,7 +104,7 @@ def test_third_party_plugin_through_entry_points(tmp_path, cut_video):
     (site / "lc_plugin_demo.py").write_text(textwrap.dedent('''
         import numpy as np
         from latentcut import Embeddings, Encoder
-        from latentcut.thresholders import Thresholder
+        from latentcut.detection.thresholders import Thresholder
 
         class MeanColour(Encoder):
             name = "mean-colour"

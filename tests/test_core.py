@@ -6,15 +6,31 @@ import pytest
 import torch
 
 from latentcut import Embeddings, create_distance, create_thresholder
+from latentcut.detection.spacing import select_spaced
+from latentcut.detection.thresholders import (
+    _local_maxima,
+    kmeans_1d_split,
+    local_contrast,
+)
+from latentcut.detection.transitions import (
+    Boundary,
+    _merge,
+    _runs,
+    find_span_boundaries,
+)
 from latentcut.encoders.vae import VAEConfig
 from latentcut.encoders.vae.loss import kl_diag, moment_matched_mean, vae_loss
 from latentcut.errors import ThresholdError
-from latentcut.grouping import SceneGroup, group_shots
-from latentcut.metrics import Interval, Scores, accuracy_at_n, evaluate, match
-from latentcut.metrics.labels import ClipLabels, clip_from_dict
-from latentcut.scores import CurveBuilder, score_curve
-from latentcut.thresholders import _local_maxima, kmeans_1d_split, local_contrast, select_spaced
-from latentcut.transitions import Boundary, _merge, _runs, find_persistent
+from latentcut.evaluation import (
+    BoundaryScores,
+    Interval,
+    accuracy_at_n,
+    evaluate,
+    match,
+)
+from latentcut.evaluation.labels import ClipLabels, clip_from_dict
+from latentcut.scenes.grouping import SceneGroup, group_shots
+from latentcut.scoring.curves import CurveBuilder, score_curve
 
 # -- distances ---------------------------------------------------------------------------------------
 
@@ -55,7 +71,7 @@ def test_consecutive_gaps_and_pairing_rules():
     assert l1.consecutive(x).tolist() == [1, 2, 3]
     assert l1.consecutive(x, 2).tolist() == [3, 5]
     assert l1.consecutive(x, 4).tolist() == [] and l1.consecutive(x, 3).tolist() == [6]
-    with pytest.raises(ValueError, match="gap must be >= 1"):
+    with pytest.raises(ValueError, match="lag must be >= 1"):
         l1.consecutive(x, 0)
     with pytest.raises(ValueError, match="cannot pair"):
         l1.pairwise(E([0], [1]), E([0], [1], [2]))
@@ -72,7 +88,7 @@ def test_curve_values_exactly():
     x = E([0], [0], [1], [1], [1], [3])
     c = score_curve(x, create_distance("l1"), k=2)
     assert c.raw.tolist() == [0, 0, 1, 0, 0, 2]
-    assert c.gap.tolist() == [0, 0, 1, 1, 0, 2]
+    assert c.span.tolist() == [0, 0, 1, 1, 0, 2]
     assert c.path.tolist() == [0, 0, 1, 1, 0, 2]
     # min(d(i-1,i), d(i-2,i), d(i-1,i+1)); the last frame has no i+1 and the first two no i-2
     assert c.scores.tolist() == [0, 0, 1, 0, 0, 2]
@@ -83,7 +99,7 @@ def test_curve_values_exactly():
 
 
 def test_curve_builder_rules():
-    with pytest.raises(ValueError, match="gap k must be >= 2"):
+    with pytest.raises(ValueError, match="span k must be >= 2"):
         CurveBuilder(create_distance("l1"), 1)
     b = CurveBuilder(create_distance("l1"), 2)
     b.update(E([0], [1]), np.array([0, 1]), np.array([0.0, 0.5]))
@@ -207,21 +223,21 @@ def _dissolve(n_before=30, n_mix=12, n_after=30, dim=8):
 
 def test_find_persistent_reports_the_dissolve_extent():
     c = score_curve(Embeddings(_dissolve()), create_distance("l1"), 6)
-    found = find_persistent(c, 1.0, np.zeros(0, np.int64))
+    found = find_span_boundaries(c, 1.0, np.zeros(0, np.int64))
     assert len(found) == 1 and found[0].kind == "gradual"
     assert (found[0].start, found[0].end) == (30, 41)
     assert found[0].strength == pytest.approx(1.0, rel=0.01)
-    assert find_persistent(c, 1.0, np.array([35])) == []  # overlaps a hard cut already found
-    assert find_persistent(c, 3.0, np.zeros(0, np.int64)) == []  # too small against the level
-    assert find_persistent(c, float("nan"), np.zeros(0, np.int64)) == []
-    assert find_persistent(c, 0.0, np.zeros(0, np.int64)) == []
+    assert find_span_boundaries(c, 1.0, np.array([35])) == []  # overlaps a hard cut already found
+    assert find_span_boundaries(c, 3.0, np.zeros(0, np.int64)) == []  # too small against the level
+    assert find_span_boundaries(c, float("nan"), np.zeros(0, np.int64)) == []
+    assert find_span_boundaries(c, 0.0, np.zeros(0, np.int64)) == []
 
 
 def test_find_persistent_calls_a_dominant_step_a_cut():
     x = _dissolve(n_mix=0)  # a plain cut, with the shots moving slightly in a straight line
     x = x + np.linspace(0, 0.02, len(x))[:, None].astype(np.float32)
     c = score_curve(Embeddings(x), create_distance("l1"), 6)
-    found = find_persistent(c, 1.0, np.zeros(0, np.int64))
+    found = find_span_boundaries(c, 1.0, np.zeros(0, np.int64))
     assert [(b.kind, b.start, b.end) for b in found] == [("cut", 30, 30)]
 
 
@@ -229,16 +245,16 @@ def test_find_persistent_calls_a_dominant_step_a_cut():
 
 
 def test_scores_arithmetic():
-    s = Scores(3, 1, 2)
+    s = BoundaryScores(3, 1, 2)
     assert s.precision == 0.75 and s.recall == 0.6 and s.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
-    assert Scores(0, 0, 0).precision == 1.0 and Scores(0, 0, 0).recall == 1.0 and Scores(0, 1, 1).f1 == 0.0
-    assert (Scores(1, 2, 3) + Scores(4, 5, 6)) == Scores(5, 7, 9)
-    assert Scores(1, 0, 1).as_dict() == {"tp": 1, "fp": 0, "fn": 1, "precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3)}
+    assert BoundaryScores(0, 0, 0).precision == 1.0 and BoundaryScores(0, 0, 0).recall == 1.0 and BoundaryScores(0, 1, 1).f1 == 0.0
+    assert (BoundaryScores(1, 2, 3) + BoundaryScores(4, 5, 6)) == BoundaryScores(5, 7, 9)
+    assert BoundaryScores(1, 0, 1).as_dict() == {"tp": 1, "fp": 0, "fn": 1, "precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3)}
 
 
 def test_interval_gap_and_matching_exactly():
-    assert Interval(5, 5).gap(Interval(7, 7)) == 2 and Interval(7, 7).gap(Interval(5, 5)) == 2
-    assert Interval(5, 9).gap(Interval(9, 12)) == 0 and Interval(5, 9).gap(Interval(11, 12)) == 2
+    assert Interval(5, 5).distance_to(Interval(7, 7)) == 2 and Interval(7, 7).distance_to(Interval(5, 5)) == 2
+    assert Interval(5, 9).distance_to(Interval(9, 12)) == 0 and Interval(5, 9).distance_to(Interval(11, 12)) == 2
     assert match([Interval(10, 10)], [Interval(12, 12)], 1) == []
     assert match([Interval(10, 10)], [Interval(12, 12)], 2) == [(0, 0)]
     # closest pairs first: 11 goes to 11, not 10
@@ -249,10 +265,10 @@ def test_interval_gap_and_matching_exactly():
 
 def test_evaluate_and_uncertain_frames():
     lab = ClipLabels("x", [Interval(10, 10), Interval(30, 35, "gradual")], uncertain=[50])
-    assert evaluate([Interval(10, 10), Interval(33, 33)], lab) == Scores(2, 0, 0)
-    assert evaluate([Interval(11, 11)], lab, 0) == Scores(0, 1, 2)
-    assert evaluate([Interval(51, 51)], lab, 1) == Scores(0, 0, 2)  # near an uncertain frame: neutral
-    assert evaluate([Interval(52, 52)], lab, 1) == Scores(0, 1, 2)
+    assert evaluate([Interval(10, 10), Interval(33, 33)], lab) == BoundaryScores(2, 0, 0)
+    assert evaluate([Interval(11, 11)], lab, 0) == BoundaryScores(0, 1, 2)
+    assert evaluate([Interval(51, 51)], lab, 1) == BoundaryScores(0, 0, 2)  # near an uncertain frame: neutral
+    assert evaluate([Interval(52, 52)], lab, 1) == BoundaryScores(0, 1, 2)
 
 
 def test_accuracy_at_n_exactly():
@@ -365,7 +381,7 @@ def test_grouping_links_exactly():
 def test_poster_places_each_frame_in_its_own_cell(tmp_path):
     from PIL import Image
 
-    from latentcut.maps import poster
+    from latentcut.maps.render import poster
 
     coords = np.array([[0, 0], [1, 0], [0, 1], [1, 1.0]])
     colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
@@ -381,7 +397,7 @@ def test_poster_places_each_frame_in_its_own_cell(tmp_path):
 
 
 def test_map_methods_and_the_triplet_term():
-    from latentcut.maps import frame_map, subsample
+    from latentcut.maps.projection import frame_map, subsample
 
     assert subsample(5, 10).tolist() == [0, 1, 2, 3, 4] and subsample(11, 3).tolist() == [0, 5, 10]
     rng = np.random.default_rng(0)
@@ -415,7 +431,7 @@ def test_distance_precision_is_float64_throughout():
     ref = 1 - (A * B).sum(1) / np.linalg.norm(A, axis=1) / np.linalg.norm(B, axis=1)
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-15)
     lv = (rng.normal(size=a.shape) * 0.1).astype(np.float32)
-    from latentcut.distances import gaussian_kl
+    from latentcut.scoring.distances import gaussian_kl
 
     got = gaussian_kl(a, lv, b, lv[::-1].copy())
     L1, L2 = lv.astype(np.float64), lv[::-1].astype(np.float64)
@@ -471,7 +487,7 @@ def test_curve_defaults_dtypes_and_short_videos():
     t = score_curve(x, create_distance("l1"), 2, indices=np.array([5, 6, 7]), times=np.array([1, 2, 4], np.int64))
     assert t.indices.tolist() == [5, 6, 7] and t.times.tolist() == [1.0, 2.0, 4.0] and t.times.dtype == np.float64
     e = CurveBuilder(create_distance("l1"), 3).finish()
-    assert [len(getattr(e, k)) for k in ("raw", "scores", "gap", "path", "indices", "times")] == [0] * 6
+    assert [len(getattr(e, k)) for k in ("raw", "scores", "span", "path", "indices", "times")] == [0] * 6
     assert e.indices.dtype == np.int64
 
 
@@ -483,30 +499,30 @@ def test_streaming_many_small_batches_equals_one_shot():
     for i in range(0, 23, 2):
         b.update(Embeddings(x[i : i + 2]), np.arange(i, min(i + 2, 23)), np.arange(i, min(i + 2, 23)) / 10)
     s = b.finish()
-    for k in ("raw", "scores", "gap", "path"):
+    for k in ("raw", "scores", "span", "path"):
         np.testing.assert_allclose(getattr(s, k), getattr(whole, k), rtol=1e-12)
 
 
 def test_grouping_shot_vectors_and_dicts():
     from types import SimpleNamespace as NS
 
-    from latentcut.grouping import shot_vectors
-    from latentcut.timecode import Timecode
+    from latentcut.io.timecode import Timecode
+    from latentcut.scenes.grouping import shot_vectors
 
     scenes = [NS(start=Timecode(0, 0.0), end=Timecode(3, 1.5)), NS(start=Timecode(3, 1.5), end=Timecode(5, 2.5)),
               NS(start=Timecode(5, 2.5), end=Timecode(6, 3.1234567))]
     emb = Embeddings(np.array([[3, 0], [3, 0], [3, 0], [0, 2], [0, 4], [1, 1]], np.float32))
     curve = NS(indices=np.array([0, 1, 2, 3, 4, 5]))
-    r = NS(embeddings=emb, curve=curve, scenes=scenes)
+    r = NS(embeddings=emb, curve=curve, shots=scenes)
     v = shot_vectors(r)
     np.testing.assert_allclose(v, [[1, 0], [0, 1], [2 ** -0.5, 2 ** -0.5]])
     # a shot with no analysed frame (stride) takes the nearest frame's embedding
     r2 = NS(embeddings=Embeddings(np.array([[1, 0], [0, 5]], np.float32)), curve=NS(indices=np.array([0, 4])),
-            scenes=[NS(start=Timecode(0, 0), end=Timecode(2, 1)), NS(start=Timecode(2, 1), end=Timecode(3, 1.5)),
+            shots=[NS(start=Timecode(0, 0), end=Timecode(2, 1)), NS(start=Timecode(2, 1), end=Timecode(3, 1.5)),
                     NS(start=Timecode(3, 1.5), end=Timecode(6, 3))])
     np.testing.assert_allclose(shot_vectors(r2), [[1, 0], [1, 0], [0, 1]])
     zero = NS(embeddings=Embeddings(np.zeros((2, 2), np.float32)), curve=NS(indices=np.array([0, 1])),
-              scenes=[NS(start=Timecode(0, 0), end=Timecode(2, 1))])
+              shots=[NS(start=Timecode(0, 0), end=Timecode(2, 1))])
     assert shot_vectors(zero).tolist() == [[0.0, 0.0]]
     with pytest.raises(ValueError, match="no embeddings: detect"):
         shot_vectors(NS(embeddings=None))
@@ -537,7 +553,7 @@ def test_matching_rules_exactly():
     # defaults: tolerance 0
     assert match([Interval(10, 10)], [Interval(11, 11)]) == []
     lab = ClipLabels("x", [Interval(10, 10)])
-    assert evaluate([Interval(11, 11)], lab) == Scores(0, 1, 1)
+    assert evaluate([Interval(11, 11)], lab) == BoundaryScores(0, 1, 1)
     # centre distance breaks ties between equal gaps, by |(p.lo + p.hi) - (t.lo + t.hi)|
     assert match([Interval(10, 10)], [Interval(9, 11), Interval(10, 30)], 0) == [(0, 0)]
     assert match([Interval(4, 6)], [Interval(0, 5), Interval(5, 9)], 0) == [(0, 1)]
@@ -545,12 +561,12 @@ def test_matching_rules_exactly():
         (0, 0), (1, 2)]
     assert sorted(match([Interval(5, 5), Interval(6, 6)], [Interval(6, 6)], 1)) == [(1, 0)]
     # every unmatched prediction is counted, not only the first
-    assert evaluate([Interval(1, 1), Interval(2, 2), Interval(3, 3)], ClipLabels("x", [])) == Scores(0, 3, 0)
-    assert evaluate([Interval(1, 1), Interval(40, 40)], ClipLabels("x", [], uncertain=[1])) == Scores(0, 1, 0)
+    assert evaluate([Interval(1, 1), Interval(2, 2), Interval(3, 3)], ClipLabels("x", [])) == BoundaryScores(0, 3, 0)
+    assert evaluate([Interval(1, 1), Interval(40, 40)], ClipLabels("x", [], uncertain=[1])) == BoundaryScores(0, 1, 0)
 
 
 def test_predictions_and_accuracy_at_n_details():
-    from latentcut.metrics import predictions_from_json
+    from latentcut.evaluation import predictions_from_json
 
     assert predictions_from_json({"cuts": [{"frame": 3}, {"frame": 9, "kind": "gradual", "start": 7, "end": 10}]}) == [
         Interval(3, 3), Interval(7, 11, "gradual")]
@@ -574,7 +590,7 @@ def test_predictions_and_accuracy_at_n_details():
 
 def test_interval_reading_exactly():
     from latentcut.errors import LabelsError
-    from latentcut.metrics.labels import _interval_from
+    from latentcut.evaluation.labels import _interval_from
 
     assert _interval_from(7, "w") == Interval(7, 7, "cut") and _interval_from(7.0, "w") == Interval(7, 7)
     assert _interval_from({"frame": 4}, "w") == Interval(4, 4, "cut")
@@ -587,14 +603,14 @@ def test_interval_reading_exactly():
             _interval_from(bad, "w")
     with pytest.raises(LabelsError, match=r"^w: transition ends before it starts \(5..2\)$"):
         _interval_from({"start": 5, "end": 2, "kind": "fade"}, "w")
-    assert Interval(3, 8).gap(Interval(4, 5)) == 0  # inside: 0, never negative
+    assert Interval(3, 8).distance_to(Interval(4, 5)) == 0  # inside: 0, never negative
 
 
 def test_clip_labels_defaults_and_errors(tmp_path):
     import json
 
     from latentcut.errors import LabelsError
-    from latentcut.metrics.labels import find_clip, load_json, load_labels
+    from latentcut.evaluation.labels import find_clip, load_json, load_labels
 
     c = clip_from_dict({"video": "v.mp4", "cuts": [9, 2], "gradual": None, "uncertain": None}, "w")
     assert c.path == "v.mp4" and [b.lo for b in c.boundaries] == [2, 9] and c.uncertain == [] and c.group == ""
@@ -832,7 +848,7 @@ def test_thresholder_parameter_limits_are_inclusive(spec):
 
 
 def test_check_scores_and_predict_details():
-    from latentcut.thresholders import _check_scores
+    from latentcut.detection.thresholders import _check_scores
 
     assert _check_scores([1, 2]).dtype == np.float64
     with pytest.raises(ThresholdError, match=r"^scores must be a 1-D curve, got shape \(2, 2\)$"):
@@ -853,9 +869,9 @@ def test_check_scores_and_predict_details():
         create_thresholder("top-n,n=1").fit(np.ones(0))
     with pytest.raises(ThresholdError, match=r"^min_shot_len must be frames"):
         create_thresholder("fixed").set_params(min_shot_len="x").fit_predict(np.ones(3))
-    from latentcut.thresholders import min_gap_frames
+    from latentcut.detection.spacing import min_spacing_frames
 
-    assert min_gap_frames(None, 25) == 1 and min_gap_frames("2s", 10) == 20 and min_gap_frames("2s", None) == 50
+    assert min_spacing_frames(None, 25) == 1 and min_spacing_frames("2s", 10) == 20 and min_spacing_frames("2s", None) == 50
 
 
 def test_adaptive_decision_details():
@@ -916,9 +932,9 @@ def test_third_pass_details(tmp_path):
     from types import SimpleNamespace as NS
 
     from latentcut.errors import LabelsError
-    from latentcut.grouping import shot_vectors
-    from latentcut.metrics.labels import load_json, load_labels
-    from latentcut.timecode import Timecode
+    from latentcut.evaluation.labels import load_json, load_labels
+    from latentcut.io.timecode import Timecode
+    from latentcut.scenes.grouping import shot_vectors
 
     # matching: the centre tie-break uses the sum of each interval's ends
     assert match([Interval(10, 10)], [Interval(5, 15), Interval(10, 11)], 0) == [(0, 0)]
@@ -931,7 +947,7 @@ def test_third_pass_details(tmp_path):
     scenes = [NS(start=Timecode(0, 0.0), end=Timecode(2, 1.0)), NS(start=Timecode(2, 1.23456789), end=Timecode(3, 1.5)),
               NS(start=Timecode(3, 1.5), end=Timecode(6, 3.0))]
     emb = Embeddings(np.array([[0.3, 0], [0, 0.4], [0.3, 0.4], [-1, 0], [0, 1]], np.float32))
-    r = NS(embeddings=emb, curve=NS(indices=np.array([0, 1, 2, 4, 5])), scenes=scenes)
+    r = NS(embeddings=emb, curve=NS(indices=np.array([0, 1, 2, 4, 5])), shots=scenes)
     v = shot_vectors(r)
     assert v.dtype == np.float64
     np.testing.assert_allclose(v, [[0.6, 0.8], [0.6, 0.8], [-(2 ** -0.5), 2 ** -0.5]])
@@ -981,7 +997,7 @@ def _oracle_layout(coords, cols, rows):
 @given(arrays(np.float64, st.tuples(st.integers(1, 12), st.just(2)), elements=st.integers(-3, 3).map(float)),
        st.integers(1, 4), st.integers(1, 4))
 def test_poster_layout_equals_brute_force(coords, cols, rows):
-    from latentcut.maps import poster_layout
+    from latentcut.maps.render import poster_layout
 
     assert poster_layout(coords, cols, rows) == _oracle_layout(coords, cols, rows)
 
@@ -989,7 +1005,7 @@ def test_poster_layout_equals_brute_force(coords, cols, rows):
 def test_poster_cells_sizes_and_resizing(tmp_path):
     from PIL import Image
 
-    from latentcut.maps import poster
+    from latentcut.maps.render import poster
 
     coords = np.array([[0, 0], [1, 1.0]])
     thumbs = np.stack([np.full((10, 20, 3), (255, 0, 0), np.uint8), np.full((10, 20, 3), (0, 0, 255), np.uint8)])
@@ -1011,7 +1027,7 @@ def test_autoencoder_map_is_pinned():
     optimiser moves it); and the defaults are the documented ones."""
     import inspect
 
-    from latentcut.maps import autoencoder_map, frame_map
+    from latentcut.maps.projection import autoencoder_map, frame_map
 
     rng = np.random.default_rng(0)
     x = np.cumsum(rng.normal(size=(60, 12)), axis=0).astype(np.float32)
@@ -1035,7 +1051,7 @@ def test_autoencoder_map_is_pinned():
 def test_pca_and_small_maps_exactly():
     from sklearn.decomposition import PCA
 
-    from latentcut.maps import frame_map
+    from latentcut.maps.projection import frame_map
 
     rng = np.random.default_rng(2)
     x = rng.normal(size=(30, 5))
@@ -1052,7 +1068,7 @@ def test_pca_and_small_maps_exactly():
 
 
 def test_umap_map_is_seeded_and_uses_neighbours():
-    from latentcut.maps import frame_map
+    from latentcut.maps.projection import frame_map
 
     rng = np.random.default_rng(0)
     x = np.cumsum(rng.normal(size=(60, 12)), axis=0).astype(np.float32)
@@ -1084,61 +1100,62 @@ A, B, C = np.zeros(8, np.float32), np.full(8, 3.0, np.float32), np.full(8, -3.0,
 
 def test_transition_scenarios_exactly():
     c = _curve(_shots([A] * 30, _mix(A, B, 11), [B] * 30))
-    (d,) = find_persistent(c, 3.0, np.zeros(0, np.int64))
+    (d,) = find_span_boundaries(c, 3.0, np.zeros(0, np.int64))
     assert (d.kind, d.start, d.end) == ("gradual", 30, 40) and d.strength == pytest.approx(3.0, rel=1e-5)
-    assert find_persistent(c, 3.0, np.zeros(0, np.int64), min_fraction=0.99)[0].start == 30
-    assert find_persistent(c, 3.0, np.zeros(0, np.int64), min_fraction=1.01) == []
-    assert find_persistent(c, 6.1, np.zeros(0, np.int64)) == []  # 3.0 < 0.5 x 6.1
-    assert len(find_persistent(c, 5.9, np.zeros(0, np.int64))) == 1
-    assert len(find_persistent(c, 3.0, np.zeros(0, np.int64), straightness=1.0)) == 1  # exactly straight
+    assert find_span_boundaries(c, 3.0, np.zeros(0, np.int64), min_fraction=0.99)[0].start == 30
+    assert find_span_boundaries(c, 3.0, np.zeros(0, np.int64), min_fraction=1.01) == []
+    assert find_span_boundaries(c, 6.1, np.zeros(0, np.int64)) == []  # 3.0 < 0.5 x 6.1
+    assert len(find_span_boundaries(c, 5.9, np.zeros(0, np.int64))) == 1
+    assert len(find_span_boundaries(c, 3.0, np.zeros(0, np.int64), straightness=1.0)) == 1  # exactly straight
     # a hard cut inside [start - 1, end + 2] hides it; one further out does not
     for cut, hidden in ((29, True), (42, True), (28, False), (43, False)):
-        assert (find_persistent(c, 3.0, np.array([cut])) == []) is hidden, cut
+        assert (find_span_boundaries(c, 3.0, np.array([cut])) == []) is hidden, cut
     # a straight change below 0.2 x level is no candidate at all
     small = _curve(_shots([A] * 30, _mix(A, B / 10, 11), [B / 10] * 30))
-    assert find_persistent(small, 3.0, np.zeros(0, np.int64)) == []
-    assert len(find_persistent(small, 0.3, np.zeros(0, np.int64))) == 1
+    assert find_span_boundaries(small, 3.0, np.zeros(0, np.int64)) == []
+    assert len(find_span_boundaries(small, 0.3, np.zeros(0, np.int64))) == 1
 
 
 def test_a_first_run_that_fails_does_not_stop_the_search():
     rows = _shots([A] * 20, _mix(A, B / 3, 8), [B / 3] * 20, _mix(B / 3, C, 11), [C] * 30)
     c = _curve(rows)
-    assert c.gap[25:35].max() >= 0.6  # the first change is a candidate (0.2 x level) but moves too little
-    found = find_persistent(c, 3.0, np.zeros(0, np.int64))
+    assert c.span[25:35].max() >= 0.6  # the first change is a candidate (0.2 x level) but moves too little
+    found = find_span_boundaries(c, 3.0, np.zeros(0, np.int64))
     assert [(b.kind, b.start) for b in found] == [("gradual", 48)]
     rows = _shots([A] * 20, _mix(A, B, 8), [B] * 20, _mix(B, C, 11), [C] * 30)
     c = _curve(rows)
-    found = find_persistent(c, 3.0, np.array([21]))  # the first dissolve sits on a hard cut: skipped
+    found = find_span_boundaries(c, 3.0, np.array([21]))  # the first dissolve sits on a hard cut: skipped
     assert [(b.kind, b.start, b.end) for b in found] == [("gradual", 48, 58)]
 
 
 def test_wandering_motion_is_no_transition():
     rng = np.random.default_rng(0)
     walk = [A + rng.normal(size=8).astype(np.float32) * 1.5 for _ in range(60)]
-    assert find_persistent(_curve(walk), 3.0, np.zeros(0, np.int64)) == []
+    assert find_span_boundaries(_curve(walk), 3.0, np.zeros(0, np.int64)) == []
 
 
 def test_a_dominant_step_is_a_cut_at_that_step():
     drift = np.linspace(0, 0.3, 25)[:, None].astype(np.float32)
     rows = _shots(A + drift, B + 0.3 + drift)
-    (b,) = find_persistent(_curve(rows), 3.0, np.zeros(0, np.int64))
+    (b,) = find_span_boundaries(_curve(rows), 3.0, np.zeros(0, np.int64))
     assert (b.kind, b.start, b.end) == ("cut", 25, 25)
     assert b.strength == pytest.approx(3.125, rel=1e-6)  # raw steps x median straightness, above gap.max() 3.0625
-    found = find_persistent(_curve(rows), 3.0, np.zeros(0, np.int64), step_share=0.99)
+    found = find_span_boundaries(_curve(rows), 3.0, np.zeros(0, np.int64), step_share=0.99)
     assert [f.kind for f in found] == ["gradual"]
 
 
 def test_transition_at_the_start_of_a_video():
     rows = _shots(_mix(A, B, 5), [B] * 30)
     # windows end at k or later; steps before that still count towards the run's extent
-    assert find_persistent(_curve(rows, k=6), 3.0, np.zeros(0, np.int64)) == [Boundary(1, 4, 2.5, "gradual")]
-    assert find_persistent(_curve(rows, k=6), float("inf"), np.zeros(0, np.int64)) == []
+    assert find_span_boundaries(_curve(rows, k=6), 3.0, np.zeros(0, np.int64)) == [Boundary(1, 4, 2.5, "gradual")]
+    assert find_span_boundaries(_curve(rows, k=6), float("inf"), np.zeros(0, np.int64)) == []
 
 
 def test_fourth_pass_details(tmp_path):
     from PIL import Image
 
-    from latentcut.maps import autoencoder_map, poster, poster_layout, subsample
+    from latentcut.maps.projection import autoencoder_map, subsample
+    from latentcut.maps.render import poster, poster_layout
 
     assert subsample(11, 3).dtype.kind == "i"
     assert [g.shots for g in group_shots(np.eye(2), threshold=0.0)] == [[1], [2]]
@@ -1176,10 +1193,10 @@ def test_an_eased_dissolve_is_pinned():
     pos = np.cumsum(w) / w.sum()
     rows = _shots([A] * 30, [A + (B - A) * p for p in pos[:-1]], [B] * 30)
     c = _curve(rows)
-    (d,) = find_persistent(c, 3.0, np.zeros(0, np.int64))
+    (d,) = find_span_boundaries(c, 3.0, np.zeros(0, np.int64))
     assert (d.kind, d.start, d.end) == EASED[:3]
     assert d.strength == pytest.approx(EASED[3], rel=1e-6)
-    (e,) = find_persistent(c, 3.0, np.zeros(0, np.int64), step_share=0.15)
+    (e,) = find_span_boundaries(c, 3.0, np.zeros(0, np.int64), step_share=0.15)
     assert (e.kind, e.start, e.end) == ("cut", 36, 36)
 
 
@@ -1187,8 +1204,8 @@ EASED = ("gradual", 33, 38, 2.7118644416332245)
 
 
 def test_cut_interval_follows_the_labels_convention():
-    from latentcut.scenes import Cut
-    from latentcut.timecode import Timecode
+    from latentcut.detection.results import Cut
+    from latentcut.io.timecode import Timecode
 
     assert Cut(Timecode(9, 0.3), 1.0).interval() == Interval(9, 9, "cut")
     g = Cut(Timecode(9, 0.3), 1.0, "gradual", Timecode(7, 0.2), Timecode(11, 0.4))

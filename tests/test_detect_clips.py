@@ -2,12 +2,11 @@
 import json
 import os
 
-import numpy as np
 import pytest
-from conftest import LABELS, clip, labels_for, needs_shared, write_video, colour_frames
+from conftest import LABELS, clip, colour_frames, labels_for, needs_shared, write_video
 
 import latentcut
-from latentcut.metrics import Interval, Scores, evaluate, load_labels
+from latentcut.evaluation import BoundaryScores, evaluate, load_labels
 
 pytestmark = needs_shared
 
@@ -15,8 +14,8 @@ pytestmark = needs_shared
 def test_bikes_five_cuts_exactly():
     r = latentcut.detect(clip("bikes.mp4"), progress=False)
     assert r.cut_frames == labels_for("bikes.mp4")["cuts"] == [30, 76, 137, 187, 242]
-    assert [s.start.frame for s in r.scenes] == [0, 30, 76, 137, 187, 242]
-    assert r.scenes[-1].end.frame == 250
+    assert [s.start.frame for s in r.shots] == [0, 30, 76, 137, 187, 242]
+    assert r.shots[-1].end.frame == 250
 
 
 def test_variable_frame_rate_cuts_at_the_right_times():
@@ -45,7 +44,7 @@ def test_fades_are_reported_as_gradual_transitions_with_extent():
 
 
 def test_all_labelled_clips_score_well_and_beat_the_paper():
-    tot = Scores(0, 0, 0)
+    tot = BoundaryScores(0, 0, 0)
     det = latentcut.SceneDetector(progress=False)
     for lab in load_labels(LABELS):
         r = det.detect(os.path.join(os.path.dirname(LABELS), lab.path))
@@ -57,7 +56,12 @@ def test_all_labelled_clips_score_well_and_beat_the_paper():
 
 
 def test_result_outputs(tmp_path):
-    from latentcut.output import SCENE_COLUMNS, scenes_csv, write_curve_csv, write_json
+    from latentcut.io.writers import (
+        SCENE_COLUMNS,
+        scenes_csv,
+        write_curve_csv,
+        write_json,
+    )
 
     r = latentcut.detect(clip("anime-onepiece-demo.mp4"), progress=False)
     assert r.cut_frames == [100]
@@ -76,7 +80,7 @@ def test_result_outputs(tmp_path):
 def test_single_frame_video_is_one_scene(tmp_path):
     p = write_video(tmp_path / "one.mp4", colour_frames([(200, 40, 40)], 1))
     r = latentcut.detect(p, progress=False)
-    assert r.cuts == [] and len(r.scenes) == 1 and r.scenes[0].length_frames == 1
+    assert r.cuts == [] and len(r.shots) == 1 and r.shots[0].length_frames == 1
 
 
 def test_detector_is_reusable_and_stride_works():

@@ -5,8 +5,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from latentcut import Embeddings, create_distance, list_distances
-from latentcut.distances import gaussian_kl
 from latentcut.errors import EmbeddingError, PluginError
+from latentcut.scoring.distances import gaussian_kl
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
 logvars = st.floats(-40, 40, allow_nan=False, width=32)

@@ -3,9 +3,10 @@ import pytest
 
 import latentcut
 from latentcut import Embeddings, Encoder, create_encoder
-from latentcut.calibration import reference_scale, synthetic_pictures
 from latentcut.errors import PluginError
 from latentcut.registry import parse_spec
+from latentcut.scoring.yardstick import reference_scale
+from latentcut.synthetic.pictures import synthetic_pictures
 
 
 def test_pixel_encoder_options():

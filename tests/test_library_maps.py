@@ -10,11 +10,11 @@ import pytest
 from conftest import clip, colour_frames, needs_shared, write_video
 from PIL import Image
 
-import latentcut
 from latentcut.cli import main
-from latentcut.grouping import group_shots
-from latentcut.library import LibraryError, SceneLibrary
-from latentcut.maps import autoencoder_map, frame_map, poster
+from latentcut.maps.projection import autoencoder_map, frame_map
+from latentcut.maps.render import poster
+from latentcut.retrieval.library import LibraryError, SceneLibrary
+from latentcut.scenes.grouping import group_shots
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -74,7 +74,7 @@ def test_mismatched_encoder_and_corrupt_database_are_refused(tmp_path, three_vid
 
 
 def test_concurrent_adds_from_two_processes(tmp_path, three_videos):
-    code = "import sys; from latentcut.library import SceneLibrary; SceneLibrary(sys.argv[1]).add(sys.argv[2], progress=False)"
+    code = "import sys; from latentcut.retrieval.library import SceneLibrary; SceneLibrary(sys.argv[1]).add(sys.argv[2], progress=False)"
     env = dict(os.environ, PYTHONPATH=ROOT)
     lib_dir = str(tmp_path / "lib")
     SceneLibrary(lib_dir).close()
@@ -153,7 +153,7 @@ def test_real_clip_frames_find_their_shots(tmp_path):
 
 
 def test_index_kind_follows_the_measurements():
-    from latentcut.library import index_kind
+    from latentcut.retrieval.faiss_index import index_kind
 
     assert index_kind(1_000, 2048) == "flat"
     assert index_kind(40_000, 256) == "flat"
@@ -162,18 +162,17 @@ def test_index_kind_follows_the_measurements():
 
 
 def test_large_library_index_types_search_correctly(tmp_path):
-    from latentcut import library
+    from latentcut.retrieval import faiss_index
 
     rng = np.random.default_rng(0)
     vecs = rng.normal(size=(6000, 16)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    lib = SceneLibrary(tmp_path / "lib")
     for budget, dim_max, kind in ((1, 512, "IndexIVFFlat"), (1, 8, "IndexHNSWFlat")):
-        library.FLAT_BUDGET, library.IVF_MAX_DIM = budget, dim_max
+        faiss_index.FLAT_BUDGET, faiss_index.IVF_MAX_DIM = budget, dim_max
         try:
-            index = lib._build(np.arange(6000), vecs)
+            index = faiss_index.build_index(np.arange(6000), vecs)
         finally:
-            library.FLAT_BUDGET, library.IVF_MAX_DIM = 12_500_000, 512
+            faiss_index.FLAT_BUDGET, faiss_index.IVF_MAX_DIM = 12_500_000, 512
         import faiss
 
         assert type(faiss.downcast_index(index.index)).__name__ == kind

@@ -9,11 +9,11 @@ from conftest import WEIGHTS
 from sklearn.base import clone
 
 from latentcut import Embeddings
-from latentcut.distances import distances
+from latentcut.component import describe
+from latentcut.detection.thresholders import thresholders
 from latentcut.encoders import encoders
 from latentcut.errors import LatentcutError, PluginError
-from latentcut.registry import describe
-from latentcut.thresholders import thresholders
+from latentcut.scoring.distances import distances
 
 #: A non-default setting per plugin, to round-trip through a spec string.
 VARIANT = {

@@ -15,12 +15,12 @@ import torch
 from conftest import colour_frames, write_video
 
 import latentcut
-from latentcut.atomic import atomic_write, commit_folder
-from latentcut.checkpoint import CheckpointError
-from latentcut.cli import main
 from latentcut.cache import EmbeddingCache
-from latentcut.library import LibraryError, SceneLibrary
+from latentcut.cli import main
 from latentcut.encoders.vae.training import train_vae
+from latentcut.errors import CheckpointError
+from latentcut.io.atomic import atomic_write, commit_folder
+from latentcut.retrieval.library import LibraryError, SceneLibrary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -405,8 +405,8 @@ def test_a_cache_hit_and_a_miss_give_the_same_result(tmp_path):
 
 
 def test_saving_a_model_never_replaces_a_folder_of_other_files(tmp_path):
-    from latentcut.atomic import OutputError
     from latentcut.encoders.vae import VAEEncoder
+    from latentcut.io.atomic import OutputError
 
     enc = VAEEncoder(size=16, hidden="8/16", latent_dim=4, epochs=1, batch_size=16).fit(child.frames(), progress=False)
     home = tmp_path / "models"

@@ -5,8 +5,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from latentcut import create_thresholder, list_thresholders
+from latentcut.detection.spacing import min_spacing_frames
+from latentcut.detection.thresholders import kmeans_1d_split, local_contrast
 from latentcut.errors import ThresholdError
-from latentcut.thresholders import kmeans_1d_split, local_contrast, min_gap_frames
 
 curves = arrays(np.float64, st.integers(2, 200), elements=st.floats(0, 10, allow_nan=False))
 
@@ -36,9 +37,9 @@ def test_every_thresholder_respects_min_shot_length(scores, name, min_len):
 
 
 def test_min_shot_length_in_seconds():
-    assert min_gap_frames("0.5s", 24) == 12
-    assert min_gap_frames(15, 24) == 15
-    assert min_gap_frames("10", 24) == 10
+    assert min_spacing_frames("0.5s", 24) == 12
+    assert min_spacing_frames(15, 24) == 15
+    assert min_spacing_frames("10", 24) == 10
     scores = np.zeros(100)
     scores[[20, 25, 60]] = [1.0, 2.0, 1.0]
     cuts = create_thresholder("fixed,value=0.5,min_shot_len=0.5s").fit_predict(scores, fps=24)

@@ -9,11 +9,11 @@ import pytest
 from conftest import WEIGHTS, clip, needs_shared
 
 import latentcut
-from latentcut.calibration import synthetic_pictures
-from latentcut.cli import main
 from latentcut.cache import EmbeddingCache
+from latentcut.cli import main
 from latentcut.encoders import create_encoder
 from latentcut.encoders.timm_features import WeightsError
+from latentcut.synthetic.pictures import synthetic_pictures
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = json.load(open(os.path.join(os.path.dirname(__file__), "fixtures", "timm_reference.json")))

@@ -8,10 +8,17 @@ import torch
 from conftest import clip, needs_shared
 
 import latentcut
-from latentcut.checkpoint import CheckpointError
 from latentcut.cli import main
-from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, moment_matched_mean, vae_loss
+from latentcut.encoders.vae import (
+    VAEConfig,
+    VAEEncoder,
+    build_model,
+    kl_diag,
+    moment_matched_mean,
+    vae_loss,
+)
 from latentcut.encoders.vae.training import TrainOptions, train_vae
+from latentcut.errors import CheckpointError
 
 TINY = dict(size=16, hidden="8/16", latent_dim=4)
 

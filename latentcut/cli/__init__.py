@@ -6,10 +6,20 @@ import os
 import sys
 import warnings
 
-from .. import __version__
-from ..errors import LatentcutError
-from . import cache, demo, detect, eval_cmd, inbetween, index, map_cmd, plugins, train
-from .common import EXIT_USAGE, _Parser
+from latentcut import __version__
+from latentcut.cli import (
+    cache,
+    demo,
+    detect,
+    eval_cmd,
+    inbetween,
+    index,
+    map_cmd,
+    plugins,
+    train,
+)
+from latentcut.cli.common import EXIT_USAGE, _Parser
+from latentcut.errors import LatentcutError
 
 COMMANDS = (detect, eval_cmd, demo, train, inbetween, index, map_cmd, cache, plugins)
 

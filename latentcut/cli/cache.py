@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 
 
-
 def add_parser(sub) -> None:
     ca = sub.add_parser("cache", help="show or clear the embedding and model cache")
     ca.add_argument("action", choices=["info", "clear"])
@@ -13,8 +12,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..cache import cache_root, clear_models, is_model_entry
-    from ..cache import EmbeddingCache
+    from latentcut.cache import EmbeddingCache, cache_root, clear_models, is_model_entry
 
     root = cache_root(args.cache_dir)
     cache = EmbeddingCache(root)

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..errors import LatentcutError
+from latentcut.errors import LatentcutError
 
 EXIT_USAGE = 2
 
@@ -51,7 +51,7 @@ def _float_in(lo: float, hi: float | None = None, lo_open: bool = False):
 
 def _duration(text: str) -> str:
     """Frames (12), seconds (0.5s) or a timecode (00:00:00.500), checked here, kept as written."""
-    from ..registry import parse_duration
+    from latentcut.io.durations import parse_duration
 
     try:
         parse_duration(text, "length")
@@ -78,8 +78,8 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--n", type=_int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
     g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
                    help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500); default 0.3s")
-    g.add_argument("--gap", default="0.5s", type=_duration,
-                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s)")
+    g.add_argument("--span", "--gap", dest="span", default="0.5s", type=_duration,
+                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s; --gap is its old name)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
     g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
     g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
@@ -121,18 +121,18 @@ def _encoder_spec(args) -> str:
 
 
 def _detector(args):
-    from ..detector import SceneDetector
-    from ..encoders import create_encoder
-    from ..registry import parse_duration
+    from latentcut.detection.pipeline import SceneDetector
+    from latentcut.encoders import create_encoder
+    from latentcut.io.durations import parse_duration
 
-    unit, value = parse_duration(args.gap, "--gap")
+    unit, value = parse_duration(args.span, "--span")
     if value <= 0:
-        raise LatentcutError(f"--gap must be longer than 0, not {args.gap!r}")
+        raise LatentcutError(f"--span must be longer than 0, not {args.span!r}")
     return SceneDetector(
         encoder=create_encoder(args.encoder, **_encoder_files(args)),
         distance=args.distance,
         thresholder=_thresholder_spec(args),
-        gap=_frames_or_seconds(args.gap),
+        span=_frames_or_seconds(args.span),
         gradual=not args.no_gradual,
         stride=args.stride,
         progress=None if not getattr(args, "quiet", False) else False,
@@ -149,7 +149,7 @@ def _print_cuts(result, out=None) -> None:
     n = len(result.cuts)
     print(
         f"{result.video.path}: {result.frames} frames, {result.end_time:.2f} s, "
-        f"{n} boundar{'y' if n == 1 else 'ies'}, {len(result.scenes)} scene{'s' if len(result.scenes) != 1 else ''}",
+        f"{n} boundar{'y' if n == 1 else 'ies'}, {len(result.shots)} shot{'s' if len(result.shots) != 1 else ''}",
         file=out,
     )
     if n:
@@ -171,7 +171,7 @@ def _inputs(args, **named) -> dict:
 
 def _check_outputs(inputs: dict, outputs: dict) -> None:
     """Before any work: no output is an input, and every output can be written."""
-    from ..atomic import check_outputs, check_writable
+    from latentcut.io.atomic import check_outputs, check_writable
 
     check_outputs(inputs, outputs)
     for opt, path in outputs.items():

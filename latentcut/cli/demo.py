@@ -5,8 +5,8 @@ import argparse
 import json
 import os
 
-from ..errors import LatentcutError
-from .common import (_add_detect_options, _detector, _print_cuts)
+from latentcut.cli.common import _add_detect_options, _detector, _print_cuts
+from latentcut.errors import LatentcutError
 
 
 def add_parser(sub) -> None:
@@ -26,12 +26,11 @@ def _is_our_demo(labels_path: str) -> bool:
 
 
 def run(args) -> int:
-    from ..demo import make_demo_clip
-    from ..metrics import evaluate
-    from ..metrics.labels import clip_from_dict
-    from ..output import write_json, write_scenes_csv
-
-    from ..atomic import atomic_write
+    from latentcut.evaluation import evaluate
+    from latentcut.evaluation.labels import clip_from_dict
+    from latentcut.io.atomic import atomic_write
+    from latentcut.io.writers import write_json, write_scenes_csv
+    from latentcut.synthetic.demo import make_demo_clip
 
     if os.path.exists(args.dir) and not os.path.isdir(args.dir):
         raise LatentcutError(f"--dir {args.dir}: is a file, not a folder")

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import LatentcutError
-from ..timecode import format_seconds
-from .common import (_add_detect_options, _check_outputs, _detector, _float_in, _inputs, _print_cuts)
+from latentcut.cli.common import (
+    _add_detect_options,
+    _check_outputs,
+    _detector,
+    _float_in,
+    _inputs,
+    _print_cuts,
+)
+from latentcut.errors import LatentcutError
+from latentcut.io.timecode import format_seconds
 
 
 def add_parser(sub) -> None:
@@ -24,7 +31,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..output import write_curve_csv, write_json, write_scenes_csv
+    from latentcut.io.writers import write_curve_csv, write_json, write_scenes_csv
 
     outputs = {"-o": args.output, "--csv": args.csv, "--curve": args.curve, "--plot": args.plot}
     _check_outputs(_inputs(args, video=args.video, labels=args.labels), outputs)
@@ -35,14 +42,14 @@ def run(args) -> int:
     human = sys.stderr if "-" in outputs.values() else sys.stdout  # stdout carries the data then
     lab = None
     if args.plot and args.labels:
-        from ..metrics import find_clip, load_labels
+        from latentcut.evaluation import find_clip, load_labels
 
         lab = find_clip(load_labels(args.labels), args.video)
     det = _detector(args)
     result = det.detect(args.video, keep_embeddings=args.scenes)
     groups = None
     if args.scenes:
-        from ..grouping import group_shots, shot_vectors
+        from latentcut.scenes.grouping import group_shots, shot_vectors
 
         groups = group_shots(shot_vectors(result), args.strictness)
         result.scene_groups = [g.to_dict(result) for g in groups]
@@ -53,7 +60,7 @@ def run(args) -> int:
     if args.curve:
         write_curve_csv(result, args.curve)
     if args.plot:
-        from ..plots import plot_curve
+        from latentcut.scoring.plot import plot_curve
 
         plot_curve(result, args.plot, lab)
     if not args.quiet:

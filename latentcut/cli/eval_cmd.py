@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..errors import LatentcutError
-from .common import (_int_at_least)
+from latentcut.cli.common import _int_at_least
+from latentcut.errors import LatentcutError
 
 
 def add_parser(sub) -> None:
@@ -19,8 +19,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..metrics import accuracy_at_n, evaluate, find_clip, load_labels, predictions_from_json
-    from ..metrics.labels import load_json
+    from latentcut.evaluation import (
+        accuracy_at_n,
+        evaluate,
+        find_clip,
+        load_labels,
+        predictions_from_json,
+    )
+    from latentcut.evaluation.labels import load_json
 
     doc = load_json(args.predictions)
     if not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and "cuts" not in doc):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from ..errors import LatentcutError
-from .common import _int_at_least
+from latentcut.cli.common import _int_at_least
+from latentcut.errors import LatentcutError
 
 
 def add_parser(sub) -> None:
@@ -27,9 +27,9 @@ def _ref_file(ref: str) -> str:
 def run(args) -> int:
     from PIL import Image
 
-    from ..atomic import atomic_path, check_outputs
-    from ..encoders.vae import VAEEncoder
-    from ..video import read_frame
+    from latentcut.encoders.vae import VAEEncoder
+    from latentcut.io.atomic import atomic_path, check_outputs
+    from latentcut.io.images import read_frame
 
     ins = {"A": _ref_file(args.a), "B": _ref_file(args.b), "--model": args.model}
     for i in range(args.steps):

@@ -5,9 +5,9 @@ import argparse
 import json
 import os
 
-from ..errors import LatentcutError
-from ..timecode import format_seconds
-from .common import (_encoder_spec, _int_at_least)
+from latentcut.cli.common import _encoder_spec, _int_at_least
+from latentcut.errors import LatentcutError
+from latentcut.io.timecode import format_seconds
 
 
 def add_parser(sub) -> None:
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..library import SceneLibrary
+    from latentcut.retrieval.library import SceneLibrary
 
     if os.path.exists(args.library) and not os.path.isdir(args.library):
         raise LatentcutError(f"{args.library}: is a file, not a library folder")

@@ -4,8 +4,15 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..errors import LatentcutError
-from .common import (_add_detect_options, _check_outputs, _detector, _inputs, _int_at_least, _wxh)
+from latentcut.cli.common import (
+    _add_detect_options,
+    _check_outputs,
+    _detector,
+    _inputs,
+    _int_at_least,
+    _wxh,
+)
+from latentcut.errors import LatentcutError
 
 
 def add_parser(sub) -> None:
@@ -25,10 +32,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..atomic import atomic_write
-    from ..maps import map_video, poster
-    from ..plots import draw_map
-    from ..video import thumbnails
+    from latentcut.io.atomic import atomic_write
+    from latentcut.io.thumbnails import thumbnails
+    from latentcut.maps.projection import map_video
+    from latentcut.maps.render import draw_map, poster
 
     _check_outputs(_inputs(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
     if not (args.output or args.csv or args.poster):
@@ -37,7 +44,7 @@ def run(args) -> int:
     result = det.detect(args.video, keep_embeddings=True)
     m = map_video(result, args.method, args.max_points)
     by_time = args.color == "time"
-    title = (f"{os.path.basename(args.video)}: {len(m.indices)} frames, {len(result.scenes)} shots, "
+    title = (f"{os.path.basename(args.video)}: {len(m.indices)} frames, {len(result.shots)} shots, "
              f"{args.method} of {result.settings['encoder']}")
     if args.output:
         draw_map(m.coords, args.output, m.times if by_time else m.shots, "time (s)" if by_time else "shot", title, args.size)

@@ -9,9 +9,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..distances import distances
-    from ..encoders import encoders
-    from ..thresholders import thresholders
+    from latentcut.detection.thresholders import thresholders
+    from latentcut.encoders import encoders
+    from latentcut.scoring.distances import distances
 
     for kind, registry in (("encoders", encoders), ("distances", distances), ("thresholders", thresholders)):
         print(f"{kind}: {', '.join(registry.names())}")

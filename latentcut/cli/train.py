@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from ..errors import LatentcutError
-from .common import (_float_in, _int_at_least)
+from latentcut.cli.common import _float_in, _int_at_least
+from latentcut.errors import LatentcutError
 
 
 def add_parser(sub) -> None:
@@ -29,10 +29,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..atomic import check_outputs
-    from ..encoders import create_encoder
-    from ..encoders.vae import VAEEncoder
-    from ..encoders.vae.training import read_training_set
+    from latentcut.encoders import create_encoder
+    from latentcut.encoders.vae import VAEEncoder
+    from latentcut.encoders.vae.training import read_training_set
+    from latentcut.io.atomic import check_outputs
 
     check_outputs({f"video {v}": v for v in args.videos}, {"-o": args.output})
     if os.path.exists(args.output) and not os.path.isdir(args.output):

@@ -2,11 +2,11 @@
 ``latentcut.encoders`` entry point group."""
 from __future__ import annotations
 
-from ..registry import Registry
-from .base import Encoder
-from .pixel import PixelEncoder
-from .timm_features import TimmEncoder, XceptionEncoder
-from .vae import BetaVAEEncoder, VAEEncoder
+from latentcut.encoders.base import Encoder
+from latentcut.encoders.pixel import PixelEncoder
+from latentcut.encoders.timm_features import TimmEncoder, XceptionEncoder
+from latentcut.encoders.vae import BetaVAEEncoder, VAEEncoder
+from latentcut.registry import Registry
 
 encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders")
 encoders.register("pixel", PixelEncoder)

@@ -6,9 +6,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..embeddings import Embeddings
-from ..registry import describe, get_params, set_params
-
+from latentcut.component import Component
+from latentcut.encoders.embeddings import Embeddings
 
 #: Rec. 601 luma weights: colour frames to grey, wherever latentcut does it.
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -40,7 +39,7 @@ def parse_size(size, name: str = "size") -> tuple[int, int]:
     return out
 
 
-class Encoder(ABC):
+class Encoder(Component, ABC):
     """Turns a batch of frames into embeddings.
 
     scikit-learn conventions: parameters are set in ``__init__`` and nothing is computed there;
@@ -68,7 +67,7 @@ class Encoder(ABC):
 
     def reference_embeddings(self) -> Embeddings | None:
         """Embeddings of typical frames this encoder learned from, if any: the yardstick for
-        thresholds (:func:`latentcut.calibration.reference_scale`). None: use synthetic pictures."""
+        thresholds (:func:`latentcut.scoring.yardstick.reference_scale`). None: use synthetic pictures."""
         return None
 
     def cache_state(self) -> dict:
@@ -79,7 +78,7 @@ class Encoder(ABC):
         """Take back what :meth:`cache_state` returned, when embeddings come from the cache."""
 
     def fit_video(self, reader, cache_dir: str | None = None) -> "Encoder":
-        """Learn from the frames of a video (a :class:`~latentcut.video.VideoReader`). The default
+        """Learn from the frames of a video (a :class:`~latentcut.io.video.VideoReader`). The default
         reads every frame and calls :meth:`fit`; encoders that train on samples override it, and
         those that cache what they learn keep it under ``cache_dir``."""
         frames = [b.frames for b in reader.batches()]
@@ -92,18 +91,9 @@ class Encoder(ABC):
     def fit_transform(self, frames: np.ndarray) -> Embeddings:
         return self.fit(frames).transform(frames)
 
-    def get_params(self, deep: bool = True) -> dict:
-        return get_params(self)
-
-    def set_params(self, **params):
-        return set_params(self, **params)
-
     def config(self) -> dict:
         """Everything that determines the output, for cache keys and saved metadata."""
         return {"name": self.name, **{k: _jsonable(v) for k, v in self.get_params().items()}}
-
-    def __repr__(self) -> str:
-        return describe(self)
 
 
 def _jsonable(v):

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..embeddings import Embeddings
-from ..registry import check_bool
-from .base import LUMA, Encoder, check_frames, parse_size
-
+from latentcut.encoders.base import LUMA, Encoder, check_frames, parse_size
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.registry import check_bool
 
 
 class PixelEncoder(Encoder):

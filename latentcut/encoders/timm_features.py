@@ -18,11 +18,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..checkpoint import CheckpointError, load_tensors, save_tensors
-from ..embeddings import Embeddings
-from ..errors import LatentcutError
-from ..registry import check_bool, check_number
-from .base import Encoder, check_frames
+from latentcut.encoders.base import Encoder, check_frames
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.errors import CheckpointError, LatentcutError
+from latentcut.io.tensors import load_tensors, save_tensors
+from latentcut.registry import check_bool, check_number
 
 #: Classifier parameter names across timm families, dropped from full checkpoints.
 _HEAD_PREFIXES = ("classifier.", "fc.", "head.fc.", "head.", "last_linear.")
@@ -117,7 +117,7 @@ class TimmEncoder(Encoder):
         import timm
         import torch
 
-        from .torch_io import pick_device
+        from latentcut.encoders.torch_io import pick_device
 
         if timm.get_pretrained_cfg(self.model_name) is None and self.model_name not in timm.list_models():
             raise LatentcutError(f"unknown timm model {self.model_name!r}")
@@ -210,7 +210,7 @@ class TimmEncoder(Encoder):
         return self
 
     def fit_video(self, reader, cache_dir: str | None = None, max_frames: int = 512) -> "TimmEncoder":
-        from ..video import sample_frames
+        from latentcut.io.sampling import sample_frames
 
         return self.fit(sample_frames(reader, max_frames))
 
@@ -281,7 +281,7 @@ def _file_id(path: str) -> str:
         return f"{path} (missing)"
     key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
     if key not in _FILE_IDS:
-        from ..checkpoint import file_sha256
+        from latentcut.io.tensors import file_sha256
 
         _FILE_IDS[key] = f"{os.path.basename(path)}:sha256:{file_sha256(path)[:32]}"
     return _FILE_IDS[key]

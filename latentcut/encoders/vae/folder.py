@@ -1,16 +1,23 @@
 """The VAE model folder, read and written in one place: ``config.json`` (architecture, model
 configuration, reference embeddings for the yardstick, and what the writer adds),
 ``model.safetensors``, a manifest, and for a training checkpoint the optimizer and training state
-(:func:`latentcut.checkpoint.save_model` writes the set as one atomic unit)."""
+(:func:`latentcut.io.checkpoint.save_model` writes the set as one atomic unit)."""
 from __future__ import annotations
 
 import os
 
 import numpy as np
 
-from ...checkpoint import CheckpointError, check_state_dict, load_tensors, read_config, save_model
-from ...embeddings import Embeddings
-from .model import ARCHITECTURE, FORMAT_VERSION, VAEConfig, build_model
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.encoders.vae.model import (
+    ARCHITECTURE,
+    FORMAT_VERSION,
+    VAEConfig,
+    build_model,
+)
+from latentcut.errors import CheckpointError
+from latentcut.io.checkpoint import check_state_dict, read_config, save_model
+from latentcut.io.tensors import load_tensors
 
 
 def model_config(cfg: VAEConfig, reference: Embeddings | None, extra: dict | None = None) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .model import VAEConfig
+    from latentcut.encoders.vae.model import VAEConfig
 
 
 def kl_diag(mu_p, lv_p, mu_q, lv_q):

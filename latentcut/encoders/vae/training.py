@@ -14,14 +14,22 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ...checkpoint import (OPTIMIZER, STATE, WEIGHTS, CheckpointError, check_state_dict, load_tensors, read_config,
-                         save_model)
-from ...embeddings import Embeddings
-from ...errors import LatentcutError
-from ..torch_io import frames_to_tensor, pick_device
-from .folder import model_config
-from .loss import vae_loss
-from .model import ARCHITECTURE, VAEConfig, build_model
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.encoders.torch_io import frames_to_tensor, pick_device
+from latentcut.encoders.vae.folder import model_config
+from latentcut.encoders.vae.loss import vae_loss
+from latentcut.encoders.vae.model import ARCHITECTURE, VAEConfig, build_model
+from latentcut.errors import CheckpointError, LatentcutError
+from latentcut.io.checkpoint import (
+    OPTIMIZER,
+    STATE,
+    WEIGHTS,
+    check_state_dict,
+    read_config,
+    save_model,
+)
+from latentcut.io.tensors import load_tensors
+
 
 class TrainingError(LatentcutError):
     """Training cannot start: a bad setting, too few frames, no such device."""
@@ -98,7 +106,8 @@ def stack_training_set(parts: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
 def read_training_set(videos: list[str], size: tuple[int, int], max_frames: int | None = None,
                       report=None) -> tuple[np.ndarray, list[int]]:
     """Decode the videos at ``size`` (at most ``max_frames`` spread over each) into one training set."""
-    from ...video import VideoReader, sample_frames
+    from latentcut.io.sampling import sample_frames
+    from latentcut.io.video import VideoReader
 
     parts = []
     for path in videos:

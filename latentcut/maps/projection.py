@@ -12,9 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .atomic import atomic_path
-from .plots import draw_map  # noqa: F401 - drawing lives with the other plots; kept importable here
-
 
 @dataclass
 class FrameMap:
@@ -34,7 +31,7 @@ def map_video(result, method: str = "umap", max_points: int = 5000, seed: int = 
     idx, times = result.curve.indices, result.curve.times
     sel = subsample(len(idx), max_points)
     coords = frame_map(result.embeddings.mean[sel], method, seed=seed)
-    shots = np.searchsorted([s.start.frame for s in result.scenes], idx[sel], side="right")
+    shots = np.searchsorted([s.start.frame for s in result.shots], idx[sel], side="right")
     return FrameMap(idx[sel], times[sel], shots, coords)
 
 
@@ -100,46 +97,3 @@ def autoencoder_map(x: np.ndarray, seed: int = 0, pca_dims: int = 256, steps: in
         return enc(data).numpy().astype(np.float32)
 
 
-def poster(coords: np.ndarray, thumbs: np.ndarray, path: str, size: tuple[int, int] = (1920, 1080),
-           cell: tuple[int, int] | None = None) -> None:
-    """Thumbnails (N, h, w, 3) tiled on a grid by their 2D position: each grid cell shows the frame
-    whose map position is nearest to it (each frame at most once), so neighbours on the map are
-    neighbours on the poster."""
-    from PIL import Image
-
-    W, H = size
-    th, tw = thumbs.shape[1:3]
-    cw, ch = cell or (tw, th)
-    cols, rows = max(1, W // cw), max(1, H // ch)
-    canvas = Image.new("RGB", (W, H), (16, 16, 16))
-    for ci, fi in poster_layout(coords, cols, rows):
-        r, col = divmod(ci, cols)
-        img = Image.fromarray(thumbs[fi])
-        if (tw, th) != (cw, ch):
-            img = img.resize((cw, ch), Image.Resampling.BOX)
-        canvas.paste(img, (col * cw + (W - cols * cw) // 2, r * ch + (H - rows * ch) // 2))
-    with atomic_path(path) as tmp:
-        canvas.save(tmp, format="PNG")  # pragma: no mutate - PIL reads the format case-blind
-
-
-def poster_layout(coords: np.ndarray, cols: int, rows: int) -> list[tuple[int, int]]:
-    """(cell, frame) pairs: closest cell-frame pairs first, each cell and each frame at most once.
-    Cells are numbered row by row; coordinates are scaled to the unit square first."""
-    c = coords - coords.min(0)
-    c = c / np.maximum(c.max(0), np.finfo(np.float64).tiny)  # no spread: all at 0
-    gx, gy = np.meshgrid((np.arange(cols) + 0.5) / cols, (np.arange(rows) + 0.5) / rows)
-    centres = np.stack([gx.ravel(), gy.ravel()], 1)
-    d = ((centres[:, None, :] - c[None, :, :]) ** 2).sum(-1)  # cells x frames
-    order = np.argsort(d, axis=None, kind="stable")  # pragma: no mutate - ("STABLE" is the same to numpy)
-    cell_used = np.zeros(len(centres), bool)  # pragma: no mutate - float zeros serve as flags too
-    frame_used = np.zeros(len(c), bool)  # pragma: no mutate
-    out = []
-    for flat in order:
-        ci, fi = divmod(int(flat), len(c))
-        if cell_used[ci] or frame_used[fi]:
-            continue
-        cell_used[ci] = frame_used[fi] = True
-        out.append((ci, fi))
-        if len(out) == min(len(centres), len(c)):  # pragma: no mutate - an early exit; the rest would be skipped
-            break
-    return out

@@ -1,14 +1,20 @@
-"""Results: cuts, gradual transitions and the scenes between them."""
+"""Results: cuts, gradual transitions and the shots between them.
+
+Words: a *shot* runs from one boundary to the next; a *scene* is a group of shots
+(:mod:`latentcut.scenes`). The files keep PySceneDetect's names: its CSV and latentcut's JSON
+call the shots "scenes".
+"""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .metrics.labels import Interval
-from .scores import ScoreCurve
-from .timecode import Timecode
-from .video import VideoInfo
+from latentcut.evaluation.labels import Interval
+from latentcut.io.timecode import Timecode
+from latentcut.io.video import VideoInfo
+from latentcut.scoring.curves import ScoreCurve
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,12 @@ class Cut:
 
 
 @dataclass(frozen=True)
-class Scene:
+class Shot:
     """A shot: frames [start, end) in decoded indices, with times."""
 
     number: int
     start: Timecode
-    end: Timecode  #: first frame after the scene (exclusive), at that frame's time
+    end: Timecode  #: first frame after the shot (exclusive), at that frame's time
 
     @property
     def length_frames(self) -> int:
@@ -86,7 +92,7 @@ class DetectionResult:
 
     video: VideoInfo
     cuts: list[Cut]
-    scenes: list[Scene]
+    shots: list[Shot]
     curve: ScoreCurve
     threshold: float  #: the fitted threshold, on the thresholder's decision curve
     decision: np.ndarray  #: that decision curve, one value per sampled frame
@@ -95,7 +101,13 @@ class DetectionResult:
     frames: int = 0  #: frames decoded
     end_time: float = 0.0  #: end of the last frame in seconds
     embeddings: object = None  #: every analysed frame's Embeddings, when asked for (detect(keep_embeddings=True))
-    scene_groups: list | None = None  #: shots grouped into scenes (latentcut.grouping), when asked for
+    scene_groups: list | None = None  #: shots grouped into scenes (latentcut.scenes.grouping), when asked for
+
+    @property
+    def scenes(self) -> list[Shot]:
+        """Deprecated name of :attr:`shots` (a scene is now a group of shots)."""
+        warnings.warn("DetectionResult.scenes is now DetectionResult.shots", DeprecationWarning, stacklevel=2)
+        return self.shots
 
     @property
     def cut_frames(self) -> list[int]:
@@ -114,17 +126,27 @@ class DetectionResult:
             "settings": self.settings,
             "threshold": self.threshold if np.isfinite(self.threshold) else None,
             "cuts": [c.to_dict() for c in self.cuts],
-            "scenes": [s.to_dict() for s in self.scenes],
+            "scenes": [s.to_dict() for s in self.shots],
             **({"scene_groups": self.scene_groups} if self.scene_groups is not None else {}),
         }
 
 
-def build_scenes(cuts: list[Cut], frames: int, times_of, end_time: float) -> list[Scene]:
-    """Scenes between consecutive boundaries (0 and the frame count bound the video)."""
+def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float) -> list[Shot]:
+    """Shots between consecutive boundaries (0 and the frame count bound the video)."""
     bounds = [0] + [c.frame.frame for c in cuts] + [frames]
-    scenes = []
+    shots = []
     for i in range(len(bounds) - 1):
         a, b = bounds[i], bounds[i + 1]
         end = Timecode(b, end_time if b >= frames else times_of(b))
-        scenes.append(Scene(i + 1, Timecode(a, times_of(a)), end))
-    return scenes
+        shots.append(Shot(i + 1, Timecode(a, times_of(a)), end))
+    return shots
+
+
+_OLD_NAMES = {"Scene": "Shot", "build_scenes": "build_shots"}
+
+
+def __getattr__(name):
+    if name in _OLD_NAMES:
+        warnings.warn(f"latentcut.detection.results.{name} is now {_OLD_NAMES[name]}", DeprecationWarning, stacklevel=2)
+        return globals()[_OLD_NAMES[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,304 @@
+"""The pipeline: video -> frames -> embeddings -> score curves -> cuts -> scenes.
+
+``detect(path)`` is the one call for the common case; :class:`SceneDetector` holds the choices
+(encoder, distance, thresholder) and is reused across many videos.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from latentcut.component import describe
+from latentcut.detection.results import Cut, DetectionResult, build_shots
+from latentcut.detection.spacing import min_spacing_frames, spaced_from
+from latentcut.detection.thresholders import Thresholder, create_thresholder
+from latentcut.detection.transitions import find_span_boundaries
+from latentcut.encoders import Encoder, create_encoder
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.errors import LatentcutError
+from latentcut.io.durations import DEFAULT_FPS
+from latentcut.io.timecode import Timecode
+from latentcut.io.video import VideoInfo, VideoReader
+from latentcut.scoring.curves import CurveBuilder, ScoreCurve
+from latentcut.scoring.distances import Distance, create_distance
+from latentcut.scoring.yardstick import (
+    reference_embeddings,
+    reference_scale,
+    sample_every,
+    sample_rows,
+    scale_of,
+    video_sample,
+    yardstick_sample,
+)
+
+DEFAULT_ENCODER = "pixel"
+DEFAULT_DISTANCE = "l1"
+PROBABILISTIC_DISTANCE = "gaussian-kl"
+DEFAULT_THRESHOLDER = "adaptive"
+
+
+def _progress(total: int, enabled: bool | None, desc: str):
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total or None, unit="frame", desc=desc, leave=False, dynamic_ncols=True)
+
+
+class SceneDetector:
+    """Finds shot boundaries; reusable for many videos.
+
+    encoder, distance, thresholder: registered names, spec strings (``"fixed,value=0.2"``) or
+    instances. The distance defaults to ``gaussian-kl`` for encoders with a variance (the VAEs)
+    and ``l1`` for the rest. ``span`` is the wider comparison span for gradual transitions, in frames (int) or
+    seconds (``"0.5s"``); ``gradual=False`` reports hard cuts only. ``stride`` analyses every k-th
+    frame (faster, coarser). ``progress`` shows a progress bar (default: when stderr is a terminal).
+    """
+
+    def __init__(
+        self,
+        encoder: str | Encoder = DEFAULT_ENCODER,
+        distance: str | Distance | None = None,
+        thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
+        span: int | str = "0.5s",
+        gradual: bool = True,
+        stride: int = 1,
+        batch_size: int = 256,
+        progress: bool | None = None,
+        cache: bool | str | None = None,
+    ):
+        self.encoder = create_encoder(encoder)
+        if distance is None:
+            distance = PROBABILISTIC_DISTANCE if self.encoder.probabilistic else DEFAULT_DISTANCE
+        self.distance = create_distance(distance)
+        self.thresholder = create_thresholder(thresholder)
+        self.span = span
+        self.gradual = gradual
+        self.stride = stride
+        self.batch_size = batch_size
+        self.progress = progress
+        self.cache = cache
+
+    # -- the pipeline, one step per method, so each can be reused on its own ------------------
+
+    def reader(self, path: str | os.PathLike) -> VideoReader:
+        return VideoReader(
+            path, size=self.encoder.frame_size, color=self.encoder.color, batch_size=self.batch_size, stride=self.stride
+        )
+
+    def span_frames(self, fps: float) -> int:
+        return max(2, min_spacing_frames(self.span, fps))
+
+    def _embedding_cache(self):
+        from latentcut.cache import EmbeddingCache
+
+        if self.cache is False or (self.cache is None and not getattr(self.encoder, "cacheable", False)):
+            return None
+        return EmbeddingCache(self.cache if isinstance(self.cache, str) else None)
+
+    def score(self, path: str | os.PathLike, keep_embeddings: bool = False) -> "ScoredVideo":
+        """Decode and embed the video (or read its embeddings from the cache) and return its score
+        curves with what the thresholds need (:class:`ScoredVideo`); with ``keep_embeddings``,
+        every analysed frame's embedding too."""
+        reader = self.reader(path)
+        info = reader.info
+        fps = (info.fps or DEFAULT_FPS) / self.stride
+        builder = CurveBuilder(self.distance, self.span_frames(fps))
+        every = sample_every(info, self.stride)
+        cache = self._embedding_cache()
+        key = None
+        if cache is not None:
+            reader_cfg = {"size": list(reader.size), "color": reader.color, "stride": self.stride, "fast": reader.fast}
+            key = cache.key(reader.path, self.encoder.config(), reader_cfg)
+            try:
+                hit = cache.get(key, self.encoder.config())
+            except OSError as exc:
+                warnings.warn(f"could not read the embedding cache ({exc}); going on without it", stacklevel=2)
+                hit = None
+            if hit is not None:
+                for i in range(0, len(hit.indices), 4096):
+                    builder.update(hit.embeddings[i : i + 4096], hit.indices[i : i + 4096], hit.times[i : i + 4096])
+                self.encoder.restore_cache_state(hit.extras or {})
+                frames = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
+                return ScoredVideo(builder.finish(), info, frames, hit.meta.get("truncated") == "True", hit.reference,
+                                   yardstick_sample(hit.embeddings, every),
+                                   hit.embeddings if keep_embeddings else None)
+        if self.encoder.requires_fit and not self.encoder.is_fitted():
+            # encoders that learn on the video itself; a VAE caches what it learned under the same root
+            self.encoder.fit_video(reader, cache_dir=self.cache if isinstance(self.cache, str) else None)
+        kept: list = []
+        sample: list = []
+        seen = 0
+        bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
+        try:
+            for batch in reader:
+                emb = self.encoder.transform(batch.frames)
+                builder.update(emb, batch.indices, batch.times)
+                rows = sample_rows(seen, len(emb), every)
+                if len(rows):
+                    sample.append(emb[rows])
+                seen += len(emb)
+                if cache is not None or keep_embeddings:
+                    kept.append((emb, batch.indices, batch.times))
+                if bar is not None:
+                    bar.update(len(batch))
+        finally:
+            if bar is not None:
+                bar.close()
+        reference = reference_embeddings(self.encoder)
+        everything = Embeddings.concat([k[0] for k in kept]) if kept else None
+        if cache is not None and everything is not None:
+            try:
+                cache.put(key, everything, np.concatenate([k[1] for k in kept]),
+                          np.concatenate([k[2] for k in kept]), self.encoder.config(),
+                          {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reference,
+                          extras=self.encoder.cache_state())
+            except (OSError, LatentcutError) as exc:  # read-only, full, or a file where the folder should be
+                warnings.warn(f"could not write the embedding cache ({exc}); going on without it", stacklevel=2)
+        return ScoredVideo(builder.finish(), info, reader.frames_decoded, reader.truncated, reference,
+                           video_sample(Embeddings.concat(sample)) if sample else None,
+                           everything if keep_embeddings else None)
+
+    def detect(self, path: str | os.PathLike, keep_embeddings: bool = False) -> DetectionResult:
+        """Shots of one video. With ``keep_embeddings`` the result's ``embeddings`` holds every
+        analysed frame's embedding (for retrieval and maps)."""
+        scored = self.score(path, keep_embeddings)
+        result = self.detect_curve(scored.curve, scored.info, frames=scored.frames, truncated=scored.truncated,
+                                   end_time=_end_time(scored.curve, scored.info), reference=scored.reference,
+                                   sample=scored.sample)
+        result.embeddings = scored.embeddings
+        return result
+
+    def detect_curve(
+        self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False,
+        end_time: float | None = None, reference=None, sample=None,
+    ) -> DetectionResult:
+        """Cuts and scenes from score curves already computed (e.g. to try thresholders cheaply).
+
+        The thresholds' yardstick is the larger of two "distances between unrelated pictures":
+        the encoder's own (``reference``, default from the encoder: synthetic pictures, or the
+        frames a VAE learned from) and that among ``sample``, embeddings of frames spread over
+        this video. The first keeps a video with nothing in it from turning noise into cuts; the
+        second matters for pretrained CNN features, to which synthetic pictures all look alike.
+        """
+        fps = _sampled_fps(curve, info)
+        thr = self.thresholder
+        scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
+        if sample is not None and len(sample) >= 2:
+            scale = max(scale, scale_of(sample, self.distance))
+        pos = thr.fit_predict(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
+        decision = thr.decision_function(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
+        tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
+        cuts = [Cut(tc(p), float(curve.scores[p])) for p in pos]
+        if self.gradual and len(curve) > curve.k:
+            # A boundary found on the gap curve must move about as far as this video's cuts do.
+            level = float(np.median(curve.scores[pos])) if len(pos) else scale
+            spacing = min_spacing_frames(thr.min_shot_len, fps)
+            taken = list(pos)
+            for b in find_span_boundaries(curve, level, pos):
+                mid = b.start if b.kind == "cut" else (b.start + b.end + 1) // 2
+                if not spaced_from(mid, taken, spacing):
+                    continue
+                taken.append(mid)
+                if b.kind == "cut":
+                    cuts.append(Cut(tc(mid), float(curve.scores[mid])))
+                else:
+                    cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
+            cuts.sort(key=lambda c: c.frame.frame)
+        n_frames = frames if frames is not None else (int(curve.indices[-1]) + 1 if len(curve) else 0)
+        end = end_time if end_time is not None else _end_time(curve, info)
+        times_of = _time_lookup(curve, fps)
+        shots = build_shots(cuts, n_frames, times_of, end)
+        return DetectionResult(
+            video=info,
+            cuts=cuts,
+            shots=shots,
+            curve=curve,
+            threshold=float(getattr(thr, "threshold_", np.nan)),
+            decision=decision,
+            settings=self.settings(),
+            truncated=truncated,
+            frames=n_frames,
+            end_time=end,
+        )
+
+    def settings(self) -> dict:
+        return {
+            "encoder": describe(self.encoder),
+            "distance": describe(self.distance),
+            "thresholder": describe(self.thresholder),
+            "span": self.span,
+            "gradual": self.gradual,
+            "stride": self.stride,
+        }
+
+
+def detect(
+    path: str | os.PathLike,
+    encoder: str | Encoder = DEFAULT_ENCODER,
+    distance: str | Distance | None = None,
+    thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
+    **kwargs,
+) -> DetectionResult:
+    """Detect shot boundaries in one video.
+
+    >>> result = latentcut.detect("film.mp4")
+    >>> [(c.frame.frame, str(c.frame)) for c in result.cuts]
+    [(30, '00:00:01.200'), ...]
+    """
+    return SceneDetector(encoder, distance, thresholder, **kwargs).detect(path)
+
+
+@dataclass
+class ScoredVideo:
+    """What :meth:`SceneDetector.score` returns: the curves and what the thresholds need.
+
+    ``curve, scored = det.score(path)`` still unpacks, as the (curve, reader) pair it once was."""
+
+    curve: ScoreCurve
+    info: VideoInfo
+    frames: int  #: frames decoded
+    truncated: bool
+    reference: Embeddings | None  #: the encoder's yardstick embeddings
+    sample: Embeddings | None  #: frames spread over this video, for its own yardstick
+    embeddings: Embeddings | None = None  #: every analysed frame's, when asked for
+
+    def __iter__(self):
+        return iter((self.curve, self))
+
+
+def _sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
+    if len(curve) > 1 and curve.times[-1] > curve.times[0]:
+        return (len(curve) - 1) / float(curve.times[-1] - curve.times[0])
+    return info.fps or DEFAULT_FPS
+
+
+def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:
+    if not len(curve):
+        return 0.0
+    last = float(curve.times[-1])
+    if len(curve) > 1:
+        step = float(np.median(np.diff(curve.times[-min(len(curve), 16) :])))
+    else:
+        step = 1.0 / info.fps if info.fps else 0.0
+    return last + max(step, 0.0)
+
+
+def _time_lookup(curve: ScoreCurve, fps: float):
+    idx, times = curve.indices, curve.times
+
+    def times_of(frame: int) -> float:
+        if not len(idx):
+            return 0.0
+        p = int(np.searchsorted(idx, frame))
+        if p < len(idx) and idx[p] == frame:
+            return float(times[p])
+        return float(np.interp(frame, idx, times, right=times[-1] + (frame - idx[-1]) / fps))
+
+    return times_of

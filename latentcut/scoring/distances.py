@@ -1,0 +1,162 @@
+"""Distances between embeddings: row by row, one against many, and across a lag along a video.
+
+Every distance is vectorised: ``pairwise(a, b)`` compares ``a[i]`` with ``b[i]`` and broadcasts a
+single row against many (the retrieval case). ``l1`` and ``l2`` are averaged over dimensions
+(mean absolute difference, root mean square difference) so that one threshold means the same
+thing for a 16x16 and a 64x64 pixel encoder; both remain metrics.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from latentcut.component import Component
+from latentcut.encoders.embeddings import Embeddings, check_compatible
+from latentcut.registry import Registry
+
+#: Log-variances are clipped here before exponentiation: e^60 still fits float64 with room for
+#: squared mean differences, so finite input never produces NaN (at worst a huge finite number).
+_LOGVAR_CLIP = 30.0
+_TINY = np.finfo(np.float64).tiny
+
+
+class Distance(Component, ABC):
+    """Scores how different two embeddings are (0 for identical ones)."""
+
+    name: ClassVar[str] = "distance"
+    symmetric: ClassVar[bool] = True
+    uses_variance: ClassVar[bool] = False
+    #: How the distance grows with the size of a change: 1 for norms, 2 for KL divergences (which
+    #: grow with the squared mean difference). Score curves use d ** (1 / degree), so that steps
+    #: add up along a path and a ratio means the same for every distance.
+    degree: ClassVar[int] = 1
+
+    def linear(self, d: np.ndarray) -> np.ndarray:
+        """Distances in linear units: d ** (1 / degree)."""
+        return d if self.degree == 1 else np.power(np.maximum(d, 0.0), 1.0 / self.degree)
+
+    def pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray:
+        """d(a[i], b[i]) for each row; a or b may have one row, compared against all rows of the other."""
+        check_compatible(a, b)
+        if len(a) != len(b) and 1 not in (len(a), len(b)):
+            raise ValueError(f"cannot pair {len(a)} embeddings with {len(b)}")
+        return self._pairwise(a, b)
+
+    def one_to_many(self, query: Embeddings, bank: Embeddings) -> np.ndarray:
+        """d(query, bank[j]) for every row j of the bank."""
+        if len(query) != 1:
+            raise ValueError(f"one_to_many takes one query row, got {len(query)}")
+        return self.pairwise(query, bank)
+
+    def consecutive(self, emb: Embeddings, lag: int = 1) -> np.ndarray:
+        """d(emb[i - lag], emb[i]) for i = lag .. N-1 (length N - lag)."""
+        if lag < 1:
+            raise ValueError(f"lag must be >= 1, not {lag}")
+        if len(emb) <= lag:  # pragma: no mutate - (< gives the same empty result through pairwise)
+            return np.zeros(0)
+        return self.pairwise(emb[:-lag], emb[lag:])
+
+    @abstractmethod
+    def _pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray: ...
+
+
+
+class L1(Distance):
+    """Mean absolute difference over dimensions."""
+
+    name = "l1"
+
+    def _pairwise(self, a, b):
+        return np.abs(a.mean.astype(np.float64) - b.mean).mean(axis=1)  # pragma: no mutate - astype(None) is float64
+
+
+class L2(Distance):
+    """Root mean square difference over dimensions (Euclidean distance / sqrt(D))."""
+
+    name = "l2"
+
+    def _pairwise(self, a, b):
+        d = a.mean.astype(np.float64) - b.mean  # pragma: no mutate - astype(None) is float64
+        return np.sqrt((d * d).sum(axis=1) / a.dim)
+
+
+class Cosine(Distance):
+    """1 - cosine similarity, in [0, 2]. A zero vector is at distance 1 from everything but itself."""
+
+    name = "cosine"
+
+    def _pairwise(self, a, b):
+        x = a.mean.astype(np.float64)  # pragma: no mutate - astype(None) is float64
+        y = b.mean.astype(np.float64)  # pragma: no mutate - astype(None) is float64
+        nx = np.linalg.norm(x, axis=1)
+        ny = np.linalg.norm(y, axis=1)
+        dot = (x * y).sum(axis=1)
+        # A zero vector has dot 0: any positive divisor gives similarity 0 there.
+        sim = dot / np.maximum(nx * ny, _TINY)
+        d = np.clip(1.0 - sim, 0.0, 2.0)  # pragma: no mutate - rounding never takes sim below -1 by more than clip hides
+        d[(nx == 0) & (ny == 0)] = 0.0
+        return d
+
+
+def gaussian_kl(mu_p, lv_p, mu_q, lv_q) -> np.ndarray:
+    """KL(N(mu_p, e^lv_p) || N(mu_q, e^lv_q)) for diagonal Gaussians, summed over the last axis.
+
+    Written as 0.5 * sum(lv_q - lv_p + e^(lv_p - lv_q) + (mu_p - mu_q)^2 e^-lv_q - 1), in float64,
+    with log-variances clipped to +-30, so it stays finite and non-negative for any finite input.
+    """
+    # One float64 operand per subtraction suffices (float32 -> float64 is exact), so a dropped
+    # cast on the first of each pair is an equivalent mutant.
+    mu_p, mu_q = np.asarray(mu_p, np.float64), np.asarray(mu_q, np.float64)  # pragma: no mutate
+    lv_p = np.clip(np.asarray(lv_p, np.float64), -_LOGVAR_CLIP, _LOGVAR_CLIP)  # pragma: no mutate
+    lv_q = np.clip(np.asarray(lv_q, np.float64), -_LOGVAR_CLIP, _LOGVAR_CLIP)
+    diff = lv_p - lv_q
+    # x - 1 - log x >= 0 with x = e^diff; expm1 keeps precision when the variances are close.
+    var_term = np.expm1(diff) - diff
+    mean_term = np.square(mu_p - mu_q) * np.exp(-lv_q)
+    kl = 0.5 * (var_term + mean_term).sum(axis=-1)
+    return np.maximum(kl, 0.0)
+
+
+class GaussianKL(Distance):
+    """KL(q_a || q_b) between the diagonal Gaussians of two embeddings.
+
+    Direction: ``pairwise(a, b)`` is KL(q_a || q_b); along a video, ``consecutive`` therefore scores
+    KL(q(z | x_{i-1}) || q(z | x_i)), how badly the new frame's posterior covers the previous one.
+    Embeddings without a log-variance are treated as unit-variance Gaussians, which makes this
+    half the squared Euclidean distance.
+    """
+
+    name = "gaussian-kl"
+    symmetric = False
+    uses_variance = True
+    degree = 2
+
+    def _pairwise(self, a, b):
+        return gaussian_kl(a.mean, a.logvar_or_zeros(), b.mean, b.logvar_or_zeros())
+
+
+class SymmetricKL(Distance):
+    """KL(q_a || q_b) + KL(q_b || q_a) (Jeffreys divergence); symmetric by construction."""
+
+    name = "symmetric-kl"
+    uses_variance = True
+    degree = 2
+
+    def _pairwise(self, a, b):
+        la, lb = a.logvar_or_zeros(), b.logvar_or_zeros()
+        return gaussian_kl(a.mean, la, b.mean, lb) + gaussian_kl(b.mean, lb, a.mean, la)
+
+
+distances: Registry[Distance] = Registry("distance", "latentcut.distances")
+for _cls in (L1, L2, Cosine, GaussianKL, SymmetricKL):
+    distances.register(_cls.name, _cls)
+
+
+def create_distance(spec: "str | Distance", **kwargs) -> Distance:
+    return distances.create(spec, **kwargs)
+
+
+def list_distances() -> list[str]:
+    return distances.names()
