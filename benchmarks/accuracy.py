@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 from _common import DEFAULT_LABELS, clip_paths, pyscenedetect_cut_times, times_to_frames
@@ -19,6 +18,7 @@ from _common import DEFAULT_LABELS, clip_paths, pyscenedetect_cut_times, times_t
 from latentcut import SceneDetector, VideoReader, create_distance, create_encoder
 from latentcut.evaluation import BoundaryScores, Interval, accuracy_at_n, evaluate
 from latentcut.io.durations import DEFAULT_FPS
+from latentcut.io.sampling import evenly_spaced
 from latentcut.scoring.curves import score_curve
 from latentcut.scoring.yardstick import reference_scale, sample_every, yardstick_sample
 
@@ -65,7 +65,7 @@ def self_trained_rows(clips, frames_cache):
                 reader = VideoReader(path, size=enc.frame_size, color=enc.color)
                 frames_cache[(path, key)] = (reader.read_all(), reader.info)
             batch, info = frames_cache[(path, key)]
-            sel = np.linspace(0, len(batch.frames) - 1, min(len(batch.frames), enc.max_frames)).round().astype(int)
+            sel = evenly_spaced(len(batch.frames), enc.max_frames)
             enc.fit(batch.frames[sel], progress=False)
             det = SceneDetector(enc, progress=False)
             emb = enc.transform(batch.frames)
@@ -162,7 +162,6 @@ def main() -> None:
         for name in ("adaptive", "content"):
             tot = {t: BoundaryScores(0, 0, 0) for t in TOLS}
             per = {}
-            t0 = time.perf_counter()
             for path, lab in clips:
                 times = pyscenedetect_cut_times(path, name)
                 if times is None:

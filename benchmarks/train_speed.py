@@ -23,7 +23,7 @@ from _common import DEFAULT_LABELS, ROOT, clip_paths
 def measure(device: str, batch: int, steps: int, tau: float) -> tuple[float, float]:
     import torch
 
-    from latentcut.encoders.vae import VAEConfig, build_model, vae_loss
+    from latentcut.encoders.vae import VAEConfig, build_model, frames_to_tensor, vae_loss
 
     cfg = VAEConfig(tau=tau)
     torch.manual_seed(0)
@@ -38,7 +38,7 @@ def measure(device: str, batch: int, steps: int, tau: float) -> tuple[float, flo
             torch.cuda.synchronize()
 
     def step():
-        x = data.permute(0, 3, 1, 2).float().div(255).contiguous(memory_format=torch.channels_last)
+        x = frames_to_tensor(data)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
             loss = vae_loss(net, x, cfg)["loss"]
         opt.zero_grad(set_to_none=True)
@@ -59,12 +59,12 @@ def measure(device: str, batch: int, steps: int, tau: float) -> tuple[float, flo
     big = torch.from_numpy(np.resize(frames, (inf_batch, 64, 64, 3))).to(device)
     with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
         for _ in range(3):
-            net.encode(big.permute(0, 3, 1, 2).float().div(255).contiguous(memory_format=torch.channels_last))
+            net.encode(frames_to_tensor(big))
         sync()
         t0 = time.perf_counter()
         reps = max(3, steps // 2)
         for _ in range(reps):
-            x = big.permute(0, 3, 1, 2).float().div(255).contiguous(memory_format=torch.channels_last)
+            x = frames_to_tensor(big)
             net.encode(x)
         sync()
     infer_fps = inf_batch * reps / (time.perf_counter() - t0)

@@ -12,6 +12,7 @@ A spec string names a plugin and its parameters in one go, as the command line t
 """
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
 from importlib import metadata
@@ -74,8 +75,9 @@ class Registry(Generic[T]):
         self._items: dict[str, Callable[..., T]] = {}
         self._entry_points_loaded = False
 
-    def register(self, name: str, factory: Callable[..., T] | None = None):
-        """Register ``factory`` under ``name``; usable as a decorator."""
+    def register(self, name: str, factory: "Callable[..., T] | str | None" = None):
+        """Register ``factory`` under ``name``; usable as a decorator. A ``"module:attr"`` string
+        is imported on first use, so a family's heavy members cost nothing until asked for."""
 
         def deco(f):
             self._items[name] = f
@@ -103,10 +105,14 @@ class Registry(Generic[T]):
         if name not in self._items:
             self._load_entry_points()
         try:
-            return self._items[name]
+            factory = self._items[name]
         except KeyError:
             known = ", ".join(self.names())
             raise PluginError(f"unknown {self.kind} {name!r}; known: {known}") from None
+        if isinstance(factory, str):
+            module, _, attr = factory.partition(":")
+            factory = self._items[name] = getattr(importlib.import_module(module), attr)
+        return factory
 
     def create(self, spec: "str | T", **overrides: Any) -> T:
         """Instantiate from a spec string, or take an instance (with ``overrides`` applied to a

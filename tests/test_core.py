@@ -7,27 +7,12 @@ import torch
 
 from latentcut import Embeddings, create_distance, create_thresholder
 from latentcut.detection.spacing import select_spaced
-from latentcut.detection.thresholders import (
-    _local_maxima,
-    kmeans_1d_split,
-    local_contrast,
-)
-from latentcut.detection.transitions import (
-    Boundary,
-    _merge,
-    _runs,
-    find_span_boundaries,
-)
+from latentcut.detection.thresholders import _local_maxima, kmeans_1d_split, local_contrast
+from latentcut.detection.transitions import Boundary, _merge, _runs, find_span_boundaries
 from latentcut.encoders.vae import VAEConfig
 from latentcut.encoders.vae.loss import kl_diag, moment_matched_mean, vae_loss
 from latentcut.errors import ThresholdError
-from latentcut.evaluation import (
-    BoundaryScores,
-    Interval,
-    accuracy_at_n,
-    evaluate,
-    match,
-)
+from latentcut.evaluation import BoundaryScores, Interval, accuracy_at_n, evaluate, match
 from latentcut.evaluation.labels import ClipLabels, clip_from_dict
 from latentcut.scenes.grouping import SceneGroup, group_shots
 from latentcut.scoring.curves import CurveBuilder, score_curve

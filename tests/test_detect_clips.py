@@ -56,12 +56,7 @@ def test_all_labelled_clips_score_well_and_beat_the_paper():
 
 
 def test_result_outputs(tmp_path):
-    from latentcut.io.writers import (
-        SCENE_COLUMNS,
-        scenes_csv,
-        write_curve_csv,
-        write_json,
-    )
+    from latentcut.io.writers import SCENE_COLUMNS, scenes_csv, write_curve_csv, write_json
 
     r = latentcut.detect(clip("anime-onepiece-demo.mp4"), progress=False)
     assert r.cut_frames == [100]

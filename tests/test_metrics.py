@@ -6,15 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from latentcut.errors import LabelsError
-from latentcut.evaluation import (
-    ClipLabels,
-    Interval,
-    accuracy_at_n,
-    evaluate,
-    find_clip,
-    load_labels,
-    match,
-)
+from latentcut.evaluation import ClipLabels, Interval, accuracy_at_n, evaluate, find_clip, load_labels, match
 
 cut_sets = st.lists(st.integers(1, 500), unique=True, max_size=20).map(sorted)
 

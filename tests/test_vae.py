@@ -9,14 +9,7 @@ from conftest import clip, needs_shared
 
 import latentcut
 from latentcut.cli import main
-from latentcut.encoders.vae import (
-    VAEConfig,
-    VAEEncoder,
-    build_model,
-    kl_diag,
-    moment_matched_mean,
-    vae_loss,
-)
+from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, moment_matched_mean, vae_loss
 from latentcut.encoders.vae.training import TrainOptions, train_vae
 from latentcut.errors import CheckpointError
 

@@ -7,17 +7,7 @@ import sys
 import warnings
 
 from latentcut import __version__
-from latentcut.cli import (
-    cache,
-    demo,
-    detect,
-    eval_cmd,
-    inbetween,
-    index,
-    map_cmd,
-    plugins,
-    train,
-)
+from latentcut.cli import cache, demo, detect, eval_cmd, inbetween, index, map_cmd, plugins, train
 from latentcut.cli.common import EXIT_USAGE, _Parser
 from latentcut.errors import LatentcutError
 

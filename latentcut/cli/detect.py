@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from latentcut.cli.common import (
-    _add_detect_options,
-    _check_outputs,
-    _detector,
-    _float_in,
-    _inputs,
-    _print_cuts,
-)
+from latentcut.cli.common import _add_detect_options, _check_outputs, _detector, _float_in, _inputs, _print_cuts
 from latentcut.errors import LatentcutError
 from latentcut.io.timecode import format_seconds
 

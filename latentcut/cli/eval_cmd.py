@@ -19,13 +19,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from latentcut.evaluation import (
-        accuracy_at_n,
-        evaluate,
-        find_clip,
-        load_labels,
-        predictions_from_json,
-    )
+    from latentcut.evaluation import accuracy_at_n, evaluate, find_clip, load_labels, predictions_from_json
     from latentcut.evaluation.labels import load_json
 
     doc = load_json(args.predictions)

@@ -4,14 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from latentcut.cli.common import (
-    _add_detect_options,
-    _check_outputs,
-    _detector,
-    _inputs,
-    _int_at_least,
-    _wxh,
-)
+from latentcut.cli.common import _add_detect_options, _check_outputs, _detector, _inputs, _int_at_least, _wxh
 from latentcut.errors import LatentcutError
 
 

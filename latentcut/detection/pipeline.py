@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentcut.cache import EmbeddingCache
 from latentcut.component import describe
 from latentcut.detection.results import Cut, DetectionResult, build_shots
 from latentcut.detection.spacing import min_spacing_frames, spaced_from
@@ -96,8 +97,6 @@ class SceneDetector:
         return max(2, min_spacing_frames(self.span, fps))
 
     def _embedding_cache(self):
-        from latentcut.cache import EmbeddingCache
-
         if self.cache is False or (self.cache is None and not getattr(self.encoder, "cacheable", False)):
             return None
         return EmbeddingCache(self.cache if isinstance(self.cache, str) else None)

@@ -18,11 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from latentcut.component import Component
-from latentcut.detection.spacing import (
-    DEFAULT_MIN_SHOT_LEN,
-    min_spacing_frames,
-    select_spaced,
-)
+from latentcut.detection.spacing import DEFAULT_MIN_SHOT_LEN, min_spacing_frames, select_spaced
 from latentcut.errors import ThresholdError
 from latentcut.io.durations import DEFAULT_FPS, parse_duration
 from latentcut.registry import Registry, check_number

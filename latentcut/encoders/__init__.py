@@ -1,19 +1,29 @@
 """Encoders: frames -> embeddings. ``create_encoder("pixel")``; third parties register through the
-``latentcut.encoders`` entry point group."""
+``latentcut.encoders`` entry point group.
+
+The VAE and timm families are imported when first asked for, so importing this package (which
+the embedding type, the cache and the pipeline do) stays light and free of cycles.
+"""
 from __future__ import annotations
 
 from latentcut.encoders.base import Encoder
 from latentcut.encoders.pixel import PixelEncoder
-from latentcut.encoders.timm_features import TimmEncoder, XceptionEncoder
-from latentcut.encoders.vae import BetaVAEEncoder, VAEEncoder
 from latentcut.registry import Registry
 
 encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders")
 encoders.register("pixel", PixelEncoder)
-encoders.register("repro-vae", VAEEncoder)
-encoders.register("beta-vae", BetaVAEEncoder)
-encoders.register("xception", XceptionEncoder)
-encoders.register("timm", TimmEncoder)
+encoders.register("repro-vae", "latentcut.encoders.vae.encoder:VAEEncoder")
+encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder")
+encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder")
+encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder")
+
+_LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return encoders.get(_LAZY[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def create_encoder(spec: "str | Encoder", **kwargs) -> Encoder:

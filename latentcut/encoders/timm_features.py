@@ -20,8 +20,10 @@ import numpy as np
 
 from latentcut.encoders.base import Encoder, check_frames
 from latentcut.encoders.embeddings import Embeddings
+from latentcut.encoders.torch_io import frames_to_tensor, pick_device
 from latentcut.errors import CheckpointError, LatentcutError
-from latentcut.io.tensors import load_tensors, save_tensors
+from latentcut.io.sampling import sample_frames
+from latentcut.io.tensors import file_sha256, load_tensors, save_tensors
 from latentcut.registry import check_bool, check_number
 
 #: Classifier parameter names across timm families, dropped from full checkpoints.
@@ -117,7 +119,6 @@ class TimmEncoder(Encoder):
         import timm
         import torch
 
-        from latentcut.encoders.torch_io import pick_device
 
         if timm.get_pretrained_cfg(self.model_name) is None and self.model_name not in timm.list_models():
             raise LatentcutError(f"unknown timm model {self.model_name!r}")
@@ -161,10 +162,9 @@ class TimmEncoder(Encoder):
         cuda = self.device_.startswith("cuda")
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
             for i in range(0, len(frames), self.batch_size):
-                x = torch.from_numpy(np.ascontiguousarray(frames[i : i + self.batch_size])).to(self.device_)
-                x = x.permute(0, 3, 1, 2).float().div_(255.0)
+                x = frames_to_tensor(frames[i : i + self.batch_size], self.device_)
                 x = (x - torch.from_numpy(mean).to(x.device)[:, None, None]) / torch.from_numpy(std).to(x.device)[:, None, None]
-                out.append(net(x.contiguous(memory_format=torch.channels_last)).float().cpu().numpy())
+                out.append(net(x).float().cpu().numpy())
         f = np.concatenate(out)
         if self.split:
             half = len(f) // 2
@@ -210,7 +210,6 @@ class TimmEncoder(Encoder):
         return self
 
     def fit_video(self, reader, cache_dir: str | None = None, max_frames: int = 512) -> "TimmEncoder":
-        from latentcut.io.sampling import sample_frames
 
         return self.fit(sample_frames(reader, max_frames))
 
@@ -281,7 +280,6 @@ def _file_id(path: str) -> str:
         return f"{path} (missing)"
     key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
     if key not in _FILE_IDS:
-        from latentcut.io.tensors import file_sha256
 
         _FILE_IDS[key] = f"{os.path.basename(path)}:sha256:{file_sha256(path)[:32]}"
     return _FILE_IDS[key]

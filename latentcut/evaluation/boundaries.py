@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentcut.evaluation.labels import ClipLabels, Interval
+from latentcut.evaluation.labels import ClipLabels, Interval, _interval_from
 
 
 @dataclass
@@ -77,8 +77,6 @@ def evaluate(pred: list[Interval], labels: ClipLabels, tolerance: int = 0) -> Bo
 
 def predictions_from_json(doc: dict) -> list[Interval]:
     """Intervals from ``latentcut detect`` JSON (``{"cuts": [{"frame": ..}, ..]}``) or a bare list."""
-    from latentcut.evaluation.labels import _interval_from
-
     cuts = doc["cuts"] if isinstance(doc, dict) else doc
     return [_interval_from(c, "predictions") for c in cuts]
 

@@ -11,7 +11,7 @@ import json
 import os
 
 from latentcut.errors import CheckpointError
-from latentcut.io.atomic import commit_folder, recover_folder
+from latentcut.io.atomic import OutputError, commit_folder, recover_folder
 from latentcut.io.tensors import file_sha256, load_tensors, save_tensors  # noqa: F401 - model folders hold tensors
 
 CONFIG = "config.json"
@@ -48,8 +48,6 @@ def save_model(folder: str, config: dict, state_dict: dict, metadata: dict | Non
     if os.path.isdir(folder):
         foreign = sorted(set(os.listdir(folder)) - {CONFIG, WEIGHTS, OPTIMIZER, STATE, MANIFEST})
         if foreign:
-            from latentcut.io.atomic import OutputError
-
             raise OutputError(f"{folder}: holds files latentcut did not write ({', '.join(foreign[:3])}"
                               f"{', ...' if len(foreign) > 3 else ''}); save the model into its own folder")
 

@@ -29,8 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcut.cache import encoder_fingerprint
+from latentcut.detection.pipeline import SceneDetector
+from latentcut.encoders import create_encoder
 from latentcut.errors import LatentcutError
 from latentcut.io.identity import video_identity
+from latentcut.io.images import read_frame
 from latentcut.io.thumbnails import jpeg_thumbnails
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
 from latentcut.scenes.grouping import shot_vectors
@@ -108,8 +111,6 @@ class SceneLibrary:
                 raise LibraryError(f"{self.folder}: no scene library here (no library.sqlite)")
             # Build the encoder before anything is stored: a typo in the spec must not become
             # the library's encoder for good.
-            from latentcut.encoders import create_encoder
-
             self._encoder = create_encoder(encoder or DEFAULT_ENCODER)
             fingerprint = encoder_fingerprint(self._encoder)
             try:
@@ -125,8 +126,6 @@ class SceneLibrary:
                 meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
                 if not meta:
                     if fingerprint is None:  # the database file existed but was empty
-                        from latentcut.encoders import create_encoder
-
                         self._encoder = create_encoder(encoder or DEFAULT_ENCODER)
                         fingerprint = encoder_fingerprint(self._encoder)
                     self._init_meta(encoder or DEFAULT_ENCODER, fingerprint)
@@ -179,8 +178,6 @@ class SceneLibrary:
     def encoder(self):
         """The library's encoder, checked against the fingerprint stored when the library was
         made: a model retrained in place, or other weights under the same path, are refused."""
-        from latentcut.encoders import create_encoder
-
         if not hasattr(self, "_encoder"):
             self._encoder = create_encoder(self.encoder_spec)
         if not getattr(self, "_fingerprint_checked", False):
@@ -198,8 +195,6 @@ class SceneLibrary:
         return self._encoder
 
     def detector(self, **kwargs):
-        from latentcut.detection.pipeline import SceneDetector
-
         return SceneDetector(self.encoder(), progress=kwargs.pop("progress", None), **kwargs)
 
     # -- writing ---------------------------------------------------------------------------------
@@ -336,8 +331,6 @@ class SceneLibrary:
 
     def query_ref(self, ref: str, k: int = 10) -> list[Hit]:
         """An image file, or a frame of a video as ``video.mp4@12.5s`` / ``video.mp4@120``."""
-        from latentcut.io.images import read_frame
-
         frame, _ = read_frame(ref, self.encoder().frame_size, self.encoder().color)
         return self.query_frames(frame[None], k)
 

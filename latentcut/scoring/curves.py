@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcut.encoders.embeddings import Embeddings
+from latentcut.errors import EmbeddingError
 from latentcut.scoring.distances import Distance
 
 
@@ -69,8 +70,6 @@ class CurveBuilder:
         if len(emb) == 0:
             return
         if self._tail is not None and self._tail.dim != emb.dim:
-            from latentcut.errors import EmbeddingError
-
             raise EmbeddingError(f"embedding size changed mid-video: {self._tail.dim} vs {emb.dim}")
         full = emb if self._tail is None else Embeddings.concat([self._tail, emb])
         t = 0 if self._tail is None else len(self._tail)  # rows of ``full`` already scored

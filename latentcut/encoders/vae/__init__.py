@@ -5,12 +5,7 @@ from latentcut.encoders.torch_io import frames_to_tensor, pick_device
 from latentcut.encoders.vae.encoder import BetaVAEEncoder, VAEEncoder
 from latentcut.encoders.vae.folder import model_config, read_model, write_model
 from latentcut.encoders.vae.loss import kl_diag, moment_matched_mean, vae_loss
-from latentcut.encoders.vae.model import (
-           ARCHITECTURE,
-           FORMAT_VERSION,
-           VAEConfig,
-           build_model,
-)
+from latentcut.encoders.vae.model import ARCHITECTURE, FORMAT_VERSION, VAEConfig, build_model
 from latentcut.encoders.vae.training import TrainingError, TrainOptions, train_vae
 
 __all__ = ["ARCHITECTURE", "FORMAT_VERSION", "BetaVAEEncoder", "TrainOptions", "TrainingError", "VAEConfig", "VAEEncoder",

@@ -9,17 +9,13 @@ import os
 
 import numpy as np
 
+from latentcut.cache import CACHE_MARK, config_key, model_cache_dir
 from latentcut.encoders.base import Encoder, check_frames
 from latentcut.encoders.embeddings import Embeddings
 from latentcut.encoders.torch_io import pick_device
 from latentcut.encoders.vae.folder import input_side, read_model, write_model
 from latentcut.encoders.vae.model import VAEConfig
-from latentcut.encoders.vae.training import (
-    TrainOptions,
-    encode_frames,
-    reference_sample,
-    train_vae,
-)
+from latentcut.encoders.vae.training import TrainOptions, encode_frames, reference_sample, train_vae
 from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.sampling import sample_frames
 from latentcut.io.tensors import file_sha256
@@ -145,8 +141,6 @@ class VAEEncoder(Encoder):
     def fingerprint(self) -> str:
         """Identity of the embedding space: the weights' content for a model folder (wherever it
         lies), else the recipe that trains one."""
-        from latentcut.cache import config_key
-
         c = self.config()
         c.pop("model", None)
         return config_key(c)
@@ -213,8 +207,6 @@ class VAEEncoder(Encoder):
         """Self-training on the video being analysed, through the model cache under ``cache_dir``
         (default: the cache root). A cache that cannot be written costs a warning, not the run."""
         import warnings
-
-        from latentcut.cache import CACHE_MARK, model_cache_dir
 
         folder = model_cache_dir(reader.path, self.config(), cache_dir) if self.cache else None
         if folder and os.path.exists(os.path.join(folder, "config.json")):

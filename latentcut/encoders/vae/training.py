@@ -20,15 +20,10 @@ from latentcut.encoders.vae.folder import model_config
 from latentcut.encoders.vae.loss import vae_loss
 from latentcut.encoders.vae.model import ARCHITECTURE, VAEConfig, build_model
 from latentcut.errors import CheckpointError, LatentcutError
-from latentcut.io.checkpoint import (
-    OPTIMIZER,
-    STATE,
-    WEIGHTS,
-    check_state_dict,
-    read_config,
-    save_model,
-)
+from latentcut.io.checkpoint import OPTIMIZER, STATE, WEIGHTS, check_state_dict, read_config, save_model
+from latentcut.io.sampling import evenly_spaced, sample_frames
 from latentcut.io.tensors import load_tensors
+from latentcut.io.video import VideoReader
 
 
 class TrainingError(LatentcutError):
@@ -106,9 +101,6 @@ def stack_training_set(parts: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
 def read_training_set(videos: list[str], size: tuple[int, int], max_frames: int | None = None,
                       report=None) -> tuple[np.ndarray, list[int]]:
     """Decode the videos at ``size`` (at most ``max_frames`` spread over each) into one training set."""
-    from latentcut.io.sampling import sample_frames
-    from latentcut.io.video import VideoReader
-
     parts = []
     for path in videos:
         reader = VideoReader(path, size=size, color="rgb")
@@ -128,7 +120,7 @@ def frames_digest(frames: np.ndarray) -> str:
 
 def reference_sample(frames: np.ndarray, n: int = REFERENCE_FRAMES) -> np.ndarray:
     """The frames whose embeddings set a trained model's yardstick (spread evenly over the set)."""
-    return frames[np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)]
+    return frames[evenly_spaced(len(frames), n)]
 
 
 def encode_frames(net, frames: np.ndarray, device) -> Embeddings:
@@ -262,10 +254,7 @@ def train_vae(
 def frames_to_tensor_from(data, idx, device):
     import torch
 
-    sel = data[torch.as_tensor(idx, dtype=torch.long, device=data.device)]
-    if sel.device.type != "cuda" and str(device).startswith("cuda"):
-        sel = sel.to(device, non_blocking=True)
-    return sel.permute(0, 3, 1, 2).float().div_(255.0).contiguous(memory_format=torch.channels_last)
+    return frames_to_tensor(data[torch.as_tensor(idx, dtype=torch.long, device=data.device)], device)
 
 
 def _evaluate(net, data, idx, cfg, device, batch_size) -> float:
