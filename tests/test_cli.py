@@ -1,3 +1,4 @@
+import csv
 import json
 import os
 import subprocess
@@ -115,9 +116,12 @@ def test_third_party_plugin_through_entry_points(tmp_path, cut_video):
 
         class Never(Thresholder):
             name = "never"
+            metric_keys = ("headroom",)
             def fit(self, scores, fps=None, scale=None):
                 self.threshold_ = float("inf")
                 return self
+            def frame_metrics(self, result):
+                return {"headroom": result.curve.scores.max() - result.curve.scores}
     '''))
     r = run("plugins", env={"PYTHONPATH": str(site)})
     assert "mean-colour" in r.stdout and "never" in r.stdout
@@ -127,5 +131,11 @@ def test_third_party_plugin_through_entry_points(tmp_path, cut_video):
     doc = json.loads(out.read_text())
     assert doc["settings"]["encoder"] == "mean-colour"
     assert [c["frame"] for c in doc["cuts"]] == [24, 48]
-    r = run("detect", cut_video, "--threshold", "never", "-o", str(out), env={"PYTHONPATH": str(site)})
+    curve = tmp_path / "c.csv"
+    r = run("detect", cut_video, "--threshold", "never", "-o", str(out), "--curve", str(curve), env={"PYTHONPATH": str(site)})
     assert r.returncode == 0 and json.loads(out.read_text())["cuts"] == []
+    # the thresholder's declared per-frame metric is a column of the curve CSV
+    rows = list(csv.DictReader(curve.open()))
+    assert list(rows[0])[-1] == "headroom" and len(rows) == 72
+    top = max(float(r["score"]) for r in rows)
+    assert all(float(r["headroom"]) == pytest.approx(top - float(r["score"]), abs=1e-5) for r in rows)

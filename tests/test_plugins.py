@@ -107,3 +107,117 @@ def test_metadata_is_read_from_the_class_without_building_anything(monkeypatch):
     assert distances.metadata("gaussian-kl")["degree"] == 2 and distances.metadata("l1")["symmetric"] is True
     assert thresholders.metadata("adaptive")["defaults"]["ratio"] == 1.5
     assert encoders.create("xception").frame_size == (299, 299) and "timm" not in sys.modules
+
+
+def _result_with(thresholder):
+    from latentcut import SceneDetector
+    from latentcut.io.video import VideoInfo
+    from latentcut.scoring.curves import score_curve
+
+    det = SceneDetector("pixel", thresholder=thresholder, gradual=False, progress=False)
+    rng = np.random.default_rng(0)
+    emb = Embeddings(np.repeat(rng.normal(size=(3, 4)), 10, axis=0).astype(np.float32))
+    curve = score_curve(emb, det.distance, 4, np.arange(30), np.arange(30) / 10)
+    info = VideoInfo("x.mp4", 8, 8, 0, 10.0, 3.0, 30, "h264")
+    return det, det.detect_curve(curve, info, frames=30)
+
+
+def test_declared_per_frame_metrics_join_the_result_and_wrong_ones_are_refused():
+    from latentcut.detection.thresholders import FixedThreshold
+
+    class Marked(FixedThreshold):
+        metric_keys = ("margin",)
+
+        def frame_metrics(self, result):
+            return {"margin": result.decision - self.threshold_}
+
+    det, r = _result_with(Marked(value=0.5))
+    assert list(r.metrics) == ["margin"] and r.cut_frames == [10, 20]
+    np.testing.assert_allclose(r.metrics["margin"], r.decision - 0.5)
+    for bad, message in (({"other": np.zeros(30)}, "does not declare"), ({"margin": np.zeros(29)}, "one value per analysed"),
+                         ({"margin": np.zeros((30, 2))}, "one value per analysed")):
+        class Wrong(FixedThreshold):
+            metric_keys = ("margin",)
+
+            def frame_metrics(self, result, bad=bad):
+                return bad
+
+        with pytest.raises(LatentcutError, match=message):
+            _result_with(Wrong(value=0.5))
+
+    class Clash(FixedThreshold):
+        metric_keys = ("score",)
+
+        def frame_metrics(self, result):
+            return {"score": np.zeros(len(result.curve))}
+
+    with pytest.raises(LatentcutError, match="already a column"):
+        _result_with(Clash(value=0.5))
+    assert _result_with(FixedThreshold(value=0.5))[1].metrics == {}
+
+
+def test_heavy_families_load_on_first_use_only():
+    import subprocess
+    import sys
+
+    code = ("import sys, latentcut; from latentcut.encoders import encoders; "
+            "assert 'latentcut.encoders.vae' not in sys.modules and 'latentcut.encoders.timm_features' not in sys.modules; "
+            "from latentcut.encoders import VAEEncoder; assert encoders.get('repro-vae') is VAEEncoder; "
+            "print(type(encoders.create('pixel')).__name__)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "PixelEncoder", r.stderr
+
+
+OLD_PATHS = {
+    "latentcut.video": ("latentcut.io.video", "VideoReader"), "latentcut.atomic": ("latentcut.io.atomic", "atomic_write"),
+    "latentcut.timecode": ("latentcut.io.timecode", "Timecode"), "latentcut.output": ("latentcut.io.writers", "write_json"),
+    "latentcut.checkpoint": ("latentcut.io.checkpoint", "save_model"),
+    "latentcut.embeddings": ("latentcut.encoders.embeddings", "Embeddings"),
+    "latentcut.distances": ("latentcut.scoring.distances", "GaussianKL"),
+    "latentcut.scores": ("latentcut.scoring.curves", "ScoreCurve"),
+    "latentcut.calibration": ("latentcut.scoring.yardstick", "reference_scale"),
+    "latentcut.plots": ("latentcut.scoring.plot", "plot_curve"),
+    "latentcut.thresholders": ("latentcut.detection.thresholders", "AdaptiveThreshold"),
+    "latentcut.transitions": ("latentcut.detection.transitions", "Boundary"),
+    "latentcut.detector": ("latentcut.detection.pipeline", "SceneDetector"),
+    "latentcut.library": ("latentcut.retrieval.library", "SceneLibrary"),
+    "latentcut.grouping": ("latentcut.scenes.grouping", "group_shots"),
+    "latentcut.demo": ("latentcut.synthetic.demo", "make_demo_clip"),
+    "latentcut.metrics": ("latentcut.evaluation", "evaluate"),
+    "latentcut.metrics.labels": ("latentcut.evaluation.labels", "load_labels"),
+    "latentcut.metrics.boundaries": ("latentcut.evaluation.boundaries", "match"),
+    "latentcut.embcache": ("latentcut.cache", "EmbeddingCache"),
+    "latentcut.training": ("latentcut.encoders.vae.training", "train_vae"),
+}
+
+
+@pytest.mark.parametrize("old", sorted(OLD_PATHS))
+def test_old_import_paths_warn_and_hand_out_the_same_objects(old):
+    import importlib
+    import sys
+
+    new, name = OLD_PATHS[old]
+    sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=f"{old} has moved to {new}"):
+        mod = importlib.import_module(old)
+    assert getattr(mod, name) is getattr(importlib.import_module(new), name)
+
+
+def test_renamed_names_warn_and_still_work():
+    import latentcut
+    from latentcut.detection import results
+    from latentcut.evaluation import BoundaryScores, Interval
+
+    for get, new in ((lambda: latentcut.Scene, latentcut.Shot), (lambda: results.Scene, results.Shot),
+                     (lambda: results.build_scenes, results.build_shots),
+                     (lambda: __import__("latentcut.scenes", fromlist=["Cut"]).Cut, results.Cut),
+                     (lambda: __import__("latentcut.evaluation", fromlist=["Scores"]).Scores, BoundaryScores)):
+        with pytest.warns(DeprecationWarning):
+            assert get() is new
+    with pytest.warns(DeprecationWarning, match="distance_to"):
+        assert Interval(5, 5).gap(Interval(8, 8)) == 3
+    _, r = _result_with("fixed,value=0.5")
+    with pytest.warns(DeprecationWarning, match="shots"):
+        assert r.scenes == r.shots
+    with pytest.warns(DeprecationWarning, match="span"):
+        assert r.curve.gap is r.curve.span

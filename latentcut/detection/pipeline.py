@@ -14,7 +14,7 @@ import numpy as np
 
 from latentcut.cache import EmbeddingCache
 from latentcut.component import describe
-from latentcut.detection.results import Cut, DetectionResult, build_shots
+from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, build_shots
 from latentcut.detection.spacing import min_spacing_frames, spaced_from
 from latentcut.detection.thresholders import Thresholder, create_thresholder
 from latentcut.detection.transitions import find_span_boundaries
@@ -214,7 +214,7 @@ class SceneDetector:
         end = end_time if end_time is not None else _end_time(curve, info)
         times_of = _time_lookup(curve, fps)
         shots = build_shots(cuts, n_frames, times_of, end)
-        return DetectionResult(
+        result = DetectionResult(
             video=info,
             cuts=cuts,
             shots=shots,
@@ -226,6 +226,27 @@ class SceneDetector:
             frames=n_frames,
             end_time=end,
         )
+        result.metrics = self.frame_metrics(result)
+        return result
+
+    def frame_metrics(self, result: DetectionResult) -> dict[str, np.ndarray]:
+        """The per-frame values the encoder, distance and thresholder declare, checked: each key
+        declared, not clashing with another component's or a built-in column, one value per curve row."""
+        out: dict[str, np.ndarray] = {}
+        for part in (self.encoder, self.distance, self.thresholder):
+            declared = tuple(getattr(part, "metric_keys", ()))
+            values = part.frame_metrics(result) if hasattr(part, "frame_metrics") else {}
+            for key, value in values.items():
+                if key not in declared:
+                    raise LatentcutError(f"{part.name}: returned metric {key!r} it does not declare in metric_keys")
+                if key in out or key in CURVE_COLUMNS:
+                    raise LatentcutError(f"{part.name}: metric {key!r} is already a column of the curve CSV")
+                arr = np.asarray(value, np.float64)
+                if arr.shape != (len(result.curve),):
+                    raise LatentcutError(f"{part.name}: metric {key!r} has shape {arr.shape}, "
+                                         f"not one value per analysed frame ({len(result.curve)})")
+                out[key] = arr
+        return out
 
     def settings(self) -> dict:
         return {

@@ -86,6 +86,11 @@ class Shot:
         }
 
 
+#: The curve CSV's own columns; ``gap_score`` is the span curve (``ScoreCurve.span``), under the
+#: name files have always used. Components add columns after these (``Component.metric_keys``).
+CURVE_COLUMNS = ("frame", "time", "score", "raw", "gap_score", "straightness", "decision", "cut")
+
+
 @dataclass
 class DetectionResult:
     """What :func:`latentcut.detect` returns."""
@@ -102,6 +107,8 @@ class DetectionResult:
     end_time: float = 0.0  #: end of the last frame in seconds
     embeddings: object = None  #: every analysed frame's Embeddings, when asked for (detect(keep_embeddings=True))
     scene_groups: list | None = None  #: shots grouped into scenes (latentcut.scenes.grouping), when asked for
+    #: per-frame values the components declared (:attr:`latentcut.Component.metric_keys`), one per curve row
+    metrics: dict = field(default_factory=dict)
 
     @property
     def scenes(self) -> list[Shot]:

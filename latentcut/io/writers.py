@@ -10,7 +10,7 @@ import io
 import json
 import os
 
-from latentcut.detection.results import DetectionResult
+from latentcut.detection.results import CURVE_COLUMNS, DetectionResult
 from latentcut.io.atomic import atomic_write
 from latentcut.io.timecode import format_seconds
 
@@ -54,10 +54,12 @@ def write_curve_csv(result: DetectionResult, path: str | os.PathLike) -> None:
     cut_frames = {x.frame.frame for x in result.cuts}
     with atomic_write(path, encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["frame", "time", "score", "raw", "gap_score", "straightness", "decision", "cut"])
+        extra = list(result.metrics)
+        w.writerow([*CURVE_COLUMNS, *extra])
         st = c.straightness
         for i in range(len(c)):
             w.writerow([
                 int(c.indices[i]), f"{c.times[i]:.6f}", f"{c.scores[i]:.6g}", f"{c.raw[i]:.6g}", f"{c.span[i]:.6g}",
                 f"{st[i]:.4f}", f"{result.decision[i]:.6g}", int(int(c.indices[i]) in cut_frames),
+                *(f"{result.metrics[k][i]:.6g}" for k in extra),
             ])
