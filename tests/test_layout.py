@@ -1,0 +1,78 @@
+"""The package's shape: no import cycles, small modules, and no import hidden in a function to dodge a cycle."""
+import ast
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "latentcut"
+MODULES = {".".join(f.relative_to(ROOT.parent).with_suffix("").parts).removesuffix(".__init__"): f
+           for f in ROOT.rglob("*.py")}
+#: Function-level imports of latentcut allowed: the commands load what they use (a fast --help, and
+#: no torch for a pixel run), and deprecated names resolve on access.
+LAZY_OK = ("latentcut.cli", "latentcut.scenes", "latentcut.evaluation")
+
+
+def _targets(node):
+    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("latentcut"):
+        return [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module for a in node.names]
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names if a.name.startswith("latentcut")]
+    return []
+
+
+def _graph():
+    graph, lazy = {}, []
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        deps = set()
+        for node in tree.body:
+            for t in _targets(node):
+                parts = t.split(".")
+                deps.update(".".join(parts[:i]) for i in range(2, len(parts) + 1))
+        own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        graph[name] = {d for d in deps if d in MODULES and d != name and d not in own}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lazy += [(name, sub.lineno) for sub in ast.walk(node) if _targets(sub)]
+    return graph, lazy
+
+
+def test_no_import_cycles():
+    graph, _ = _graph()
+    state: dict[str, int] = {}
+
+    def visit(node, path):
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            assert state.get(dep) != 1, "import cycle: " + " -> ".join(path + [node, dep])
+            if dep not in state:
+                visit(dep, path + [node])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+
+
+def test_no_module_over_400_lines():
+    long = {n: len(p.read_text().splitlines()) for n, p in MODULES.items() if len(p.read_text().splitlines()) > 400}
+    assert not long
+
+
+def test_library_code_imports_latentcut_at_the_top():
+    _, lazy = _graph()
+    hidden = [f"{name}:{line}" for name, line in lazy if not name.startswith(LAZY_OK)]
+    assert not hidden
+
+
+def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):
+    """The cycle test can fail: two modules importing each other are caught."""
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("from latentcut.b import x\n")
+    b.write_text("from latentcut.a import y\n")
+    monkeypatch.setitem(MODULES, "latentcut.a", a)
+    monkeypatch.setitem(MODULES, "latentcut.b", b)
+    try:
+        test_no_import_cycles()
+    except AssertionError as exc:
+        assert "latentcut.a -> latentcut.b -> latentcut.a" in str(exc) or "latentcut.b -> latentcut.a -> latentcut.b" in str(exc)
+    else:
+        raise AssertionError("a cycle went unnoticed")
