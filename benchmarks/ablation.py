@@ -17,12 +17,11 @@ About 30 minutes on 2 CPU cores with the defaults; use --seeds 1 --budget 4000 f
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-from _common import DEFAULT_LABELS, clip_paths
+from _common import DEFAULT_LABELS, Timer, clip_frames, clip_paths
 
-from latentcut import SceneDetector, VideoReader
+from latentcut import SceneDetector, create_encoder
 from latentcut.encoders.vae import VAEEncoder
 from latentcut.encoders.vae.training import stack_training_set
 from latentcut.evaluation import BoundaryScores, accuracy_at_n, evaluate
@@ -77,30 +76,25 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=12000, help="training frame-steps per model")
     args = ap.parse_args()
 
-    clips = []
-    for path, lab in clip_paths(args.labels):
-        r = VideoReader(path, size=(64, 64))
-        clips.append(((path, lab), (r.read_all(), r.info)))
+    clips = [((path, lab), clip_frames(path, (64, 64))) for path, lab in clip_paths(args.labels)]
     frames, bounds = stack_training_set([b.frames for _, (b, _) in clips])
     epochs = max(1, int(np.ceil(args.budget / len(frames))))
     print(f"{len(clips)} clips, {len(frames)} frames of 64x64 for training; {epochs} epochs per model "
           f"({args.budget} frame-steps), {args.seeds} seeds\n")
 
     rows = []
-    from latentcut import create_encoder
-
     pix = evaluate_encoder(create_encoder("pixel,size=64"), "l1", clips)  # the same 64x64 input as the VAEs
     rows.append(("pixel 64x64 (l1), no training", [pix]))
     print(f"{rows[-1][0]:<38} acc@N raw {pix[0]:.3f}  acc@N {pix[1]:.3f}  F1 {pix[2]:.3f}", flush=True)
     for cfg in configs():
         runs = []
         for seed in range(args.seeds):
-            t0 = time.perf_counter()
-            enc = VAEEncoder(seed=seed, epochs=epochs, batch_size=64, lr=1e-3, max_minutes=None, device="cpu", **cfg)
-            enc.fit(frames, video_bounds=bounds, progress=False)
-            runs.append(evaluate_encoder(enc, "gaussian-kl", clips))
+            with Timer() as timer:
+                enc = VAEEncoder(seed=seed, epochs=epochs, batch_size=64, lr=1e-3, max_minutes=None, device="cpu", **cfg)
+                enc.fit(frames, video_bounds=bounds, progress=False)
+                runs.append(evaluate_encoder(enc, "gaussian-kl", clips))
             print(f"{label(cfg):<38} seed {seed}: acc@N raw {runs[-1][0]:.3f}  acc@N {runs[-1][1]:.3f}  "
-                  f"F1 {runs[-1][2]:.3f}  ({time.perf_counter() - t0:.0f} s, val loss {enc.history_[-1].get('val_loss', float('nan')):.0f})",
+                  f"F1 {runs[-1][2]:.3f}  ({timer.seconds:.0f} s, val loss {enc.history_[-1].get('val_loss', float('nan')):.0f})",
                   flush=True)
         rows.append((label(cfg), runs))
 

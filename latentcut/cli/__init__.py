@@ -7,11 +7,11 @@ import sys
 import warnings
 
 from latentcut import __version__
-from latentcut.cli import cache, demo, detect, eval_cmd, inbetween, index, map_cmd, plugins, train
+from latentcut.cli import cache, demo, detect, eval_cmd, inbetween, index, map_cmd, plugins, train, train_detector
 from latentcut.cli.common import EXIT_USAGE, _Parser
 from latentcut.errors import LatentcutError
 
-COMMANDS = (detect, eval_cmd, demo, train, inbetween, index, map_cmd, cache, plugins)
+COMMANDS = (detect, eval_cmd, demo, train, train_detector, inbetween, index, map_cmd, cache, plugins)
 
 
 def build_parser() -> _Parser:

@@ -191,8 +191,8 @@ class SceneDetector:
         scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
         if sample is not None and len(sample) >= 2:
             scale = max(scale, scale_of(sample, self.distance))
-        pos = thr.fit_predict(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
-        decision = thr.decision_function(curve.scores, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
+        pos = thr.fit_predict(curve, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
+        decision = thr.decision_function(curve, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
         tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
         cuts = [Cut(tc(p), float(curve.scores[p])) for p in pos]
         if self.gradual and len(curve) > curve.k:

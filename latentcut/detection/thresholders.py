@@ -25,7 +25,9 @@ from latentcut.registry import Registry, check_number
 
 
 def _check_scores(scores) -> np.ndarray:
-    s = np.asarray(scores, dtype=np.float64)
+    """The 1-D score array of ``scores``: an array, or a ScoreCurve (whose ``scores`` it takes;
+    thresholders that read the other curves get the whole curve)."""
+    s = np.asarray(getattr(scores, "scores", scores), dtype=np.float64)
     if s.ndim != 1:
         raise ThresholdError(f"scores must be a 1-D curve, got shape {s.shape}")
     if not np.isfinite(s[1:]).all():
@@ -291,6 +293,7 @@ def kmeans_1d_split(values: np.ndarray) -> float | None:
 
 
 thresholders: Registry[Thresholder] = Registry("thresholder", "latentcut.thresholders")
+thresholders.register("learned", "latentcut.detection.learned:LearnedThreshold")
 for _cls in (TopN, KMeansThreshold, FixedThreshold, AdaptiveThreshold):
     thresholders.register(_cls.name, _cls)
 

@@ -37,6 +37,13 @@ class ClipLabels:
     uncertain: list[int] = field(default_factory=list)
     frames: int | None = None
     group: str = ""
+    #: look-alikes that are not boundaries: (frame, why), for reading a detector's false cuts
+    hard_negatives: list[tuple[int, str]] = field(default_factory=list)
+
+    def why_not(self, frame: int, within: int = 2) -> str:
+        """The labels' reason a frame near ``frame`` is not a boundary, if they give one."""
+        near = [(abs(f - frame), why) for f, why in self.hard_negatives if abs(f - frame) <= within]
+        return min(near)[1] if near else ""
 
 
 def _interval_from(obj, where: str) -> Interval:
@@ -74,7 +81,12 @@ def clip_from_dict(d: dict, where: str) -> ClipLabels:
             unc.append(int(u))
         else:
             raise LabelsError(f"{where}: cannot read an uncertain frame from {u!r}")
-    return ClipLabels(d.get("path", d.get("video", "")), sorted(bounds, key=lambda b: b.lo), unc, d.get("frames"), d.get("group", ""))
+    negatives = []
+    for h in d.get("hard_negatives") or []:
+        if isinstance(h, dict) and isinstance(h.get("frame"), (int, float)) and not isinstance(h.get("frame"), bool):
+            negatives.append((int(h["frame"]), str(h.get("why", ""))))
+    return ClipLabels(d.get("path", d.get("video", "")), sorted(bounds, key=lambda b: b.lo), unc, d.get("frames"),
+                      d.get("group", ""), negatives)
 
 
 def load_json(path: str | os.PathLike) -> dict:
