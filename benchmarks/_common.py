@@ -114,6 +114,7 @@ class TransNetV2Peer:
 
     def predictions(self, path: str):
         import torch
+
         from latentcut import VideoReader
 
         frames = VideoReader(path, size=(27, 48)).read_all().frames

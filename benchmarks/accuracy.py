@@ -21,9 +21,18 @@ import argparse
 import os
 import sys
 
-import numpy as np
-from _common import (DEFAULT_LABELS, TOLERANCES, Timer, add_scores, clip_frames, clip_paths, peer_cached,
-                     pyscenedetect_cut_times, score_cuts, times_to_frames, transnetv2_available)
+from _common import (
+    DEFAULT_LABELS,
+    TOLERANCES,
+    Timer,
+    add_scores,
+    clip_frames,
+    clip_paths,
+    peer_cached,
+    score_cuts,
+    times_to_frames,
+    transnetv2_available,
+)
 
 from latentcut import SceneDetector, VideoReader
 from latentcut.detection.learned import LearnedThreshold
@@ -40,7 +49,8 @@ def settings_grid(learned_model: str | None) -> list[str | object]:
     grid: list = []
     for ratio in (1.25, 1.5, 2.0):
         for msl in ("1", "0.1s", "0.3s"):
-            grid.append(f"adaptive,ratio={ratio},min_shot_len={msl}")
+            for rapid in ("", ",rapid_ratio=5"):
+                grid.append(f"adaptive,ratio={ratio},min_shot_len={msl}{rapid}")
     grid.append("kmeans")
     grid += [LearnedThreshold(threshold=t, model=learned_model) for t in (0.5, 0.7, 0.85, 0.95)]
     return grid
@@ -127,9 +137,16 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true", help="skip TransNetV2 and PySceneDetect")
     ap.add_argument("--per-clip", action="store_true", help="print every clip's false cuts and misses")
     ap.add_argument("--no-speed", action="store_true", help="skip the end-to-end timing of the default")
+    ap.add_argument("--pretrained", action="store_true",
+                    help="also timm:tf_efficientnet_lite0 and xception with ../shared/weights (slow on a CPU the first "
+                         "time; embeddings are cached)")
     args = ap.parse_args()
 
     clips = clip_paths(args.labels)
+    if args.pretrained:
+        w = os.path.join(os.path.dirname(os.path.abspath(args.labels)), "..", "weights")
+        args.encoders += [f"timm:tf_efficientnet_lite0,weights={w}/tf-efficientnet-lite0-imagenet.safetensors",
+                          f"xception,weights={w}/xception-imagenet-backbone.safetensors"]
     tty = sys.stderr.isatty()
 
     last = [""]

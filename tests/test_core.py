@@ -782,11 +782,11 @@ def test_thresholders_use_fps_and_scale_they_are_given():
 def test_thresholder_defaults():
     assert create_thresholder("fixed").value == 0.1 and create_thresholder("top-n").n == 1
     a = create_thresholder("adaptive")
-    assert (a.ratio, a.min_score, a.strong_ratio, a.weak_score, a.window, a.min_shot_len) == (1.5, 0.4, 5.0, 0.1, 0.25, "0.3s")
+    assert (a.ratio, a.min_score, a.strong_ratio, a.weak_score, a.window, a.min_shot_len) == (1.25, 0.4, 5.0, 0.1, 0.25, "0.3s")
     k = create_thresholder("kmeans")
-    assert (k.floor, k.separation, k.window, k.min_shot_len, k.ratio) == (0.5, 1.5, 0.25, "0.3s", 1.5)
+    assert (k.floor, k.separation, k.window, k.min_shot_len, k.ratio) == (0.5, 1.5, 0.25, "0.3s", 1.25)
     assert k.get_params() == {"floor": 0.5, "separation": 1.5, "window": 0.25, "min_shot_len": "0.3s"}
-    assert a.get_params()["ratio"] == 1.5 and repr(create_thresholder("fixed,value=0.2")) == "fixed,value=0.2"
+    assert a.get_params()["ratio"] == 1.25 and repr(create_thresholder("fixed,value=0.2")) == "fixed,value=0.2"
     assert a.set_params(ratio=2.0) is a and a.ratio == 2.0
     assert create_thresholder(a, ratio=3.0).ratio == 3.0 and a.ratio == 2.0  # overrides apply to a copy
     from latentcut.errors import PluginError

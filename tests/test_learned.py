@@ -7,8 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latentcut.detection.learned import (FEATURE_NAMES, BoundaryModel, BoundaryModelConfig, LearnedThreshold,
-                                         curve_features, peaks, shipped_model_dir)
+from latentcut.detection.learned import (
+    FEATURE_NAMES,
+    BoundaryModel,
+    BoundaryModelConfig,
+    LearnedThreshold,
+    curve_features,
+    peaks,
+    shipped_model_dir,
+)
 from latentcut.errors import CheckpointError, LatentcutError, ThresholdError
 from latentcut.evaluation.labels import Interval
 from latentcut.synthetic.transitions import NEGATIVES, apply_negative, splice

@@ -20,11 +20,12 @@ VARIANT = {
     "pixel": {"size": 16, "color": False}, "repro-vae": {"latent_dim": 3, "hidden": "8/16", "size": 16, "tau": 5.0},
     "beta-vae": {"beta": 2.0, "hidden": "8/16", "size": 16}, "xception": {"size": 64, "split": True},
     "timm": {"size": 64, "pca": 4}, "fixed": {"value": 0.3}, "top-n": {"n": 3, "min_shot_len": 2},
-    "adaptive": {"ratio": 2.0, "window": 4}, "kmeans": {"floor": 0.25, "min_shot_len": "0.5s"},
+    "adaptive": {"ratio": 2.0, "window": 4, "rapid_ratio": 5.0}, "kmeans": {"floor": 0.25, "min_shot_len": "0.5s"},
+    "learned": {"threshold": 0.8, "min_shot_len": 2},
 }
 #: A bad value per plugin (one clear error), where the plugin has parameters.
 BAD = {"pixel": {"size": "abc"}, "repro-vae": {"latent_dim": 0}, "beta-vae": {"size": 30}, "xception": {"size": 3},
-       "timm": {"batch_size": 0}, "fixed": {"value": float("nan")}, "top-n": {"n": -1}, "adaptive": {"ratio": 0},
+       "timm": {"batch_size": 0}, "fixed": {"value": float("nan")}, "top-n": {"n": -1}, "adaptive": {"ratio": 0}, "learned": {"threshold": 1.5},
        "kmeans": {"separation": 0.5}}
 
 PLUGINS = [("encoder", encoders, n) for n in encoders.names()] + \
@@ -105,7 +106,7 @@ def test_metadata_is_read_from_the_class_without_building_anything(monkeypatch):
     assert meta["defaults"]["split"] is False and "timm" not in sys.modules
     assert encoders.metadata("repro-vae")["probabilistic"] is True and encoders.metadata("repro-vae")["requires_fit"] is True
     assert distances.metadata("gaussian-kl")["degree"] == 2 and distances.metadata("l1")["symmetric"] is True
-    assert thresholders.metadata("adaptive")["defaults"]["ratio"] == 1.5
+    assert thresholders.metadata("adaptive")["defaults"]["ratio"] == 1.25
     assert encoders.create("xception").frame_size == (299, 299) and "timm" not in sys.modules
 
 

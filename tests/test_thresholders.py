@@ -91,3 +91,19 @@ def test_registry_lists_builtins_and_rejects_nan():
     assert {"top-n", "kmeans", "fixed", "adaptive"} <= set(list_thresholders())
     with pytest.raises(ThresholdError, match="NaN"):
         create_thresholder("fixed").fit(np.array([0.0, np.nan, 1.0]))
+
+
+def test_rapid_runs_of_cuts_survive_the_minimum_shot_length():
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    # a fan-edit run: cuts every 3 frames over still frames, then calm; motion elsewhere
+    s = np.full(120, 0.02)
+    run = list(range(40, 70, 3))
+    s[run] = 1.0
+    s[90:100] = 0.6  # fast motion: every frame moves a lot
+    plain = AdaptiveThreshold(min_shot_len="0.3s").fit_predict(s, 25.0, 1.0)
+    rapid = AdaptiveThreshold(min_shot_len="0.3s", rapid_ratio=5.0).fit_predict(s, 25.0, 1.0)
+    assert len(plain) < len(run)  # the minimum shot length and the contrast rule drop most of the run
+    assert set(run) <= set(rapid.tolist()) and not set(range(90, 100)) & set(rapid.tolist())
+    assert AdaptiveThreshold(rapid_ratio=None).rapid(s).sum() == 0
+    assert AdaptiveThreshold(rapid_ratio=5.0).rapid(s, 25.0, 1.0)[run].all()

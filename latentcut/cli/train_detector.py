@@ -25,8 +25,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from latentcut.detection.learned_training import (DetectorTrainOptions, build_dataset, find_stretches,
-                                                      train_detector, unlabelled_videos)
+    from latentcut.detection.learned_training import (
+        DetectorTrainOptions,
+        build_dataset,
+        find_stretches,
+        train_detector,
+        unlabelled_videos,
+    )
     from latentcut.io.atomic import check_outputs
 
     videos = []

@@ -24,7 +24,7 @@ import numpy as np
 from latentcut.detection.learned import BoundaryModel, BoundaryModelConfig, curve_features
 from latentcut.detection.pipeline import SceneDetector
 from latentcut.detection.thresholders import AdaptiveThreshold
-from latentcut.encoders import create_encoder
+from latentcut.encoders.torch_io import pick_device
 from latentcut.evaluation.labels import Interval
 from latentcut.io.video import VideoReader
 from latentcut.scoring.curves import score_curve
@@ -105,24 +105,27 @@ def find_stretches(videos: list[str], encoder: str = "pixel", report=None, actio
 
 
 def stretch_purity(clips) -> dict:
-    """How clean the stretches are: on labelled clips ((path, ClipLabels) pairs), the share of
-    stretch frames and of stretches that hold no labelled boundary."""
-    det = oversensitive_detector()
-    n_str = clean_str = n_fr = clean_fr = 0
-    for path, lab in clips:
-        res = det.detect(path)
-        fps = res.video.fps or SYNTH_FPS
-        truth = [b for b in lab.boundaries]
-        for a, b in stretches_of(res, max(2, int(round(0.15 * fps))), 12):
-            # a boundary at c splits [a, b) when a < c < b; a transition when it overlaps (a, b)
-            dirty = any(t.hi > a and t.lo < b and not (t.lo <= a and t.hi <= a) for t in truth)
-            n_str += 1
-            n_fr += b - a
-            if not dirty:
-                clean_str += 1
-                clean_fr += b - a
-    return {"stretches": n_str, "clean_stretches": clean_str / max(n_str, 1), "frames": n_fr,
-            "clean_frames": clean_fr / max(n_fr, 1)}
+    """How clean the stretches are: on labelled clips ((path, ClipLabels) pairs), for each kind
+    (``clean`` from the over-sensitive detector, ``quiet`` from the default's silences), the share
+    of stretches, and of their frames, that hold no labelled boundary."""
+    sensitive = oversensitive_detector()
+    quiet = SceneDetector("pixel", thresholder=AdaptiveThreshold(min_shot_len=1), progress=False)
+    out = {}
+    for kind, det, margin_s in (("clean", sensitive, 0.15), ("quiet", quiet, 0.5)):
+        n_str = clean_str = n_fr = clean_fr = 0
+        for path, lab in clips:
+            res = det.detect(path)
+            fps = res.video.fps or SYNTH_FPS
+            for a, b in stretches_of(res, max(2 if kind == "clean" else 3, int(round(margin_s * fps))), 12):
+                # a cut at c splits [a, b) when a < c < b; a transition [lo, hi] when it overlaps it
+                dirty = any(t.lo < b and t.hi > a and not (t.kind == "cut" and t.lo == a) for t in lab.boundaries)
+                n_str += 1
+                n_fr += b - a
+                clean_str += not dirty
+                clean_fr += (b - a) * (not dirty)
+        out[kind] = {"stretches": n_str, "clean_share": clean_str / max(n_str, 1), "frames": n_fr,
+                     "clean_frame_share": clean_fr / max(n_fr, 1)}
+    return out
 
 
 def make_sequences(stretches: dict, n: int, rng, shots=(6, 14)):
@@ -206,8 +209,6 @@ def _weights_of(net, cfg: BoundaryModelConfig) -> dict[str, np.ndarray]:
 def train_detector(feats, targets, opts: DetectorTrainOptions, info: dict | None = None,
                    progress: bool | None = None) -> BoundaryModel:
     import torch
-
-    from latentcut.encoders.torch_io import pick_device
 
     torch.manual_seed(opts.seed)
     device = pick_device(opts.device)

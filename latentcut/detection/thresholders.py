@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from latentcut.component import Component
-from latentcut.detection.spacing import DEFAULT_MIN_SHOT_LEN, min_spacing_frames, select_spaced
+from latentcut.detection.spacing import DEFAULT_MIN_SHOT_LEN, min_spacing_frames, select_spaced, spaced_from
 from latentcut.errors import ThresholdError
 from latentcut.io.durations import DEFAULT_FPS, parse_duration
 from latentcut.registry import Registry, check_number
@@ -173,12 +173,13 @@ class AdaptiveThreshold(Thresholder):
 
     def __init__(
         self,
-        ratio: float = 1.5,
+        ratio: float = 1.25,
         min_score: float = 0.4,
         strong_ratio: float = 5.0,
         weak_score: float = 0.1,
         window: float | int = 0.25,
         min_shot_len: int | float | str | None = DEFAULT_MIN_SHOT_LEN,
+        rapid_ratio: float | None = None,
     ):
         super().__init__(min_shot_len)
         self.ratio = ratio
@@ -186,12 +187,15 @@ class AdaptiveThreshold(Thresholder):
         self.strong_ratio = strong_ratio
         self.weak_score = weak_score
         self.window = window
+        self.rapid_ratio = rapid_ratio
 
     def check_params(self) -> None:
         super().check_params()
         for k in ("ratio", "min_score", "strong_ratio", "weak_score"):
             check_number(k, getattr(self, k), 0.0, lo_open=True)
         check_number("window", self.window, 0.0, 60.0, lo_open=True)
+        if self.rapid_ratio is not None:
+            check_number("rapid_ratio", self.rapid_ratio, 0.0, lo_open=True)
 
     def _window(self, fps):
         if isinstance(self.window, int):
@@ -210,6 +214,31 @@ class AdaptiveThreshold(Thresholder):
         d = np.maximum(big, still)
         d[0] = 0.0
         return d
+
+    def rapid(self, scores, fps=None, scale=None) -> np.ndarray:
+        """Where a run of cuts is (``rapid_ratio``): a big jump standing ``rapid_ratio`` times above the
+        *median* of its neighbourhood. Fan edits cut every 2-4 frames; then the second-largest score
+        nearby is another cut and the contrast rule fails, but most frames between are still, so
+        the median stays low, where fast motion raises it."""
+        s = _check_scores(scores)
+        if self.rapid_ratio is None or len(s) < 3:
+            return np.zeros(len(s), bool)
+        ref = float(scale) if scale else max(float(np.percentile(s[1:], 99.5)), 1e-12)
+        w = self._window(fps)
+        padded = np.pad(s, (w, w), mode="edge")
+        med = np.median(sliding_window_view(padded, 2 * w + 1), axis=1)
+        out = (s >= self.min_score * ref) & (s >= self.rapid_ratio * (med + 0.25 * self.weak_score * ref))
+        out[0] = False
+        return out
+
+    def predict(self, scores, fps=None, scale=None):
+        cuts = super().predict(scores, fps, scale)
+        fast = self.rapid(scores, fps, scale)
+        if not fast.any():
+            return cuts
+        # cuts of a rapid run may be 2 frames apart: the minimum shot length yields to them
+        extra = [int(i) for i in np.flatnonzero(fast) if spaced_from(int(i), cuts, 2)]
+        return np.sort(np.concatenate([cuts, select_spaced(np.asarray(extra, np.int64), _check_scores(scores), 2)]))
 
     def fit(self, scores, fps=None, scale=None):
         _check_scores(scores)
@@ -247,6 +276,8 @@ class KMeansThreshold(AdaptiveThreshold):
         check_number("floor", self.floor, 0.0, 1.0, lo_open=True)
         check_number("separation", self.separation, 1.0)
         check_number("window", self.window, 0.0, 60.0, lo_open=True)
+        if self.rapid_ratio is not None:
+            check_number("rapid_ratio", self.rapid_ratio, 0.0, lo_open=True)
 
     def fit(self, scores, fps=None, scale=None):
         d = self.decision_function(scores, fps, scale)
