@@ -182,6 +182,10 @@ def main() -> None:
     rows.append((f"best setting in hindsight (IN-SAMPLE): {best_in}", all_results[best_in], "in-sample"))
     cv_per_clip, chosen = loco(all_results, clips)
     rows.append(("setting chosen by leave-one-clip-out CV (CROSS-VALIDATED)", cv_per_clip, "cv"))
+    for family in ("adaptive", "learned"):
+        sub = {k: v for k, v in all_results.items() if f"| {family}" in k}
+        if sub:
+            rows.append((f"  {family} only, its setting chosen by CV (CROSS-VALIDATED)", loco(sub, clips)[0], "cv-family"))
 
     speeds = {}
     if not args.no_speed:
@@ -250,7 +254,7 @@ def main() -> None:
         print("\nspeed, end to end on the same clips (frames per second, 2 CPU cores; decoding included):")
         base = speeds.get(default_name)
         for name, fps in speeds.items():
-            ratio = f"  (latentcut default is {base / fps:.1f}x this)" if base and name != default_name else ""
+            ratio = f"  (latentcut default is {base / fps:.2f}x this)" if base and name != default_name else ""
             print(f"  {name:<{w}}  {fps:8.0f} frames/s{ratio}")
 
     cv = next(per for name, per, kind in rows if kind == "cv")
