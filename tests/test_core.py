@@ -1195,3 +1195,10 @@ def test_cut_interval_follows_the_labels_convention():
     assert Cut(Timecode(9, 0.3), 1.0).interval() == Interval(9, 9, "cut")
     g = Cut(Timecode(9, 0.3), 1.0, "gradual", Timecode(7, 0.2), Timecode(11, 0.4))
     assert g.interval() == Interval(7, 12, "gradual")
+
+
+def test_spaced_from_is_strict_at_the_spacing():
+    from latentcut.detection.spacing import spaced_from
+
+    assert spaced_from(10, [7, 13], 3) and not spaced_from(10, [8], 3) and not spaced_from(10, [12], 3)
+    assert spaced_from(10, [], 50) and not spaced_from(10, [10], 1) and spaced_from(10, [9], 1)
