@@ -176,6 +176,10 @@ def main() -> None:
                 all_results[f"{enc_spec} | {dist_spec} | {label_of(thr)}"] = run_setting(enc_spec, dist_spec, thr, clips, curves)
             if enc_spec == "pixel" and dist_spec == "l1":
                 rows.append((default_name, run_setting(enc_spec, dist_spec, default_det.thresholder, clips, curves), "default"))
+                with Timer() as learned_time:
+                    for curve, info, sample, n in curves:
+                        LearnedThreshold(model=args.learned_model).fit_predict(curve, info.fps, 1.0)
+                learned_rate = learned_time.rate(n_frames)
     if tty:
         print(file=sys.stderr)
     best_in = max(all_results, key=lambda n: total(all_results[n])[2].f1)
@@ -188,6 +192,8 @@ def main() -> None:
             rows.append((f"  {family} only, its setting chosen by CV (CROSS-VALIDATED)", loco(sub, clips)[0], "cv-family"))
 
     speeds = {}
+    if "learned_rate" in locals():
+        speeds["learned detector, the network alone (on curves already made)"] = learned_rate
     if not args.no_speed:
         progress("timing the default detector end to end")
         with Timer() as t:

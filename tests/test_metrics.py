@@ -94,3 +94,23 @@ def test_deprecated_metric_names_still_answer_the_same():
     assert "BoundaryScores" in str(seen[0].message) and "distance_to" in str(seen[1].message)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         boundaries.Nope  # noqa: B018
+
+
+def test_why_not_names_the_nearest_hard_negative_within_reach():
+    lab = ClipLabels("x", [], hard_negatives=[(10, "flash"), (14, "pan"), (30, "zoom")])
+    assert lab.why_not(11) == "flash" and lab.why_not(13) == "pan" and lab.why_not(12) == "flash"
+    assert lab.why_not(20) == "" and lab.why_not(32) == "zoom" and lab.why_not(33) == ""
+    assert lab.why_not(33, within=3) == "zoom" and ClipLabels("y", []).why_not(5) == ""
+
+
+def test_the_nearest_reason_wins_and_hard_negatives_are_read_from_labels():
+    from latentcut.evaluation.labels import clip_from_dict
+
+    lab = ClipLabels("x", [], hard_negatives=[(9, "a-first"), (11, "z-near")])
+    assert lab.why_not(11) == "z-near" and lab.why_not(9) == "a-first"
+    c = clip_from_dict({"path": "c.mp4", "cuts": [5], "group": "anime", "frames": 40,
+                        "hard_negatives": [{"frame": 12, "why": "flash"}, {"frame": 20.0}, {"frame": True, "why": "x"},
+                                           {"why": "no frame"}, 7, {"frame": 30, "why": 3}]}, "test")
+    assert c.hard_negatives == [(12, "flash"), (20, ""), (30, "3")]
+    assert (c.group, c.frames, c.boundaries) == ("anime", 40, [Interval(5, 5)])
+    assert clip_from_dict({"cuts": []}, "t").hard_negatives == []

@@ -107,3 +107,79 @@ def test_rapid_runs_of_cuts_survive_the_minimum_shot_length():
     assert set(run) <= set(rapid.tolist()) and not set(range(90, 100)) & set(rapid.tolist())
     assert AdaptiveThreshold(rapid_ratio=None).rapid(s).sum() == 0
     assert AdaptiveThreshold(rapid_ratio=5.0).rapid(s, 25.0, 1.0)[run].all()
+
+
+def _rapid_oracle(s, fps, scale, rapid_ratio, min_score=0.4, weak_score=0.1, window=0.25):
+    s = np.asarray(s, float)
+    ref = scale if scale else max(np.percentile(s[1:], 99.5), 1e-12)
+    w = max(3, int(round(window * (fps or 25.0))))
+    out = np.zeros(len(s), bool)
+    for i in range(1, len(s)):
+        nb = [s[min(max(j, 0), len(s) - 1)] for j in range(i - w, i + w + 1)]  # edge padding
+        out[i] = s[i] >= min_score * ref and s[i] >= rapid_ratio * (np.median(nb) + 0.25 * weak_score * ref)
+    return out
+
+
+@given(st.lists(st.floats(0, 2), min_size=4, max_size=60), st.sampled_from([None, 0.5, 1.0]),
+       st.sampled_from([None, 12.0, 30.0]), st.sampled_from([2.0, 5.0]))
+def test_rapid_rule_matches_its_definition(values, scale, fps, ratio):
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    s = np.array(values)
+    got = AdaptiveThreshold(rapid_ratio=ratio).rapid(s, fps, scale)
+    np.testing.assert_array_equal(got, _rapid_oracle(s, fps, scale, ratio))
+
+
+def test_rapid_rule_edges_and_its_place_in_predict():
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    thr = AdaptiveThreshold(rapid_ratio=4.0)
+    # exactly at both bars counts: 0.4 of the scale, and 4x (median 0 + 0.025)
+    s = np.zeros(40)
+    s[10], s[20] = 0.4, 0.1
+    assert thr.rapid(s, 25.0, 1.0)[[10, 20]].tolist() == [True, False]
+    s[10] = 0.4 - 1e-9
+    assert not thr.rapid(s, 25.0, 1.0)[10]
+    assert thr.rapid(np.array([0.0, 5.0]), 25.0, 1.0).tolist() == [False, False]  # too short to judge
+    assert thr.rapid(np.array([0.0, 5.0, 0.0]), 25.0, 1.0).tolist() == [False, True, False]
+    assert thr.rapid(np.array([5.0, 0.0, 0.0, 0.0, 0.0]), 25.0, 1.0)[0] == False  # noqa: E712 - frame 0 is never a cut
+    # the fps sets the neighbourhood: at 4 fps the window is 3 frames (the smallest), at 100 fps 25
+    s = np.zeros(80)
+    s[30:60:2] = 1.0  # a cut every other frame: the median of a wide window is 0 or 1 by parity
+    np.testing.assert_array_equal(thr.rapid(s, 100.0, 1.0), _rapid_oracle(s, 100.0, 1.0, 4.0))
+    np.testing.assert_array_equal(thr.rapid(s, 4.0, 1.0), _rapid_oracle(s, 4.0, 1.0, 4.0))
+    # predict: the run's cuts 3 frames apart all come back, nearer than the minimum shot length;
+    # they keep 2 frames from the cuts already taken, and from each other (the stronger wins)
+    s = np.full(70, 0.01)
+    s[[20, 23, 26]] = 1.0  # a run: each jump has another nearby, so the contrast rule passes none
+    s[45], s[46] = 1.0, 0.8  # an isolated cut, and a rapid candidate next to it
+    rapid = AdaptiveThreshold(rapid_ratio=4.0, min_shot_len="0.5s")
+    got = rapid.fit_predict(s, 24.0, 1.0)
+    assert got.tolist() == [20, 23, 26, 45] and got.dtype == np.int64
+    assert AdaptiveThreshold(min_shot_len="0.5s").fit_predict(s, 24.0, 1.0).tolist() == [45]
+    assert rapid.rapid(s, 24.0, 1.0)[[20, 23, 26, 45, 46]].all()
+    # without fps the window and minimum shot length use 25 fps; the scale sets the bar
+    assert rapid.fit_predict(s, None, 1.0).tolist() == [20, 23, 26, 45]
+    assert rapid.fit_predict(s * 0.3, 24.0, 1.0).tolist() == [45]  # below the big-jump bar: the run is not rapid
+    assert rapid.fit_predict(s * 0.3, 24.0, 0.3).tolist() == [20, 23, 26, 45]
+    # two rapid candidates a frame apart: the stronger stays
+    s2 = s.copy()
+    s2[[20, 23, 26]] = 0.0
+    s2[[30, 31]] = [0.7, 0.9]
+    s2[[33, 36]] = 1.0
+    assert rapid.rapid(s2, 24.0, 1.0)[[30, 31, 33, 36]].all()
+    assert set(rapid.fit_predict(s2, 24.0, 1.0).tolist()) >= {31, 33, 36} and 30 not in rapid.fit_predict(s2, 24.0, 1.0)
+    assert got.dtype == np.int64
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, -1.0, float("nan"), float("inf"), "x"])
+def test_rapid_ratio_must_be_a_positive_number(bad):
+    from latentcut.detection.thresholders import AdaptiveThreshold, KMeansThreshold
+
+    for cls in (AdaptiveThreshold, KMeansThreshold):
+        obj = cls()
+        obj.rapid_ratio = bad
+        with pytest.raises(ValueError, match="rapid_ratio"):
+            obj.check_params()
+    AdaptiveThreshold(rapid_ratio=0.01).check_params()
+    AdaptiveThreshold(rapid_ratio=None).check_params()

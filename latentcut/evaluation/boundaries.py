@@ -98,6 +98,6 @@ def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0) ->
 
 def __getattr__(name):
     if name == "Scores":
-        warnings.warn("latentcut.evaluation.Scores is now BoundaryScores", DeprecationWarning, stacklevel=2)
+        warnings.warn("latentcut.evaluation.Scores is now BoundaryScores", DeprecationWarning, stacklevel=2)  # pragma: no mutate
         return BoundaryScores
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,7 +22,7 @@ class Interval:
 
     def gap(self, other: "Interval") -> int:
         """Deprecated name of :meth:`distance_to`."""
-        warnings.warn("Interval.gap is now Interval.distance_to", DeprecationWarning, stacklevel=2)
+        warnings.warn("Interval.gap is now Interval.distance_to", DeprecationWarning, stacklevel=2)  # pragma: no mutate
         return self.distance_to(other)
 
     def distance_to(self, other: "Interval") -> int:
