@@ -183,3 +183,19 @@ def test_rapid_ratio_must_be_a_positive_number(bad):
             obj.check_params()
     AdaptiveThreshold(rapid_ratio=0.01).check_params()
     AdaptiveThreshold(rapid_ratio=None).check_params()
+
+
+def test_rapid_rule_bars_are_inclusive_and_cuts_two_frames_from_a_taken_one_stay():
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    s = np.zeros(40)
+    s[10] = 0.1  # exactly rapid_ratio x (median 0 + 0.25 x weak_score x scale)
+    assert AdaptiveThreshold(rapid_ratio=4.0, min_score=0.05).rapid(s, 25.0, 1.0)[10]
+    assert not AdaptiveThreshold(rapid_ratio=4.0, min_score=0.05).rapid(s * 0.999, 25.0, 1.0)[10]
+    # without a scale the bar is the curve's 99.5th percentile from frame 1 on (frame 1 included)
+    s = np.zeros(40)
+    s[1], s[20] = 10.0, 1.0
+    assert not AdaptiveThreshold(rapid_ratio=4.0).rapid(s, 25.0, None)[20]
+    s = np.full(70, 0.01)
+    s[45], s[47] = 1.0, 0.9
+    assert AdaptiveThreshold(rapid_ratio=4.0, min_shot_len="0.5s").fit_predict(s, 24.0, 1.0).tolist() == [45, 47]

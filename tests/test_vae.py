@@ -9,6 +9,7 @@ from conftest import clip, needs_shared
 
 import latentcut
 from latentcut.cli import main
+from latentcut.errors import LatentcutError
 from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, moment_matched_mean, vae_loss
 from latentcut.encoders.vae.training import TrainOptions, train_vae
 from latentcut.errors import CheckpointError
@@ -176,3 +177,26 @@ def test_cli_train_detect_with_model_and_inbetween(tmp_path, capsys):
     capsys.readouterr()
     assert main(["detect", v, "--encoder", "pixel", "--model", m]) == 2  # pixel takes no model
     assert "bad parameters for encoder 'pixel'" in capsys.readouterr().err
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_epoch(tmp_path, monkeypatch):
+    from latentcut.encoders.vae import training
+
+    real = training.vae_loss
+    calls = {"n": 0}
+
+    def flaky(net, x, cfg, **kw):
+        terms = real(net, x, cfg, **kw)
+        calls["n"] += 1
+        if calls["n"] > 4:  # the second epoch goes bad
+            terms["loss"] = terms["loss"] * float("nan")
+        return terms
+
+    monkeypatch.setattr(training, "vae_loss", flaky)
+    enc = VAEEncoder(epochs=3, batch_size=32, **TINY)
+    out = tmp_path / "m"
+    with pytest.raises(LatentcutError, match=r"diverged in epoch 2 .*nan.*last finished epoch is kept.*lower learning rate"):
+        enc.fit(tiny_frames()[:128], out_dir=str(out), progress=False)
+    kept = VAEEncoder.load(str(out))
+    assert kept.is_fitted() and json.loads((out / "training.json").read_text())["epoch"] == 1
+

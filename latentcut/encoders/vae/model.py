@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+LOGVAR_LIMIT = 30.0
 ARCHITECTURE = "latentcut.conv-vae"
 FORMAT_VERSION = 1
 
@@ -106,7 +107,9 @@ def build_model(cfg: VAEConfig):
 
         def encode(self, x):
             h = self.encoder(x)
-            return self.fc_mu(h), self.fc_logvar(h)
+            # log sigma^2 past +-30 means a variance no frame has; beyond it exp() in the KL
+            # terms overflows float32 and a long run diverges (the distances clip there too)
+            return self.fc_mu(h), self.fc_logvar(h).clamp(-LOGVAR_LIMIT, LOGVAR_LIMIT)
 
         def decode(self, z):
             return self.decoder(z)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 import time
@@ -225,8 +226,13 @@ def train_vae(
                 opt.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 opt.step()
-                for k, v in terms.items():
-                    sums[k] = sums.get(k, 0.0) + float(v.detach()) * len(idx)
+                step = {k: float(v.detach()) for k, v in terms.items()}
+                if not math.isfinite(step["loss"]):
+                    kept = f"; the last finished epoch is kept in {out_dir}" if out_dir and history else ""
+                    raise TrainingError(f"training diverged in epoch {epoch + 1} (the loss became {step['loss']}){kept}; "
+                                        f"a lower learning rate (now {opts.lr:g}) usually helps")
+                for k, v in step.items():
+                    sums[k] = sums.get(k, 0.0) + v * len(idx)
                 seen += len(idx)
                 if bar is not None:
                     bar.update(1)
