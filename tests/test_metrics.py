@@ -82,8 +82,7 @@ def test_labels_file_formats_and_errors(tmp_path):
 def test_deprecated_metric_names_still_answer_the_same():
     import warnings
 
-    from latentcut.evaluation import BoundaryScores, Interval
-    from latentcut.evaluation import boundaries
+    from latentcut.evaluation import BoundaryScores, Interval, boundaries
 
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")

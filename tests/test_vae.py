@@ -9,10 +9,9 @@ from conftest import clip, needs_shared
 
 import latentcut
 from latentcut.cli import main
-from latentcut.errors import LatentcutError
 from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, moment_matched_mean, vae_loss
 from latentcut.encoders.vae.training import TrainOptions, train_vae
-from latentcut.errors import CheckpointError
+from latentcut.errors import CheckpointError, LatentcutError
 
 TINY = dict(size=16, hidden="8/16", latent_dim=4)
 
