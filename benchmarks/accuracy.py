@@ -65,11 +65,28 @@ def curves_for(clips, enc_spec: str, dist_spec: str, progress) -> list:
     for i, (path, lab) in enumerate(clips):
         det = SceneDetector(enc_spec, dist_spec, progress=False)
         batch, info = clip_frames(path, det.encoder.frame_size, det.encoder.color)
-        emb = det.encoder.transform(batch.frames)
+        emb = cached_transform(det.encoder, path, batch)
         curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
         out.append((curve, info, yardstick_sample(emb, sample_every(info)), len(batch.frames)))
         progress(f"{enc_spec} | {dist_spec}: scored {i + 1}/{len(clips)} clips")
     return out
+
+
+def cached_transform(enc, path, batch):
+    """Every frame's embedding; for the slow encoders (``cacheable``) through latentcut's embedding
+    cache, so a second run, or a second distance, does not embed again."""
+    if not getattr(enc, "cacheable", False):
+        return enc.transform(batch.frames)
+    from latentcut.cache import EmbeddingCache
+
+    cache = EmbeddingCache()
+    key = cache.key(path, enc.config(), {"size": list(enc.frame_size), "color": enc.color, "benchmark": "all-frames"})
+    hit = cache.get(key, enc.config())
+    if hit is not None:
+        return hit.embeddings
+    emb = enc.transform(batch.frames)
+    cache.put(key, emb, batch.indices, batch.times, enc.config())
+    return emb
 
 
 def run_setting(enc_spec, dist_spec, thr, clips, curves) -> list[tuple[dict, list]]:
@@ -188,6 +205,13 @@ def main() -> None:
     rows.append((f"best setting in hindsight (IN-SAMPLE): {best_in}", all_results[best_in], "in-sample"))
     cv_per_clip, chosen = loco(all_results, clips)
     rows.append(("setting chosen by leave-one-clip-out CV (CROSS-VALIDATED)", cv_per_clip, "cv"))
+    pairs = sorted({" | ".join(k.split(" | ")[:2]) for k in all_results})
+    if len(pairs) > 1:
+        for pair in pairs:
+            sub = {k: v for k, v in all_results.items() if k.startswith(pair + " | ")}
+            enc_part, dist_part = pair.split(" | ")
+            rows.append((f"  {enc_part.split(',weights=')[0]} | {dist_part}, its setting chosen by CV (CROSS-VALIDATED)",
+                         loco(sub, clips)[0], "cv-encoder"))
     for family in ("adaptive", "learned"):
         sub = {k: v for k, v in all_results.items() if f"| {family}" in k}
         if sub:
