@@ -20,7 +20,14 @@ from importlib import resources
 import numpy as np
 
 from latentcut.detection.spacing import min_spacing_frames, select_spaced
-from latentcut.detection.thresholders import AdaptiveThreshold, Thresholder, _check_scores, local_contrast
+from latentcut.detection.thresholders import (
+    AdaptiveThreshold,
+    Thresholder,
+    _check_scores,
+    local_contrast,
+    running_median,
+)
+from latentcut.detection.transitions import _runs
 from latentcut.errors import CheckpointError, ThresholdError
 from latentcut.io.atomic import commit_folder
 from latentcut.io.durations import DEFAULT_FPS
@@ -54,7 +61,7 @@ def curve_features(curve, scale: float | None, fps: float | None) -> np.ndarray:
     ref = float(scale) if scale and np.isfinite(scale) and scale > 0 else max(float(np.percentile(robust, 99.5)), 1e-12)
     w = max(3, int(round(0.25 * (fps or DEFAULT_FPS))))
     floor = 0.025 * ref
-    med = _running_median(raw, w) + floor
+    med = running_median(raw, w) + floor
     out = np.stack([
         np.log1p(4.0 * raw / ref),
         np.log1p(4.0 * robust / ref),
@@ -68,13 +75,6 @@ def curve_features(curve, scale: float | None, fps: float | None) -> np.ndarray:
     ], axis=1)
     out[0] = 0.0
     return out.astype(np.float32)
-
-
-def _running_median(x: np.ndarray, w: int) -> np.ndarray:
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    padded = np.pad(x, w, mode="edge")
-    return np.median(sliding_window_view(padded, 2 * w + 1), axis=1)
 
 
 @dataclass
@@ -255,16 +255,9 @@ def peaks(p: np.ndarray, threshold: float, spacing: int = 1) -> np.ndarray:
     on[:1] = False
     strong = 0.5 * (1.0 + threshold)
     cand = []
-    for a, b in _runs(on):
-        if b - a == 2 and p[a] >= strong and p[a + 1] >= strong:
-            cand += [a, a + 1]
+    for a, b in _runs(on):  # inclusive ends
+        if b - a == 1 and p[a] >= strong and p[b] >= strong:
+            cand += [a, b]
         else:
-            cand.append(a + int(np.argmax(p[a:b])))
+            cand.append(a + int(np.argmax(p[a : b + 1])))
     return select_spaced(np.asarray(cand, np.int64), p, max(1, spacing))
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) of each run of True."""
-    m = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    d = np.diff(m)
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))

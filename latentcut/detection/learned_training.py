@@ -25,7 +25,6 @@ from latentcut.detection.learned import BoundaryModel, BoundaryModelConfig, curv
 from latentcut.detection.pipeline import SceneDetector
 from latentcut.detection.thresholders import AdaptiveThreshold
 from latentcut.encoders.torch_io import pick_device
-from latentcut.evaluation.labels import Interval
 from latentcut.io.video import VideoReader
 from latentcut.scoring.curves import score_curve
 from latentcut.scoring.yardstick import reference_scale, scale_of, video_sample
@@ -255,6 +254,3 @@ def unlabelled_videos(folder: str) -> list[str]:
     exts = (".mp4", ".mkv", ".webm", ".mov", ".avi", ".gif", ".m4v")
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(exts))
 
-
-def boundaries_of(seq) -> list[Interval]:
-    return list(seq.boundaries)

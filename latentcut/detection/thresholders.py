@@ -58,6 +58,12 @@ def local_contrast(scores: np.ndarray, window: int, floor: float | None = None) 
     return s / (np.maximum(level, 0.0) + floor)
 
 
+def running_median(x: np.ndarray, w: int) -> np.ndarray:
+    """The median of x[i-w..i+w] for each i, the ends padded with the edge values."""
+    padded = np.pad(np.asarray(x, np.float64), (w, w), mode="edge")
+    return np.median(sliding_window_view(padded, 2 * w + 1), axis=1)
+
+
 class Thresholder(Component, ABC):
     name: ClassVar[str] = "thresholder"
 
@@ -224,9 +230,7 @@ class AdaptiveThreshold(Thresholder):
         if self.rapid_ratio is None or len(s) < 3:
             return np.zeros(len(s), bool)
         ref = float(scale) if scale else max(float(np.percentile(s[1:], 99.5)), 1e-12)
-        w = self._window(fps)
-        padded = np.pad(s, (w, w), mode="edge")
-        med = np.median(sliding_window_view(padded, 2 * w + 1), axis=1)
+        med = running_median(s, self._window(fps))
         out = (s >= self.min_score * ref) & (s >= self.rapid_ratio * (med + 0.25 * self.weak_score * ref))
         out[0] = False
         return out
