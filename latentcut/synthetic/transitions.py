@@ -31,7 +31,7 @@ def _blend(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return np.clip((1.0 - t) * a.astype(np.float32) + t * b.astype(np.float32), 0, 255).astype(np.uint8)
 
 
-def _wipe_mask(shape: tuple[int, int], t: float, kind: str, rng) -> np.ndarray:
+def _wipe_mask(shape: tuple[int, int], t: float, kind: str) -> np.ndarray:
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w]
     if kind == "left":
@@ -131,6 +131,22 @@ def apply_negative(frames: np.ndarray, kind: str, rng) -> tuple[np.ndarray, int]
     return f, at
 
 
+def _overlap(seq: Sequence, out: list, pos: int, shot: np.ndarray, length: int, kind: str, mix) -> int:
+    """Join ``shot`` to the sequence so far (``out``, ``pos`` frames) by overlapping their last and
+    first ``length`` frames, each pair mixed by ``mix(a, b, t)`` at t = 1/(L+1) .. L/(L+1); the
+    mixed frames are the boundary's interval. Returns the new length."""
+    prev = out[-1]
+    L = min(length, len(prev) - 1, len(shot) - 1)
+    a, b = prev[len(prev) - L :], shot[:L]
+    mixed = np.stack([mix(a[j], b[j], (j + 1) / (L + 1)) for j in range(L)])
+    out[-1] = prev[: len(prev) - L]
+    start = pos - L
+    out += [mixed, shot[L:]]
+    seq.boundaries.append(Interval(start, start + L, "gradual"))
+    seq.kinds.append(kind)
+    return start + len(shot)
+
+
 def splice(shots: list[np.ndarray], rng, transition_weights=None, negative_rate: float = 0.5) -> Sequence:
     """A sequence of the given shots (each (T, H, W, C) uint8, one shot each), joined by random transitions."""
     weights = np.asarray(transition_weights if transition_weights is not None else [4, 2, 1.5, 1, 1.5, 0.7], float)
@@ -159,16 +175,7 @@ def splice(shots: list[np.ndarray], rng, transition_weights=None, negative_rate:
         if kind == "dissolve":
             # 1-frame dissolves (a single blended frame) are common in anime edits
             L = 1 if rng.random() < 0.3 else int(np.clip(np.round(np.exp(rng.uniform(np.log(2), np.log(24)))), 2, 24))
-            L = min(L, len(prev) - 1, len(shot) - 1)
-            a, b = prev[len(prev) - L :], shot[:L]
-            mixed = np.stack([_blend(a[j], b[j], (j + 1) / (L + 1)) for j in range(L)])
-            out[-1] = prev[: len(prev) - L]
-            start = pos - L
-            out.append(mixed)
-            out.append(shot[L:])
-            seq.boundaries.append(Interval(start, start + L, "gradual"))
-            seq.kinds.append("dissolve")
-            pos = start + L + len(shot) - L
+            pos = _overlap(seq, out, pos, shot, L, "dissolve", _blend)
             continue
         if kind == "fade":
             colour = np.full(shot.shape[1:], 0 if rng.random() < 0.65 else 255, np.uint8)
@@ -191,17 +198,9 @@ def splice(shots: list[np.ndarray], rng, transition_weights=None, negative_rate:
             continue
         if kind == "wipe":
             L = int(rng.integers(3, 16))
-            L = min(L, len(prev) - 1, len(shot) - 1)
             shape = ("left", "right", "down", "diagonal", "iris", "clock")[int(rng.integers(0, 6))]
-            a, b = prev[len(prev) - L :], shot[:L]
-            mixed = np.stack([np.where(_wipe_mask(shot.shape[1:3], (j + 1) / (L + 1), shape, rng), b[j], a[j]) for j in range(L)])
-            out[-1] = prev[: len(prev) - L]
-            start = pos - L
-            out.append(mixed)
-            out.append(shot[L:])
-            seq.boundaries.append(Interval(start, start + L, "gradual"))
-            seq.kinds.append("wipe")
-            pos = start + L + len(shot) - L
+            pos = _overlap(seq, out, pos, shot, L, "wipe",
+                           lambda a, b, t: np.where(_wipe_mask(shot.shape[1:3], t, shape), b, a))
             continue
         # a very short shot or a flat card of 1-3 frames, then the next shot
         k = int(rng.integers(1, 4))
