@@ -71,60 +71,77 @@ def stretches_of(result, margin: int, min_len: int) -> list[tuple[int, int]]:
     return out
 
 
-def find_stretches(videos: list[str], encoder: str = "pixel", report=None, action: bool = True):
-    """{video: (frames at the encoder's size, [(start, end), ...])} of single-shot stretches.
+def stretch_rules(encoder: str = "pixel") -> list[tuple[str, SceneDetector, float, int]]:
+    """(kind, detector, margin in seconds, least margin in frames) of each way to find stretches.
 
-    Two kinds: the clean ones between an over-sensitive detector's boundaries, and (``action``)
-    the "quiet" ones where the default detector, with no minimum shot length, sees nothing within
-    half a second. The first kind alone is calm footage: the over-sensitive detector cuts fast
-    action into pieces too short to keep, and a model that never saw action calls every pan a
-    cut. The second kind brings the action back, at the price of the default's rare misses."""
-    det = oversensitive_detector(encoder)
-    quiet = SceneDetector(encoder, thresholder=AdaptiveThreshold(min_shot_len=1), progress=False)
-    enc = det.encoder
+    Two kinds: the clean ones between an over-sensitive detector's boundaries, and the "quiet"
+    ones where the default detector, with no minimum shot length, sees nothing within half a
+    second. The first kind alone is calm footage: the over-sensitive detector cuts fast action
+    into pieces too short to keep, and a model that never saw action calls every pan a cut. The
+    second kind brings the action back, at the price of the default's rare misses."""
+    # the adaptive bar is pinned (the default's was 1.5 when the shipped model was trained), so the
+    # recipe that remakes the shipped model does not drift when the default moves
+    quiet = SceneDetector(encoder, thresholder=AdaptiveThreshold(ratio=1.5, min_shot_len=1), progress=False)
+    return [("clean", oversensitive_detector(encoder), 0.15, 2), ("quiet", quiet, 0.5, 3)]
+
+
+def video_stretches(path: str, rules) -> tuple[np.ndarray, dict[str, list[tuple[int, int]]]] | None:
+    """(every frame at the rules' encoder size, {kind: stretches}) of one video, decoded once;
+    None for a video too short to hold a stretch."""
+    enc, distance = rules[0][1].encoder, rules[0][1].distance
+    reader = VideoReader(path, size=enc.frame_size, color=enc.color)
+    batch = reader.read_all()
+    if len(batch.frames) < 24:
+        return None
+    emb = enc.transform(batch.frames)
+    fps = reader.info.fps or SYNTH_FPS
+    curve = score_curve(emb, distance, rules[0][1].span_frames(fps), batch.indices, batch.times)
+    sample = video_sample(emb)
+    found = {}
+    for kind, det, margin_s, least in rules:
+        res = det.detect_curve(curve, reader.info, frames=len(batch.frames), sample=sample)
+        found[kind] = stretches_of(res, max(least, int(round(margin_s * fps))), min_len=12)
+    return batch.frames, found
+
+
+def find_stretches(videos: list[str], encoder: str = "pixel", report=None, action: bool = True):
+    """{video: (frames at the encoder's size, [(start, end), ...])} of single-shot stretches, of
+    both kinds of :func:`stretch_rules` (only the clean kind without ``action``)."""
+    rules = stretch_rules(encoder)
+    if not action:
+        rules = rules[:1]
     out = {}
     for path in videos:
-        reader = VideoReader(path, size=enc.frame_size, color=enc.color)
-        batch = reader.read_all()
-        if len(batch.frames) < 24:
+        got = video_stretches(path, rules)
+        if got is None:
             continue
-        emb = enc.transform(batch.frames)
-        fps = reader.info.fps or SYNTH_FPS
-        curve = score_curve(emb, det.distance, det.span_frames(fps), batch.indices, batch.times)
-        sample = video_sample(emb)
-        res = det.detect_curve(curve, reader.info, frames=len(batch.frames), sample=sample)
-        found = stretches_of(res, max(2, int(round(0.15 * fps))), min_len=12)
-        if action:
-            res = quiet.detect_curve(curve, reader.info, frames=len(batch.frames), sample=sample)
-            found += stretches_of(res, max(3, int(round(0.5 * fps))), min_len=12)
-        out[path] = (batch.frames, found)
+        frames, found = got
+        out[path] = (frames, [s for kind in found for s in found[kind]])
         if report:
-            report(path, len(batch.frames), len(found))
+            report(path, len(frames), len(out[path][1]))
     return out
 
 
 def stretch_purity(clips) -> dict:
-    """How clean the stretches are: on labelled clips ((path, ClipLabels) pairs), for each kind
-    (``clean`` from the over-sensitive detector, ``quiet`` from the default's silences), the share
-    of stretches, and of their frames, that hold no labelled boundary."""
-    sensitive = oversensitive_detector()
-    quiet = SceneDetector("pixel", thresholder=AdaptiveThreshold(min_shot_len=1), progress=False)
-    out = {}
-    for kind, det, margin_s in (("clean", sensitive, 0.15), ("quiet", quiet, 0.5)):
-        n_str = clean_str = n_fr = clean_fr = 0
-        for path, lab in clips:
-            res = det.detect(path)
-            fps = res.video.fps or SYNTH_FPS
-            for a, b in stretches_of(res, max(2 if kind == "clean" else 3, int(round(margin_s * fps))), 12):
+    """How clean the stretches are: on labelled clips ((path, ClipLabels) pairs), found exactly as
+    for training, for each kind the share of stretches, and of their frames, that hold no
+    labelled boundary."""
+    rules = stretch_rules()
+    out = {kind: {"stretches": 0, "clean": 0, "frames": 0, "clean_frames": 0} for kind, *_ in rules}
+    for path, lab in clips:
+        got = video_stretches(path, rules)
+        for kind, stretches in (got[1] if got else {}).items():
+            for a, b in stretches:
                 # a cut at c splits [a, b) when a < c < b; a transition [lo, hi] when it overlaps it
                 dirty = any(t.lo < b and t.hi > a and not (t.kind == "cut" and t.lo == a) for t in lab.boundaries)
-                n_str += 1
-                n_fr += b - a
-                clean_str += not dirty
-                clean_fr += (b - a) * (not dirty)
-        out[kind] = {"stretches": n_str, "clean_share": clean_str / max(n_str, 1), "frames": n_fr,
-                     "clean_frame_share": clean_fr / max(n_fr, 1)}
-    return out
+                r = out[kind]
+                r["stretches"] += 1
+                r["frames"] += b - a
+                r["clean"] += not dirty
+                r["clean_frames"] += (b - a) * (not dirty)
+    return {kind: {"stretches": r["stretches"], "clean_share": r["clean"] / max(r["stretches"], 1),
+                   "frames": r["frames"], "clean_frame_share": r["clean_frames"] / max(r["frames"], 1)}
+            for kind, r in out.items()}
 
 
 def make_sequences(stretches: dict, n: int, rng, shots=(6, 14)):
