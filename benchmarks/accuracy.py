@@ -62,8 +62,8 @@ def label_of(thr) -> str:
 
 def curves_for(clips, enc_spec: str, dist_spec: str, progress) -> list:
     out = []
+    det = SceneDetector(enc_spec, dist_spec, progress=False)  # one encoder for all clips: a CNN loads once
     for i, (path, lab) in enumerate(clips):
-        det = SceneDetector(enc_spec, dist_spec, progress=False)
         batch, info = clip_frames(path, det.encoder.frame_size, det.encoder.color)
         emb = cached_transform(det.encoder, path, batch)
         curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
