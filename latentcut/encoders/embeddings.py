@@ -49,7 +49,17 @@ class Embeddings:
     def __getitem__(self, item) -> "Embeddings":
         if isinstance(item, (int, np.integer)):
             item = slice(item, item + 1 if item != -1 else None)
-        return Embeddings(self.mean[item], None if self.logvar is None else self.logvar[item])
+        mean, lv = self.mean[item], None if self.logvar is None else self.logvar[item]
+        return Embeddings._checked(mean, lv) if mean.ndim == 2 else Embeddings(mean, lv)
+
+    @staticmethod
+    def _checked(mean: np.ndarray, logvar: np.ndarray | None) -> "Embeddings":
+        """Rows of embeddings already validated (a slice, a concatenation): checking every value
+        for NaN again on each slice cost a detection run a tenth of its time."""
+        out = object.__new__(Embeddings)
+        object.__setattr__(out, "mean", mean)
+        object.__setattr__(out, "logvar", logvar)
+        return out
 
     def logvar_or_zeros(self) -> np.ndarray:
         return self.logvar if self.logvar is not None else np.zeros_like(self.mean)
@@ -66,7 +76,9 @@ class Embeddings:
             raise EmbeddingError("cannot concatenate embeddings with and without log-variances")
         mean = np.concatenate([p.mean for p in parts])
         lv = np.concatenate([p.logvar for p in parts]) if parts[0].probabilistic else None
-        return Embeddings(mean, lv)
+        if mean.dtype != parts[0].mean.dtype:  # float32 and float64 parts: keep the one dtype rule
+            return Embeddings(mean, lv)
+        return Embeddings._checked(mean, lv)
 
 
 def _finite(a: np.ndarray, what: str) -> np.ndarray:

@@ -8,6 +8,7 @@ A cut is a jump of a sizeable fraction of that; a compression flicker is not.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -39,10 +40,39 @@ def reference_embeddings(encoder: Encoder) -> Embeddings:
     return _CACHE[key]
 
 
+_SCALES: dict[tuple, float] = {}
+
+
 def scale_of(reference: Embeddings, distance: Distance) -> float:
-    """Median distance between all pairs of reference embeddings, in the curves' linear units."""
-    a, b = np.nonzero(~np.eye(len(reference), dtype=bool))
-    return float(np.median(distance.linear(distance.pairwise(reference[a], reference[b]))))
+    """Median distance between all pairs of reference embeddings, in the curves' linear units.
+
+    One row against the rest at a time (all pairs at once held n^2 copies of the rows), each
+    unordered pair once for a symmetric distance (the median of the doubled list is the same),
+    and remembered by content: the encoder's reference is the same for every video, and it once
+    took a quarter of a detection run."""
+    key = (repr(distance), _digest(reference))
+    if key in _SCALES:
+        return _SCALES[key]
+    n = len(reference)
+    parts = []
+    for i in range(n):
+        others = np.arange(i + 1, n) if distance.symmetric else np.r_[0:i, i + 1 : n]
+        if len(others):
+            parts.append(distance.pairwise(reference[i], reference[others]))
+    value = float(np.median(distance.linear(np.concatenate(parts)))) if parts else float("nan")
+    if len(_SCALES) >= 64:
+        _SCALES.clear()
+    _SCALES[key] = value
+    return value
+
+
+def _digest(emb: Embeddings) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for a in (emb.mean, emb.logvar):
+        if a is not None:
+            h.update(str((a.shape, a.dtype.str)).encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
 
 
 def reference_scale(encoder: Encoder, distance: Distance) -> float:
