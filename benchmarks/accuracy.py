@@ -50,7 +50,8 @@ def settings_grid(learned_model: str | None) -> list[str | object]:
     for ratio in (1.25, 1.5, 2.0):
         for msl in ("1", "0.1s", "0.3s"):
             for rapid in ("", ",rapid_ratio=5"):
-                grid.append(f"adaptive,ratio={ratio},min_shot_len={msl}{rapid}")
+                for sure in (",sure_score=none", ",sure_score=0.7", ",sure_score=0.85", ",sure_score=1"):
+                    grid.append(f"adaptive,ratio={ratio},min_shot_len={msl}{rapid}{sure}")
     grid.append("kmeans")
     grid += [LearnedThreshold(threshold=t, model=learned_model) for t in (0.5, 0.7, 0.85, 0.95)]
     return grid

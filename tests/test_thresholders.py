@@ -27,6 +27,8 @@ def test_top_n_returns_exactly_n_distinct_cuts(scores, data):
 @given(curves, st.sampled_from(["top-n", "kmeans", "fixed", "adaptive"]), st.integers(1, 30))
 def test_every_thresholder_respects_min_shot_length(scores, name, min_len):
     spec = f"{name},min_shot_len={min_len}"
+    if name == "adaptive":
+        spec += ",sure_score=none"  # the sure rule yields to 2 frames: tested on its own below
     if name == "top-n":
         spec += ",n=1"
     if name == "fixed":
@@ -101,12 +103,50 @@ def test_rapid_runs_of_cuts_survive_the_minimum_shot_length():
     run = list(range(40, 70, 3))
     s[run] = 1.0
     s[90:100] = 0.6  # fast motion: every frame moves a lot
-    plain = AdaptiveThreshold(min_shot_len="0.3s").fit_predict(s, 25.0, 1.0)
-    rapid = AdaptiveThreshold(min_shot_len="0.3s", rapid_ratio=5.0).fit_predict(s, 25.0, 1.0)
+    plain = AdaptiveThreshold(min_shot_len="0.3s", sure_score=None).fit_predict(s, 25.0, 1.0)
+    rapid = AdaptiveThreshold(min_shot_len="0.3s", rapid_ratio=5.0, sure_score=None).fit_predict(s, 25.0, 1.0)
     assert len(plain) < len(run)  # the minimum shot length and the contrast rule drop most of the run
     assert set(run) <= set(rapid.tolist()) and not set(range(90, 100)) & set(rapid.tolist())
     assert AdaptiveThreshold(rapid_ratio=None).rapid(s).sum() == 0
     assert AdaptiveThreshold(rapid_ratio=5.0).rapid(s, 25.0, 1.0)[run].all()
+
+
+def test_sure_jumps_are_cuts_whatever_their_neighbourhood():
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    # a fan-edit run: picture changes every 3 frames, each as big as between unrelated pictures
+    s = np.full(120, 0.02)
+    run = list(range(40, 70, 3))
+    s[run] = 0.9
+    s[90:100] = 0.6  # fast motion, below the sure bar
+    s[30] = 0.84  # just under 0.85 of the scale, and close to the run: the contrast rule decides
+    got = AdaptiveThreshold(min_shot_len="0.3s").fit_predict(s, 25.0, 1.0)
+    assert set(run) <= set(got.tolist())
+    assert not set(range(88, 102)) & set(got.tolist())
+    off = AdaptiveThreshold(min_shot_len="0.3s", sure_score=None).fit_predict(s, 25.0, 1.0)
+    assert len(set(run) & set(off.tolist())) < len(run)
+    thr = AdaptiveThreshold()
+    assert thr.sure(s, 25.0, 1.0).tolist() == (s >= 0.85).tolist()
+    assert AdaptiveThreshold(sure_score=0.5).sure(s, 25.0, 1.0)[90:100].all()
+    assert thr.sure(s, 25.0, 2.0).sum() == 0  # a fraction of the scale, not of the raw score
+    edge = np.zeros(10)
+    edge[[0, 4]] = 5.0, 0.85
+    assert thr.sure(edge, 25.0, 1.0).tolist() == [False, False, False, False, True] + [False] * 5
+    assert thr.sure(np.array([3.0]), 25.0, 1.0).tolist() == [False]
+
+
+@settings(max_examples=80)
+@given(curves, st.integers(1, 30), st.sampled_from([None, 0.3, 0.85]))
+def test_adaptive_cuts_are_never_closer_than_two_frames(scores, min_len, sure):
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    thr = AdaptiveThreshold(min_shot_len=min_len, sure_score=sure, rapid_ratio=3.0)
+    cuts = thr.fit_predict(scores, fps=25.0, scale=1.0)
+    assert np.all(np.diff(cuts) >= min(2, min_len)) and np.all(cuts >= 1)
+    # every sure jump is a cut or lies within 1 frame of a stronger (or equal) one
+    if sure is not None:
+        for i in np.flatnonzero(thr.sure(scores, 25.0, 1.0)):
+            assert i in cuts or any(abs(i - c) < 2 and scores[c] >= scores[i] for c in cuts)
 
 
 def _rapid_oracle(s, fps, scale, rapid_ratio, min_score=0.4, weak_score=0.1, window=0.25):
@@ -153,10 +193,10 @@ def test_rapid_rule_edges_and_its_place_in_predict():
     s = np.full(70, 0.01)
     s[[20, 23, 26]] = 1.0  # a run: each jump has another nearby, so the contrast rule passes none
     s[45], s[46] = 1.0, 0.8  # an isolated cut, and a rapid candidate next to it
-    rapid = AdaptiveThreshold(rapid_ratio=4.0, min_shot_len="0.5s")
+    rapid = AdaptiveThreshold(rapid_ratio=4.0, min_shot_len="0.5s", sure_score=None)
     got = rapid.fit_predict(s, 24.0, 1.0)
     assert got.tolist() == [20, 23, 26, 45] and got.dtype == np.int64
-    assert AdaptiveThreshold(min_shot_len="0.5s").fit_predict(s, 24.0, 1.0).tolist() == [45]
+    assert AdaptiveThreshold(min_shot_len="0.5s", sure_score=None).fit_predict(s, 24.0, 1.0).tolist() == [45]
     assert rapid.rapid(s, 24.0, 1.0)[[20, 23, 26, 45, 46]].all()
     # without fps the window and minimum shot length use 25 fps; the scale sets the bar
     assert rapid.fit_predict(s, None, 1.0).tolist() == [20, 23, 26, 45]
@@ -183,6 +223,12 @@ def test_rapid_ratio_must_be_a_positive_number(bad):
             obj.check_params()
     AdaptiveThreshold(rapid_ratio=0.01).check_params()
     AdaptiveThreshold(rapid_ratio=None).check_params()
+    obj = AdaptiveThreshold()
+    obj.sure_score = bad
+    with pytest.raises(ValueError, match="sure_score"):
+        obj.check_params()
+    AdaptiveThreshold(sure_score=None).check_params()
+    assert KMeansThreshold().sure_score is None and "sure_score" not in KMeansThreshold().get_params()
 
 
 def test_rapid_rule_bars_are_inclusive_and_cuts_two_frames_from_a_taken_one_stay():

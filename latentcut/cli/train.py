@@ -16,6 +16,8 @@ def add_parser(sub) -> None:
     t.add_argument("--max-minutes", type=_float_in(0.0, lo_open=True), help="stop after this many minutes (the last epoch is saved)")
     t.add_argument("--batch-size", type=_int_at_least(1), default=256)
     t.add_argument("--lr", type=_float_in(0.0, 1.0, lo_open=True), default=1e-4)
+    t.add_argument("--clip-grad", type=_float_in(0.0, lo_open=True), metavar="NORM",
+                   help="clip each step's gradient norm to NORM (steadies long Repro-VAE runs; default: off)")
     t.add_argument("--latent-dim", type=_int_at_least(1), default=10)
     t.add_argument("--beta", type=_float_in(0.0), default=4.0)
     t.add_argument("--tau", type=_float_in(0.0), help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
@@ -42,7 +44,8 @@ def run(args) -> int:
             raise LatentcutError(f"{v}: no such file")
     enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
                          **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
-                         epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr)
+                         epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
+                         clip_grad=args.clip_grad)
     if not isinstance(enc, VAEEncoder):
         raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
     frames, bounds = read_training_set(args.videos, enc.frame_size, args.max_frames,

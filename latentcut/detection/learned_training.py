@@ -51,7 +51,8 @@ class DetectorTrainOptions:
 
 def oversensitive_detector(encoder: str = "pixel") -> SceneDetector:
     """Cuts at a third of the default's jump sizes, with no minimum shot length."""
-    thr = AdaptiveThreshold(ratio=1.2, min_score=0.15, strong_ratio=2.5, weak_score=0.04, min_shot_len=1)
+    thr = AdaptiveThreshold(ratio=1.2, min_score=0.15, strong_ratio=2.5, weak_score=0.04, min_shot_len=1,
+                            sure_score=None)
     return SceneDetector(encoder, thresholder=thr, progress=False)
 
 
@@ -81,7 +82,8 @@ def stretch_rules(encoder: str = "pixel") -> list[tuple[str, SceneDetector, floa
     second kind brings the action back, at the price of the default's rare misses."""
     # the adaptive bar is pinned (the default's was 1.5 when the shipped model was trained), so the
     # recipe that remakes the shipped model does not drift when the default moves
-    quiet = SceneDetector(encoder, thresholder=AdaptiveThreshold(ratio=1.5, min_shot_len=1), progress=False)
+    quiet_bar = AdaptiveThreshold(ratio=1.5, min_shot_len=1, sure_score=None)
+    quiet = SceneDetector(encoder, thresholder=quiet_bar, progress=False)
     return [("clean", oversensitive_detector(encoder), 0.15, 2), ("quiet", quiet, 0.5, 3)]
 
 

@@ -58,6 +58,7 @@ class VAEEncoder(Encoder):
         max_minutes: float = 1.5,
         batch_size: int = 64,
         lr: float = 1e-3,
+        clip_grad: float | None = None,
         seed: int = 0,
         device: str | None = None,
         cache: bool = True,
@@ -76,6 +77,7 @@ class VAEEncoder(Encoder):
         self.max_minutes = max_minutes
         self.batch_size = batch_size
         self.lr = lr
+        self.clip_grad = clip_grad
         self.seed = seed
         self.device = device
         self.cache = cache
@@ -130,6 +132,8 @@ class VAEEncoder(Encoder):
             check_number("max_minutes", self.max_minutes, 0.0, lo_open=True)
         check_number("batch_size", self.batch_size, 1, integer=True)
         check_number("lr", self.lr, 0.0, 1.0, lo_open=True)
+        if self.clip_grad is not None:
+            check_number("clip_grad", self.clip_grad, 0.0, lo_open=True)
         check_number("seed", self.seed, 0, integer=True)
         check_bool("cache", self.cache)
         if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
@@ -190,7 +194,7 @@ class VAEEncoder(Encoder):
             raise LatentcutError(f"{self.name}: {exc}") from None
         frames = check_frames(frames, self.frame_size)
         opts = TrainOptions(epochs=self.epochs, max_minutes=self.max_minutes, batch_size=self.batch_size,
-                            lr=self.lr, seed=self.seed, device=self.device, max_frames=self.max_frames)
+                            lr=self.lr, clip_grad=self.clip_grad, seed=self.seed, device=self.device, max_frames=self.max_frames)
         net, history = train_vae(cfg, frames, opts, out_dir=out_dir, resume=resume,
                                  video_bounds=video_bounds, progress=progress, extra_config={"encoder": self.name, **(extra or {})})
         self.net_, self.cfg_, self.device_ = net.eval(), cfg, pick_device(self.device)

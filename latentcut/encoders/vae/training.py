@@ -33,7 +33,7 @@ class TrainingError(LatentcutError):
 
 #: Settings a resumed run must share with the run it continues, or its weights would differ from
 #: an uninterrupted run's (epochs may grow: that is what resuming is for).
-_RESUME_KEYS = ("batch_size", "lr", "seed", "val_fraction")
+_RESUME_KEYS = ("batch_size", "lr", "clip_grad", "seed", "val_fraction")
 REFERENCE_FRAMES = 64
 
 
@@ -43,6 +43,9 @@ class TrainOptions:
     max_minutes: float | None = None
     batch_size: int = 256
     lr: float = 1e-4
+    #: largest gradient norm per step (None: unclipped); the reprojection term's gradients can
+    #: jump by orders of magnitude in one step, and Adam then walks the weights off a cliff
+    clip_grad: float | None = None
     seed: int = 0
     device: str | None = None
     max_frames: int | None = None
@@ -80,6 +83,9 @@ def check_options(opts: TrainOptions) -> None:
         raise TrainingError(f"batch size must be a whole number >= 1, not {opts.batch_size!r}")
     if not (isinstance(opts.lr, (int, float)) and np.isfinite(opts.lr) and opts.lr > 0):
         raise TrainingError(f"learning rate must be a positive number, not {opts.lr!r}")
+    if opts.clip_grad is not None and not (isinstance(opts.clip_grad, (int, float)) and opts.clip_grad > 0
+                                           and np.isfinite(opts.clip_grad)):
+        raise TrainingError(f"clip_grad must be a positive number, not {opts.clip_grad!r}")
     if opts.max_minutes is not None and not (np.isfinite(opts.max_minutes) and opts.max_minutes > 0):
         raise TrainingError(f"max minutes must be a positive number, not {opts.max_minutes!r}")
     if opts.max_frames is not None and (not isinstance(opts.max_frames, int) or opts.max_frames < 2):
@@ -194,6 +200,8 @@ def train_vae(
     triplets = cfg.alpha > 0
     centres = _triplet_centres(train_idx, video_bounds, n) if triplets else None
     bar = None
+    # off a terminal, one status line per epoch (unless progress=False asks for silence)
+    status = progress is None and not sys.stderr.isatty()
     if progress is None:
         progress = sys.stderr.isatty()
     steps_per_epoch = max(1, int(np.ceil((len(centres) * 3 if triplets else len(train_idx)) / opts.batch_size)))
@@ -225,6 +233,8 @@ def train_vae(
                     terms = vae_loss(net, x, cfg, triplets=triplets)
                 opt.zero_grad(set_to_none=True)
                 terms["loss"].backward()
+                if opts.clip_grad:
+                    torch.nn.utils.clip_grad_norm_(net.parameters(), opts.clip_grad)
                 opt.step()
                 step = {k: float(v.detach()) for k, v in terms.items()}
                 if not math.isfinite(step["loss"]):
@@ -248,6 +258,11 @@ def train_vae(
             if out_dir:
                 _checkpoint(out_dir, cfg, net, opt, history, opts, digest,
                             encode_frames(net, ref_frames, device), extra_config)
+            if status:
+                terms_text = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k not in ("epoch", "seconds"))
+                saved = f"; saved in {out_dir}" if out_dir else ""
+                print(f"train: epoch {epoch + 1}/{opts.epochs}: {terms_text} ({record['seconds']:.0f} s{saved})",
+                      file=sys.stderr, flush=True)
             if stopped:
                 break
     finally:
