@@ -199,3 +199,42 @@ def test_a_diverging_run_stops_with_a_clear_error_and_keeps_the_last_good_epoch(
     kept = VAEEncoder.load(str(out))
     assert kept.is_fitted() and json.loads((out / "training.json").read_text())["epoch"] == 1
 
+
+
+def test_gradient_clipping_bounds_each_step_and_is_part_of_the_resume_contract(tmp_path, monkeypatch):
+    cfg = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
+    frames = tiny_frames()
+    norms = []
+    real = torch.nn.utils.clip_grad_norm_
+
+    def spy(params, max_norm, *a, **kw):
+        params = list(params)
+        total = real(params, max_norm, *a, **kw)
+        after = torch.norm(torch.stack([p.grad.norm() for p in params if p.grad is not None]))
+        norms.append((float(total), float(after), max_norm))
+        return total
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", spy)
+    opts = TrainOptions(epochs=1, batch_size=16, seed=1, clip_grad=0.5)
+    train_vae(cfg, frames, opts, out_dir=str(tmp_path / "a"), progress=False)
+    assert norms and all(m == 0.5 and after <= 0.5 * 1.001 for _, after, m in norms)
+    assert any(total > 0.5 for total, _, _ in norms)  # it did clip something
+    n = len(norms)
+    train_vae(cfg, frames, TrainOptions(epochs=1, batch_size=16, seed=1), out_dir=str(tmp_path / "b"), progress=False)
+    assert len(norms) == n  # off by default
+    with pytest.raises(CheckpointError, match=r"clip_grad 0.5 -> 2.0"):
+        train_vae(cfg, frames, TrainOptions(epochs=2, batch_size=16, seed=1, clip_grad=2.0), out_dir=str(tmp_path / "a"),
+                  resume=True, progress=False)
+    for bad in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(LatentcutError, match="clip_grad"):
+            train_vae(cfg, frames, TrainOptions(epochs=1, clip_grad=bad), progress=False)
+
+
+def test_training_off_a_terminal_prints_one_status_line_per_epoch(tmp_path, capsys):
+    cfg = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
+    train_vae(cfg, tiny_frames(), TrainOptions(epochs=2, batch_size=16), out_dir=str(tmp_path / "m"))
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("train: epoch")]
+    assert len(lines) == 2 and lines[0].startswith("train: epoch 1/2: ") and "val_loss" in lines[1]
+    assert str(tmp_path / "m") in lines[1]
+    train_vae(cfg, tiny_frames(), TrainOptions(epochs=1, batch_size=16), progress=False)
+    assert "train: epoch" not in capsys.readouterr().err
