@@ -81,6 +81,9 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--span", "--gap", dest="span", default="0.5s", type=_duration,
                    help="span for gradual transitions: frames, seconds or a timecode (default 0.5s; --gap is its old name)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
+    g.add_argument("--verify", metavar="VERIFIER",
+                   help="second opinion on the weak candidates, e.g. transnetv2 (pip install 'latentcut[transnetv2]'); "
+                        "default: none")
     g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
     g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
     g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
@@ -137,6 +140,7 @@ def _detector(args):
         stride=args.stride,
         progress=None if not getattr(args, "quiet", False) else False,
         cache=False if args.no_cache else (os.path.abspath(args.cache_dir) if args.cache_dir else None),
+        verifier=getattr(args, "verify", None),
     )
 
 

@@ -18,6 +18,7 @@ from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, bui
 from latentcut.detection.spacing import min_spacing_frames, spaced_from
 from latentcut.detection.thresholders import Thresholder, create_thresholder
 from latentcut.detection.transitions import find_span_boundaries
+from latentcut.detection.verifiers import Verifier, create_verifier
 from latentcut.encoders import Encoder, create_encoder
 from latentcut.encoders.embeddings import Embeddings
 from latentcut.errors import LatentcutError
@@ -60,6 +61,8 @@ class SceneDetector:
     and ``l1`` for the rest. ``span`` is the wider comparison span for gradual transitions, in frames (int) or
     seconds (``"0.5s"``); ``gradual=False`` reports hard cuts only. ``stride`` analyses every k-th
     frame (faster, coarser). ``progress`` shows a progress bar (default: when stderr is a terminal).
+    ``verifier`` (e.g. ``"transnetv2"``) re-examines the weak candidates around which the
+    thresholder was unsure (:mod:`latentcut.detection.verifiers`); off by default.
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class SceneDetector:
         batch_size: int = 256,
         progress: bool | None = None,
         cache: bool | str | None = None,
+        verifier: "str | Verifier | None" = None,
     ):
         self.encoder = create_encoder(encoder)
         if distance is None:
@@ -85,6 +89,7 @@ class SceneDetector:
         self.batch_size = batch_size
         self.progress = progress
         self.cache = cache
+        self.verifier = None if verifier is None else create_verifier(verifier)
 
     # -- the pipeline, one step per method, so each can be reused on its own ------------------
 
@@ -172,6 +177,11 @@ class SceneDetector:
                                    end_time=_end_time(scored.curve, scored.info), reference=scored.reference,
                                    sample=scored.sample)
         result.embeddings = scored.embeddings
+        if self.verifier is not None and len(result.curve) > 2:
+            cuts = self.verifier.verify(path, result)
+            fps = _sampled_fps(result.curve, result.video)
+            result.shots = build_shots(cuts, result.frames, _time_lookup(result.curve, fps), result.end_time)
+            result.cuts = cuts
         return result
 
     def detect_curve(
@@ -256,6 +266,7 @@ class SceneDetector:
             "span": self.span,
             "gradual": self.gradual,
             "stride": self.stride,
+            **({"verifier": describe(self.verifier)} if self.verifier is not None else {}),
         }
 
 

@@ -236,13 +236,7 @@ class VideoReader:
                 last_time = t
                 if index % self.stride:
                     continue
-                rot = int(round((frame.rotation or 0) / 90.0)) % 4 if frame.rotation else 0
-                # Scale to the pre-rotation shape so that the rotated array has the requested size.
-                sw, sh = (h, w) if rot % 2 else (w, h)
-                arr = scaler.reformat(frame, width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
-                if rot:
-                    arr = np.rot90(arr, k=rot)
-                buf[fill] = arr.reshape(h, w, channels)
+                buf[fill] = frame_array(scaler, frame, self.size, fmt).reshape(h, w, channels)
                 idx[fill] = index
                 times[fill] = t
                 fill += 1
@@ -287,6 +281,16 @@ class VideoReader:
             f"{self.path}: decoding stopped after {decoded} frames on corrupt or missing data ({exc}); "
             "the video looks truncated, results cover those frames only"
         )
+
+
+def frame_array(scaler: VideoReformatter, frame, size: tuple[int, int], fmt: str) -> np.ndarray:
+    """One decoded frame as an array of ``size`` (height, width) as displayed, rotation applied."""
+    h, w = size
+    rot = int(round((frame.rotation or 0) / 90.0)) % 4 if frame.rotation else 0
+    # Scale to the pre-rotation shape so that the rotated array has the requested size.
+    sw, sh = (h, w) if rot % 2 else (w, h)
+    arr = scaler.reformat(frame, width=sw, height=sh, format=fmt, interpolation="AREA").to_ndarray()
+    return np.rot90(arr, k=rot) if rot else arr
 
 
 def _prefetched(gen: Iterator[FrameBatch]) -> Iterator[FrameBatch]:
