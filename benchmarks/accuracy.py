@@ -39,8 +39,8 @@ from latentcut.component import describe
 from latentcut.detection.learned import LearnedThreshold
 from latentcut.evaluation import BoundaryScores, Interval
 from latentcut.io.durations import DEFAULT_FPS
-from latentcut.scoring.curves import score_curve
-from latentcut.scoring.yardstick import sample_every, yardstick_sample
+from latentcut.scoring.curves import ScoreCurve, score_curve
+from latentcut.scoring.yardstick import reference_scale, sample_every, scale_of, yardstick_sample
 
 ANIMATION = ("anime", "cartoon")
 
@@ -69,8 +69,21 @@ def curves_for(clips, enc_spec: str, dist_spec: str, progress) -> list:
         batch, info = clip_frames(path, det.encoder.frame_size, det.encoder.color)
         emb = cached_transform(det.encoder, path, batch)
         curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
-        out.append((curve, info, yardstick_sample(emb, sample_every(info)), len(batch.frames)))
+        out.append((curve, info, yardstick_sample(emb, sample_every(info)), len(batch.frames), None))
         progress(f"{enc_spec} | {dist_spec}: scored {i + 1}/{len(clips)} clips")
+    return out
+
+
+def fused(curves_a, curves_b, det_a, det_b) -> list:
+    """Two encoders' curves as one: each divided by its own yardstick (the distance between
+    unrelated pictures for that encoder and distance, as the detector measures it), then averaged,
+    so each counts the same whatever its units; the fused yardstick is then 1."""
+    out = []
+    for (ca, info, sa, n, _), (cb, _, sb, _, _) in zip(curves_a, curves_b):
+        ya = max(reference_scale(det_a.encoder, det_a.distance), scale_of(sa, det_a.distance))
+        yb = max(reference_scale(det_b.encoder, det_b.distance), scale_of(sb, det_b.distance))
+        mix = {f: (getattr(ca, f) / ya + getattr(cb, f) / yb) / 2 for f in ("raw", "scores", "span", "path")}
+        out.append((ScoreCurve(ca.indices, ca.times, k=ca.k, **mix), info, None, n, 1.0))
     return out
 
 
@@ -93,10 +106,11 @@ def cached_transform(enc, path, batch):
 
 def run_setting(enc_spec, dist_spec, thr, clips, curves) -> list[tuple[dict, list]]:
     """Per clip: ({tol: BoundaryScores}, cuts) for one setting on curves already made."""
-    det = SceneDetector(enc_spec, dist_spec, thresholder=thr, progress=False)
+    det = SceneDetector(enc_spec if " + " not in enc_spec else "pixel", dist_spec if " + " not in enc_spec else "l1",
+                        thresholder=thr, progress=False)
     res = []
-    for (path, lab), (curve, info, sample, n) in zip(clips, curves):
-        r = det.detect_curve(curve, info, frames=n, sample=sample)
+    for (path, lab), (curve, info, sample, n, scale) in zip(clips, curves):
+        r = det.detect_curve(curve, info, frames=n, sample=sample, scale=scale)
         res.append((score_cuts(r.cuts, lab), r.cuts))
     return res
 
@@ -161,6 +175,10 @@ def main() -> None:
     ap.add_argument("--pretrained", action="store_true",
                     help="also timm:tf_efficientnet_lite0 and xception with ../shared/weights (slow on a CPU the first "
                          "time; embeddings are cached)")
+    ap.add_argument("--pairs", nargs="+", metavar="ENCODER@DISTANCE",
+                    help="encoder and distance pairs to score (instead of every --encoders x --distances)")
+    ap.add_argument("--fuse", action="store_true",
+                    help="also pixel@l1 fused with each other pair: both curves over their own yardstick, averaged")
     args = ap.parse_args()
 
     clips = clip_paths(args.labels)
@@ -190,17 +208,31 @@ def main() -> None:
     default_det = SceneDetector(progress=False)
     default_name = f"default: {label_of(repr(default_det.encoder))} | {repr(default_det.distance)} | {repr(default_det.thresholder)}"
     all_results = {}
-    for enc_spec in args.encoders:
-        for dist_spec in args.distances:
-            curves = curves_for(clips, enc_spec, dist_spec, progress)
+    made = {}
+    pairs_asked = [(e, d) for e in args.encoders for d in args.distances]
+    if args.pairs:
+        pairs_asked = [tuple(p.rsplit("@", 1)) for p in args.pairs]
+    for enc_spec, dist_spec in pairs_asked:
+        curves = made[(enc_spec, dist_spec)] = curves_for(clips, enc_spec, dist_spec, progress)
+        for thr in settings_grid(args.learned_model):
+            all_results[f"{enc_spec} | {dist_spec} | {label_of(thr)}"] = run_setting(enc_spec, dist_spec, thr, clips, curves)
+        if enc_spec == "pixel" and dist_spec == "l1":
+            rows.append((default_name, run_setting(enc_spec, dist_spec, default_det.thresholder, clips, curves), "default"))
+            with Timer() as learned_time:
+                for curve, info, sample, n, _ in curves:
+                    LearnedThreshold(model=args.learned_model).fit_predict(curve, info.fps, 1.0)
+            learned_rate = learned_time.rate(n_frames)
+    if args.fuse and ("pixel", "l1") in made:
+        base = SceneDetector("pixel", "l1", progress=False)
+        for (enc_spec, dist_spec), curves in made.items():
+            if (enc_spec, dist_spec) == ("pixel", "l1"):
+                continue
+            other = SceneDetector(enc_spec, dist_spec, progress=False)
+            both = fused(made[("pixel", "l1")], curves, base, other)
+            name = f"pixel@l1 + {enc_spec}@{dist_spec}"
             for thr in settings_grid(args.learned_model):
-                all_results[f"{enc_spec} | {dist_spec} | {label_of(thr)}"] = run_setting(enc_spec, dist_spec, thr, clips, curves)
-            if enc_spec == "pixel" and dist_spec == "l1":
-                rows.append((default_name, run_setting(enc_spec, dist_spec, default_det.thresholder, clips, curves), "default"))
-                with Timer() as learned_time:
-                    for curve, info, sample, n in curves:
-                        LearnedThreshold(model=args.learned_model).fit_predict(curve, info.fps, 1.0)
-                learned_rate = learned_time.rate(n_frames)
+                if isinstance(thr, str):  # the learned detector was trained on one encoder's curves
+                    all_results[f"{name} | fused | {label_of(thr)}"] = run_setting(name, "fused", thr, clips, both)
     if tty:
         print(file=sys.stderr)
     best_in = max(all_results, key=lambda n: total(all_results[n])[2].f1)

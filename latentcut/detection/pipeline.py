@@ -186,7 +186,7 @@ class SceneDetector:
 
     def detect_curve(
         self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False,
-        end_time: float | None = None, reference=None, sample=None,
+        end_time: float | None = None, reference=None, sample=None, scale: float | None = None,
     ) -> DetectionResult:
         """Cuts and scenes from score curves already computed (e.g. to try thresholders cheaply).
 
@@ -195,12 +195,14 @@ class SceneDetector:
         frames a VAE learned from) and that among ``sample``, embeddings of frames spread over
         this video. The first keeps a video with nothing in it from turning noise into cuts; the
         second matters for pretrained CNN features, to which synthetic pictures all look alike.
+        ``scale`` gives the yardstick directly instead (curves made some other way, e.g. fused).
         """
         fps = _sampled_fps(curve, info)
         thr = self.thresholder
-        scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
-        if sample is not None and len(sample) >= 2:
-            scale = max(scale, scale_of(sample, self.distance))
+        if scale is None:
+            scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
+            if sample is not None and len(sample) >= 2:
+                scale = max(scale, scale_of(sample, self.distance))
         pos = thr.fit_predict(curve, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
         decision = thr.decision_function(curve, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
         tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
