@@ -238,3 +238,32 @@ def test_training_off_a_terminal_prints_one_status_line_per_epoch(tmp_path, caps
     assert str(tmp_path / "m") in lines[1]
     train_vae(cfg, tiny_frames(), TrainOptions(epochs=1, batch_size=16), progress=False)
     assert "train: epoch" not in capsys.readouterr().err
+
+
+def test_the_default_repro_vae_uses_the_shipped_model_and_model_self_trains(tmp_path, monkeypatch):
+    from latentcut.encoders.vae import encoder as vae_encoder
+    from latentcut.encoders.vae.encoder import BetaVAEEncoder, shipped_folder
+
+    # a stand-in for the packaged folder, so the rule is tested whatever this install ships
+    fake = tmp_path / "shipped"
+    VAEEncoder(epochs=1, batch_size=16, **TINY).fit(tiny_frames(), progress=False).save(fake)
+    monkeypatch.setattr(vae_encoder, "shipped_folder", lambda name: str(fake) if name == "repro-vae" else None)
+    enc = VAEEncoder()
+    assert enc.model_folder() == str(fake) and enc.is_fitted() and enc.frame_size == (16, 16)
+    assert enc.config()["model"] == str(fake)
+    assert enc.transform(tiny_frames(4)).mean.shape == (4, 4)
+    assert VAEEncoder(model="shipped").model_folder() == str(fake)
+    # any change to the recipe, or model=self, means learning from the video; beta-vae ships none
+    assert VAEEncoder(latent_dim=5).model_folder() is None and not VAEEncoder(latent_dim=5).is_fitted()
+    assert VAEEncoder(epochs=3).model_folder() is None
+    assert VAEEncoder(model="self").model_folder() is None and not VAEEncoder(model="self").is_fitted()
+    assert BetaVAEEncoder().model_folder() is None
+    with pytest.raises(LatentcutError, match="ships no trained model"):
+        BetaVAEEncoder(model="shipped").model_folder()
+    # device and cache do not change the embedding space
+    assert VAEEncoder(device="cpu", cache=False).model_folder() == str(fake)
+    monkeypatch.setattr(vae_encoder, "shipped_folder", lambda name: str(tmp_path / "missing"))
+    assert VAEEncoder().model_folder() is None  # an install without it self-trains, as before
+    with pytest.raises(LatentcutError, match="ships no trained model"):
+        VAEEncoder(model="shipped").model_folder()
+    assert shipped_folder("beta-vae") is None and shipped_folder("repro-vae").endswith("repro-vae-v1")

@@ -41,6 +41,9 @@ class VAEEncoder(Encoder):
     probabilistic = True
     cacheable = True
     default_tau = 200.0
+    #: what ``model=None`` means: the model latentcut ships for this family (used when every
+    #: architecture and training parameter is at its default, as it was trained), else self-training
+    default_model = "shipped"
 
     def __init__(
         self,
@@ -88,8 +91,9 @@ class VAEEncoder(Encoder):
         """The model's input size: from the loaded or given model folder, else ``size``."""
         if hasattr(self, "cfg_"):
             return (self.cfg_.input_size, self.cfg_.input_size)
-        if self.model:
-            side = input_side(self.model, self.size)
+        folder = self.model_folder()
+        if folder:
+            side = input_side(folder, self.size)
             return (side, side)
         return (int(self.size), int(self.size))
 
@@ -109,8 +113,9 @@ class VAEEncoder(Encoder):
     def config(self) -> dict:
         """What determines the embeddings: the model folder's identity if given, else the
         architecture and the training recipe (the model is then learned from the video)."""
-        if self.model:
-            return {"name": self.name, "model": os.path.abspath(self.model), "model_id": _folder_id(self.model)}
+        folder = self.model_folder()
+        if folder:
+            return {"name": self.name, "model": os.path.abspath(folder), "model_id": _folder_id(folder)}
         p = self.get_params()
         for k in ("model", "device", "cache"):
             p.pop(k, None)
@@ -151,14 +156,39 @@ class VAEEncoder(Encoder):
 
     # -- state ----------------------------------------------------------------------------------
 
+    def model_folder(self) -> str | None:
+        """The model folder in force: ``model``; for ``"shipped"`` (and ``None`` at the default
+        recipe, for a family that ships one) the one in the package; None means self-training
+        (``"self"``, or ``None`` otherwise)."""
+        m = self.model
+        if m is None:
+            m = self.default_model if self._default_recipe() and os.path.isdir(shipped_folder(self.name) or "") else "self"
+        if m == "self":
+            return None
+        if m == "shipped":
+            folder = shipped_folder(self.name)
+            if folder is None or not os.path.isdir(folder):
+                raise LatentcutError(f"{self.name}: latentcut ships no trained model for it; use model=self (train on "
+                                     "the video) or model=FOLDER (from `latentcut train`)")
+            return folder
+        return m
+
+    def _default_recipe(self) -> bool:
+        import inspect
+
+        sig = inspect.signature(type(self).__init__)
+        return all(getattr(self, k) == p.default for k, p in sig.parameters.items()
+                   if k not in ("self", "model", "device", "cache"))
+
     def is_fitted(self) -> bool:
-        return hasattr(self, "net_") or bool(self.model)
+        return hasattr(self, "net_") or bool(self.model_folder())
 
     def _ensure_model(self):
         if not hasattr(self, "net_"):
-            if not self.model:
+            folder = self.model_folder()
+            if not folder:
                 raise LatentcutError(f"{self.name}: no model: give model=FOLDER or fit it first")
-            self._load(self.model)
+            self._load(folder)
         return self.net_
 
     def _load(self, folder: str) -> None:
@@ -203,7 +233,7 @@ class VAEEncoder(Encoder):
         return self
 
     def reference_embeddings(self) -> Embeddings | None:
-        if self.model and not hasattr(self, "net_"):
+        if not hasattr(self, "net_") and self.model_folder():
             self._ensure_model()
         return getattr(self, "reference_", None)
 
@@ -258,6 +288,7 @@ class BetaVAEEncoder(VAEEncoder):
     """The plain β-VAE: Repro-VAE without the reprojection term (τ = 0)."""
 
     name = "beta-vae"
+    default_model = "self"
     default_tau = 0.0
 
 
@@ -267,3 +298,12 @@ def _folder_id(folder: str) -> str:
         return file_sha256(os.path.join(folder, "model.safetensors"))[:32]
     except OSError:
         return "missing"
+
+
+SHIPPED_MODELS = {"repro-vae": "repro-vae-v1"}
+
+
+def shipped_folder(name: str) -> str | None:
+    """Where the package keeps the model it ships for encoder ``name`` (None: it ships none)."""
+    sub = SHIPPED_MODELS.get(name)
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", sub) if sub else None
