@@ -3,6 +3,8 @@
 #   the learned boundary detector (about 5 minutes on 2 CPU cores) and the Repro-VAE that
 #   `--encoder repro-vae` uses by default (about 20 minutes on 2 CPU cores; CUDA when present).
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|all]
+# and, not shipped, the beta-VAE of the same recipe (tau 0) for the ablation in the README:
+#   scripts/train-shipped-models.sh [UNLABELLED_DIR] beta-vae OUT_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 source "$here/scripts/setup-env.sh" ""
@@ -28,15 +30,17 @@ if [ "$which" = detector ] || [ "$which" = all ]; then
   install_folder "$tmp/model" "$out"
 fi
 
-if [ "$which" = repro-vae ] || [ "$which" = all ]; then
-  out="$here/latentcut/encoders/vae/models/repro-vae-v1"
+if [ "$which" = repro-vae ] || [ "$which" = beta-vae ] || [ "$which" = all ]; then
+  kind=repro-vae; out="$here/latentcut/encoders/vae/models/repro-vae-v1"
+  if [ "$which" = beta-vae ]; then kind=beta-vae; out="${3:?give the beta-VAE an output folder}"; fi
   mkdir -p "$(dirname "$out")"
-  tmpv="$(mktemp -d "$here/latentcut/encoders/vae/models/.repro-vae-v1.XXXXXX")"
+  tmpv="$(mktemp -d "$(dirname "$out")/.$(basename "$out").XXXXXX")"
   trap 'rm -rf "$tmpv" ${tmp:+"$tmp"}' EXIT
-  mapfile -t videos < <(find "$data" -maxdepth 1 -type f \( -name '*.mp4' -o -name '*.webm' -o -name '*.mkv' \) | sort)
+  shopt -s nullglob
+  videos=("$data"/*.mp4 "$data"/*.webm "$data"/*.mkv)  # this order makes the shipped weights
   # the paper's architecture and loss (latent 10, beta 4, tau 200) at lr 1e-4 with each step's
   # gradient norm clipped at 50: at 5e-4 and 1e-3 the reprojection term grew without bound
-  "$venv/bin/latentcut" train "${videos[@]}" -o "$tmpv/run" --epochs 10 --lr 1e-4 --batch-size 64 \
+  "$venv/bin/latentcut" train "${videos[@]}" -o "$tmpv/run" --encoder "$kind" --epochs 10 --lr 1e-4 --batch-size 64 \
     --max-frames 600 --clip-grad 50 --seed 0
   # ship the weights and config only (the optimizer state is for --resume, and twice the size)
   "$venv/bin/python" - "$tmpv/run" "$tmpv/model" <<'PY'

@@ -126,13 +126,42 @@ def test_sure_jumps_are_cuts_whatever_their_neighbourhood():
     off = AdaptiveThreshold(min_shot_len="0.3s", sure_score=None).fit_predict(s, 25.0, 1.0)
     assert len(set(run) & set(off.tolist())) < len(run)
     thr = AdaptiveThreshold()
-    assert thr.sure(s, 25.0, 1.0).tolist() == (s >= 0.85).tolist()
-    assert AdaptiveThreshold(sure_score=0.5).sure(s, 25.0, 1.0)[90:100].all()
-    assert thr.sure(s, 25.0, 2.0).sum() == 0  # a fraction of the scale, not of the raw score
+    assert thr.sure(s, 1.0).tolist() == (s >= 0.85).tolist()
+    assert AdaptiveThreshold(sure_score=0.5).sure(s, 1.0)[90:100].all()
+    assert thr.sure(s, 2.0).sum() == 0  # a fraction of the scale, not of the raw score
     edge = np.zeros(10)
     edge[[0, 4]] = 5.0, 0.85
-    assert thr.sure(edge, 25.0, 1.0).tolist() == [False, False, False, False, True] + [False] * 5
-    assert thr.sure(np.array([3.0]), 25.0, 1.0).tolist() == [False]
+    assert thr.sure(edge, 1.0).tolist() == [False, False, False, False, True] + [False] * 5
+    assert thr.sure(np.array([3.0]), 1.0).tolist() == [False]
+
+
+def test_sure_rule_without_a_scale_and_the_base_rule_under_it():
+    from latentcut.detection.thresholders import AdaptiveThreshold
+
+    thr = AdaptiveThreshold()
+    s = np.zeros(50)
+    s[10], s[30] = 2.0, 1.0
+    # no scale: fractions of the curve's 99.5th percentile (about 1.9 here): 2.0 is sure, 1.0 is not
+    ref = max(np.percentile(s[1:], 99.5), 1e-12)
+    assert thr.sure(s).tolist() == (s >= 0.85 * ref).tolist() and thr.sure(s)[10] and not thr.sure(s)[30]
+    assert not thr.sure(np.zeros(20)).any()  # a flat curve has no jump, sure or not
+    assert thr.sure(np.array([0.0, 5.0]), 1.0).tolist() == [False, True]  # two frames make one pair
+    from latentcut.detection.thresholders import _yardstick
+
+    assert _yardstick(np.zeros(20), None) == 1e-12 and _yardstick(np.zeros(20), 0.3) == 0.3
+    first = np.r_[0.0, 5.0, np.zeros(9)]  # frame 1's jump counts (frame 0 has none)
+    assert _yardstick(first, None) == pytest.approx(np.percentile(first[1:], 99.5))
+    # the contrast rule still decides with the fps and scale it is given, under the sure rule
+    c = np.full(60, 0.01)
+    c[[20, 26]] = 0.5
+    assert thr.fit_predict(c, 10.0, 1.0).tolist() == [20, 26]  # 0.3 s at 10 fps is 3 frames
+    assert len(thr.fit_predict(c, None, 1.0)) == 1  # at 25 fps 0.3 s is 8 frames: one of the two
+    assert thr.fit_predict(c, 10.0, 10.0).tolist() == []  # 0.5 is small beside a yardstick of 10
+    # a sure jump the contrast rule took already adds nothing; the cuts stay integers
+    one = np.full(60, 0.01)
+    one[20] = 1.0
+    got = thr.fit_predict(one, 25.0, 1.0)
+    assert got.tolist() == [20] and got.dtype == np.int64
 
 
 @settings(max_examples=80)
@@ -143,10 +172,12 @@ def test_adaptive_cuts_are_never_closer_than_two_frames(scores, min_len, sure):
     thr = AdaptiveThreshold(min_shot_len=min_len, sure_score=sure, rapid_ratio=3.0)
     cuts = thr.fit_predict(scores, fps=25.0, scale=1.0)
     assert np.all(np.diff(cuts) >= min(2, min_len)) and np.all(cuts >= 1)
-    # every sure jump is a cut or lies within 1 frame of a stronger (or equal) one
+    # every sure jump is a cut, or lies next to one: a cut the contrast rule took, or a stronger sure jump
     if sure is not None:
-        for i in np.flatnonzero(thr.sure(scores, 25.0, 1.0)):
-            assert i in cuts or any(abs(i - c) < 2 and scores[c] >= scores[i] for c in cuts)
+        base = set(AdaptiveThreshold(min_shot_len=min_len, sure_score=None, rapid_ratio=3.0)
+                   .fit_predict(scores, fps=25.0, scale=1.0).tolist())
+        for i in np.flatnonzero(thr.sure(scores, 1.0)):
+            assert i in cuts or any(abs(i - c) < 2 and (c in base or scores[c] >= scores[i]) for c in cuts)
 
 
 def _rapid_oracle(s, fps, scale, rapid_ratio, min_score=0.4, weak_score=0.1, window=0.25):

@@ -59,6 +59,12 @@ def local_contrast(scores: np.ndarray, window: int, floor: float | None = None) 
     return s / (np.maximum(level, 0.0) + floor)
 
 
+def _yardstick(s: np.ndarray, scale: float | None) -> float:
+    """The scale thresholds are fractions of: the encoder's (``scale``), else the curve's 99.5th
+    percentile (never 0, so a flat curve has no jump at all rather than a division by zero)."""
+    return float(scale) if scale else max(float(np.percentile(s[1:], 99.5)), 1e-12)
+
+
 def running_median(x: np.ndarray, w: int) -> np.ndarray:
     """The median of x[i-w..i+w] for each i, the ends padded with the edge values."""
     padded = np.pad(np.asarray(x, np.float64), (w, w), mode="edge")
@@ -220,7 +226,7 @@ class AdaptiveThreshold(Thresholder):
         s = _check_scores(scores)
         if len(s) < 2:
             return np.zeros_like(s)
-        ref = float(scale) if scale else max(float(np.percentile(s[1:], 99.5)), 1e-12)
+        ref = _yardstick(s, scale)
         a = s / ref
         con = local_contrast(s, self._window(fps), floor=0.25 * self.weak_score * ref)
         big = np.minimum(con / self.ratio, a / self.min_score)
@@ -237,13 +243,13 @@ class AdaptiveThreshold(Thresholder):
         s = _check_scores(scores)
         if self.rapid_ratio is None or len(s) < 3:
             return np.zeros(len(s), bool)
-        ref = float(scale) if scale else max(float(np.percentile(s[1:], 99.5)), 1e-12)
+        ref = _yardstick(s, scale)
         med = running_median(s, self._window(fps))
         out = (s >= self.min_score * ref) & (s >= self.rapid_ratio * (med + 0.25 * self.weak_score * ref))
         out[0] = False
         return out
 
-    def sure(self, scores, fps=None, scale=None) -> np.ndarray:
+    def sure(self, scores, scale=None) -> np.ndarray:
         """Where a jump is too big to be anything but a cut (``sure_score``): at least that fraction
         of the distance between unrelated pictures, whatever its neighbourhood. The robust score has
         already discounted one-frame flashes; what is left that large is a change of picture, such as
@@ -251,19 +257,20 @@ class AdaptiveThreshold(Thresholder):
         s = _check_scores(scores)
         if self.sure_score is None or len(s) < 2:
             return np.zeros(len(s), bool)
-        ref = float(scale) if scale else max(float(np.percentile(s[1:], 99.5)), 1e-12)
+        ref = _yardstick(s, scale)
         out = s >= self.sure_score * ref
-        out[0] = False
+        out[0] = False  # pragma: no mutate - None is False in a bool array
         return out
 
     def predict(self, scores, fps=None, scale=None):
         cuts = super().predict(scores, fps, scale)
-        fast = self.rapid(scores, fps, scale) | self.sure(scores, fps, scale)
+        fast = self.rapid(scores, fps, scale) | self.sure(scores, scale)
         if not fast.any():
             return cuts
         # cuts of a rapid run may be 2 frames apart: the minimum shot length yields to them
         extra = [int(i) for i in np.flatnonzero(fast) if spaced_from(int(i), cuts, 2)]
-        return np.sort(np.concatenate([cuts, select_spaced(np.asarray(extra, np.int64), _check_scores(scores), 2)]))
+        extra = np.asarray(extra, np.int64)  # pragma: no mutate - select_spaced makes them int64 anyway
+        return np.sort(np.concatenate([cuts, select_spaced(extra, _check_scores(scores), 2)]))
 
     def fit(self, scores, fps=None, scale=None):
         _check_scores(scores)
