@@ -233,8 +233,8 @@ def test_gradient_clipping_bounds_each_step_and_is_part_of_the_resume_contract(t
 def test_training_off_a_terminal_prints_one_status_line_per_epoch(tmp_path, capsys):
     cfg = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
     train_vae(cfg, tiny_frames(), TrainOptions(epochs=2, batch_size=16), out_dir=str(tmp_path / "m"))
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("train: epoch")]
-    assert len(lines) == 2 and lines[0].startswith("train: epoch 1/2: ") and "val_loss" in lines[1]
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("latentcut: train: epoch")]
+    assert len(lines) == 2 and lines[0].startswith("latentcut: train: epoch 1/2: ") and "val_loss" in lines[1]
     assert str(tmp_path / "m") in lines[1]
     train_vae(cfg, tiny_frames(), TrainOptions(epochs=1, batch_size=16), progress=False)
     assert "train: epoch" not in capsys.readouterr().err

@@ -261,7 +261,7 @@ def train_vae(
             if status:
                 terms_text = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k not in ("epoch", "seconds"))
                 saved = f"; saved in {out_dir}" if out_dir else ""
-                print(f"train: epoch {epoch + 1}/{opts.epochs}: {terms_text} ({record['seconds']:.0f} s{saved})",
+                print(f"latentcut: train: epoch {epoch + 1}/{opts.epochs}: {terms_text} ({record['seconds']:.0f} s{saved})",
                       file=sys.stderr, flush=True)
             if stopped:
                 break
