@@ -339,7 +339,8 @@ def main() -> None:
         print("\nspeed, end to end on the same clips (frames per second, 2 CPU cores; decoding included):")
         base = speeds.get(default_name)
         for name, fps in speeds.items():
-            ratio = f"  (latentcut default is {base / fps:.2f}x this)" if base and name != default_name else ""
+            end_to_end = base and name != default_name and not name.startswith("learned detector, the network alone")
+            ratio = f"  (latentcut default is {base / fps:.2f}x this)" if end_to_end else ""
             print(f"  {name:<{w}}  {fps:8.0f} frames/s{ratio}")
 
     cv = next(per for name, per, kind in rows if kind == "cv")
