@@ -85,7 +85,7 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
                    help="second opinion on the weak candidates, e.g. transnetv2 (pip install 'latentcut[transnetv2]'); "
                         "default: none")
     g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
-    g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (else they self-train)")
+    g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (default: repro-vae uses the one latentcut ships, beta-vae self-trains)")
     g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
     c = p.add_argument_group("embedding cache (on by default for the VAE and timm encoders)")
     c.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $LATENTCUT_CACHE_DIR or ~/.cache/latentcut)")

@@ -25,8 +25,10 @@ from latentcut.registry import check_bool, check_number
 class VAEEncoder(Encoder):
     """Embeddings from a convolutional VAE: μ and log σ² per frame.
 
-    With ``model`` (a folder written by ``latentcut train`` or :meth:`save`) it is ready to use;
-    without, it learns on the video being analysed (self-training, the paper's unsupervised
+    With ``model`` (a folder written by ``latentcut train`` or :meth:`save`) it is ready to use.
+    ``model="shipped"`` is the one latentcut ships (``repro-vae`` only), which ``model=None``
+    means when every other parameter is at its default. ``model="self"`` (or ``None`` with other
+    settings) learns on the video being analysed (self-training, the paper's unsupervised
     premise) within the budget below, and caches the model by video content and config so a
     second run reuses it. Other parameters set the architecture and training (:class:`VAEConfig`).
 
