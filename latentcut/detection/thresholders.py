@@ -213,6 +213,10 @@ class AdaptiveThreshold(Thresholder):
         for k in ("ratio", "min_score", "strong_ratio", "weak_score"):
             check_number(k, getattr(self, k), 0.0, lo_open=True)
         check_number("window", self.window, 0.0, 60.0, lo_open=True)
+        self._check_rule_bars()
+
+    def _check_rule_bars(self) -> None:
+        """The optional rules' bars: off (None) or a positive number."""
         for k in ("rapid_ratio", "sure_score"):
             if getattr(self, k) is not None:
                 check_number(k, getattr(self, k), 0.0, lo_open=True)
@@ -308,8 +312,7 @@ class KMeansThreshold(AdaptiveThreshold):
         check_number("floor", self.floor, 0.0, 1.0, lo_open=True)
         check_number("separation", self.separation, 1.0)
         check_number("window", self.window, 0.0, 60.0, lo_open=True)
-        if self.rapid_ratio is not None:
-            check_number("rapid_ratio", self.rapid_ratio, 0.0, lo_open=True)
+        self._check_rule_bars()
 
     def fit(self, scores, fps=None, scale=None):
         d = self.decision_function(scores, fps, scale)

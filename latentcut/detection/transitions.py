@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentcut.io.sampling import runs_of
 from latentcut.scoring.curves import ScoreCurve
 
 
@@ -69,13 +70,7 @@ def find_span_boundaries(
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > 1)
-    starts = np.r_[idx[0], idx[breaks + 1]]
-    ends = np.r_[idx[breaks], idx[-1]]
-    return list(zip(starts.tolist(), ends.tolist()))
+    return runs_of(np.flatnonzero(mask))
 
 
 def _merge(found: list[Boundary]) -> list[Boundary]:

@@ -20,9 +20,11 @@ import numpy as np
 
 from latentcut.component import Component
 from latentcut.detection.results import Cut
+from latentcut.detection.thresholders import _local_maxima
 from latentcut.errors import LatentcutError
+from latentcut.io.sampling import runs_of
 from latentcut.io.timecode import Timecode
-from latentcut.io.windows import frames_at, runs_of
+from latentcut.io.windows import frames_at
 from latentcut.registry import Registry, check_number
 
 
@@ -44,12 +46,11 @@ class Verifier(Component, ABC):
         d = np.asarray(result.decision, np.float64)
         if len(d) < 3:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        left, right = np.r_[-np.inf, d[:-1]], np.r_[d[1:], -np.inf]
-        peaks = np.flatnonzero((d >= left) & (d > right) & (d >= self.low) & (d < 1.0))
+        peaks = [p for p in _local_maxima(d) if self.low <= d[p] < 1.0]
         pos = {int(p): i for i, p in enumerate(result.curve.indices)}
         spans = [(pos.get(c.start.frame if c.is_gradual else c.frame.frame, 0),
                   pos.get(c.end.frame if c.is_gradual else c.frame.frame, 0)) for c in result.cuts]
-        weak = np.asarray([p for p in peaks if p > 0 and not any(a - 2 < p < b + 2 for a, b in spans)], np.int64)
+        weak = np.asarray([p for p in peaks if not any(a - 2 < p < b + 2 for a, b in spans)], np.int64)
         doubtful = np.zeros(0, np.int64)
         if self.reject_below is not None:
             doubtful = np.asarray([pos[c.frame.frame] for c in result.cuts
@@ -103,6 +104,10 @@ class TransNetV2Verifier(Verifier):
         if self.threads is not None:
             check_number("threads", self.threads, 1, integer=True)
 
+    def verify(self, path, result):
+        self.frames_scored_ = 0  # network frames for this video; none when nothing is asked
+        return super().verify(path, result)
+
     def _model(self):
         if getattr(self, "model_", None) is None:
             self.model_ = load_transnetv2(self.weights, self.threads)
@@ -120,7 +125,6 @@ class TransNetV2Verifier(Verifier):
         prob = np.zeros(n)
         at = {int(p): i for i, p in enumerate(want)}
         model = self._model()
-        self.frames_scored_ = 0
         for a, b in runs_of(want):
             chunk = torch.from_numpy(frames[at[a] : at[b] + 1])
             with torch.inference_mode():

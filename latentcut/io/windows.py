@@ -15,18 +15,8 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from latentcut.io.sampling import runs_of
 from latentcut.io.video import _open, frame_array
-
-
-def runs_of(positions: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) values of the runs of consecutive integers in sorted ``positions``."""
-    positions = np.asarray(positions, np.int64)
-    if len(positions) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(positions) > 1)
-    starts = positions[np.r_[0, breaks + 1]]
-    ends = positions[np.r_[breaks, len(positions) - 1]]
-    return [(int(a), int(b)) for a, b in zip(starts, ends)]
 
 
 def frames_at(path: str | os.PathLike, times: np.ndarray, wanted: np.ndarray, size: tuple[int, int],

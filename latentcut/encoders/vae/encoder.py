@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from latentcut.cache import CACHE_MARK, config_key, model_cache_dir
+from latentcut.component import changed_params
 from latentcut.encoders.base import Encoder, check_frames
 from latentcut.encoders.embeddings import Embeddings
 from latentcut.encoders.torch_io import pick_device
@@ -176,11 +177,7 @@ class VAEEncoder(Encoder):
         return m
 
     def _default_recipe(self) -> bool:
-        import inspect
-
-        sig = inspect.signature(type(self).__init__)
-        return all(getattr(self, k) == p.default for k, p in sig.parameters.items()
-                   if k not in ("self", "model", "device", "cache"))
+        return set(changed_params(self)) <= {"model", "device", "cache"}
 
     def is_fitted(self) -> bool:
         return hasattr(self, "net_") or bool(self.model_folder())
