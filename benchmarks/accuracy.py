@@ -36,6 +36,7 @@ from _common import (
 
 from latentcut import SceneDetector, VideoReader
 from latentcut.component import describe
+from latentcut.detection.fades import frame_contrast
 from latentcut.detection.learned import LearnedThreshold
 from latentcut.evaluation import BoundaryScores, Interval
 from latentcut.io.durations import DEFAULT_FPS
@@ -45,8 +46,12 @@ from latentcut.scoring.yardstick import sample_every, yardstick_sample
 ANIMATION = ("anime", "cartoon")
 
 
+#: fade finding tried with every thresholder setting (the default first, then variants, then off)
+FADE_GRID = ("fades", "fades,min_len=5", "fades,high=0.07", "none")
+
+
 def settings_grid(learned_model: str | None) -> list[str | object]:
-    """Detector settings tried on every curve: thresholder specs (or instances)."""
+    """Thresholder settings tried on every curve (each with every FADE_GRID entry): specs or instances."""
     grid: list = []
     for ratio in (1.25, 1.5, 2.0):
         for msl in ("1", "0.1s", "0.3s"):
@@ -68,7 +73,8 @@ def curves_for(clips, enc_spec: str, dist_spec: str, progress) -> list:
     for i, (path, lab) in enumerate(clips):
         batch, info = clip_frames(path, det.encoder.frame_size, det.encoder.color)
         emb = cached_transform(det.encoder, path, batch)
-        curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
+        curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times,
+                            frame_contrast(batch.frames))
         out.append((curve, info, yardstick_sample(emb, sample_every(info)), len(batch.frames), None))
         progress(f"{enc_spec} | {dist_spec}: scored {i + 1}/{len(clips)} clips")
     return out
@@ -82,7 +88,7 @@ def fused(curves_a, curves_b, det_a, det_b) -> list:
     for (ca, info, sa, n, _), (cb, _, sb, _, _) in zip(curves_a, curves_b):
         ya, yb = det_a.yardstick(sample=sa), det_b.yardstick(sample=sb)
         mix = {f: (getattr(ca, f) / ya + getattr(cb, f) / yb) / 2 for f in ("raw", "scores", "span", "path")}
-        out.append((ScoreCurve(ca.indices, ca.times, k=ca.k, **mix), info, None, n, 1.0))
+        out.append((ScoreCurve(ca.indices, ca.times, k=ca.k, contrast=ca.contrast, **mix), info, None, n, 1.0))
     return out
 
 
@@ -103,9 +109,9 @@ def cached_transform(enc, path, batch):
     return emb
 
 
-def run_setting(enc_spec, dist_spec, thr, clips, curves) -> list[tuple[dict, list]]:
+def run_setting(enc_spec, dist_spec, thr, clips, curves, fades="fades") -> list[tuple[dict, list]]:
     """Per clip: ({tol: BoundaryScores}, cuts) for one setting on curves already made."""
-    det = SceneDetector(enc_spec, dist_spec, thresholder=thr, progress=False)
+    det = SceneDetector(enc_spec, dist_spec, thresholder=thr, progress=False, fades=fades)
     res = []
     for (path, lab), (curve, info, sample, n, scale) in zip(clips, curves):
         r = det.detect_curve(curve, info, frames=n, sample=sample, scale=scale)
@@ -213,7 +219,9 @@ def main() -> None:
     for enc_spec, dist_spec in pairs_asked:
         curves = made[(enc_spec, dist_spec)] = curves_for(clips, enc_spec, dist_spec, progress)
         for thr in settings_grid(args.learned_model):
-            all_results[f"{enc_spec} | {dist_spec} | {label_of(thr)}"] = run_setting(enc_spec, dist_spec, thr, clips, curves)
+            for fades in FADE_GRID:
+                all_results[f"{enc_spec} | {dist_spec} | {label_of(thr)} | {fades}"] = run_setting(
+                    enc_spec, dist_spec, thr, clips, curves, fades)
         if enc_spec == "pixel" and dist_spec == "l1":
             rows.append((default_name, run_setting(enc_spec, dist_spec, default_det.thresholder, clips, curves), "default"))
             with Timer() as learned_time:
@@ -231,15 +239,20 @@ def main() -> None:
             for thr in settings_grid(args.learned_model):
                 if isinstance(thr, str):  # the learned detector was trained on one encoder's curves
                     # fused curves carry their own yardstick (1): the detector's encoder only names the run
-                    all_results[f"{name} | fused | {label_of(thr)}"] = run_setting("pixel", "l1", thr, clips, both)
+                    for fades in FADE_GRID:
+                        all_results[f"{name} | fused | {label_of(thr)} | {fades}"] = run_setting(
+                            "pixel", "l1", thr, clips, both, fades)
     if tty:
         print(file=sys.stderr)
     best_in = max(all_results, key=lambda n: total(all_results[n])[2].f1)
     rows.append((f"best setting in hindsight (IN-SAMPLE): {best_in}", all_results[best_in], "in-sample"))
-    previous = "pixel | l1 | adaptive,ratio=1.25,min_shot_len=0.3s,sure_score=none"
+    previous = "pixel | l1 | adaptive,ratio=1.25,min_shot_len=0.3s,sure_score=0.85 | none"
     if previous in all_results:
-        rows.append(("the previous default (adaptive without the sure-jump rule), same clips",
-                     all_results[previous], "previous"))
+        rows.append(("the previous default (no fade finding), same clips", all_results[previous], "previous"))
+    before = "pixel | l1 | adaptive,ratio=1.25,min_shot_len=0.3s,sure_score=none | none"
+    if before in all_results:
+        rows.append(("the default before that (no sure-jump rule either), same clips", all_results[before],
+                     "previous"))
     cv_per_clip, chosen = loco(all_results, clips)
     rows.append(("setting chosen by leave-one-clip-out CV (CROSS-VALIDATED)", cv_per_clip, "cv"))
     pairs = sorted({" | ".join(k.split(" | ")[:2]) for k in all_results})
@@ -253,6 +266,10 @@ def main() -> None:
         sub = {k: v for k, v in all_results.items() if f"| {family}" in k}
         if sub:
             rows.append((f"  {family} only, its setting chosen by CV (CROSS-VALIDATED)", loco(sub, clips)[0], "cv-family"))
+    unfaded = {k: v for k, v in all_results.items() if k.endswith(" | none")}
+    if unfaded:
+        rows.append(("  without fade finding, the setting chosen by CV (CROSS-VALIDATED)", loco(unfaded, clips)[0],
+                     "cv-family"))
 
     speeds = {}
     if "learned_rate" in locals():

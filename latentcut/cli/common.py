@@ -84,6 +84,9 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--verify", metavar="VERIFIER",
                    help="second opinion on the weak candidates, e.g. transnetv2 (pip install 'latentcut[transnetv2]'); "
                         "default: none")
+    g.add_argument("--fades", metavar="SPEC", default="fades",
+                   help="fades to and from a flat frame, found on the frames' contrast: 'fades' with options "
+                        "(e.g. fades,min_len=5) or none (default: fades)")
     g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
     g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (default: repro-vae uses the one latentcut ships, beta-vae self-trains)")
     g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
@@ -141,6 +144,7 @@ def _detector(args):
         progress=None if not getattr(args, "quiet", False) else False,
         cache=False if args.no_cache else (os.path.abspath(args.cache_dir) if args.cache_dir else None),
         verifier=getattr(args, "verify", None),
+        fades=getattr(args, "fades", "fades"),
     )
 
 

@@ -3,19 +3,20 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
-    pl = sub.add_parser("plugins", help="list registered encoders, distances, thresholders and verifiers")
+    pl = sub.add_parser("plugins", help="list registered encoders, distances, thresholders, verifiers and fade finders")
     pl.add_argument("-v", "--verbose", action="store_true", help="also what each declares: defaults and properties")
     pl.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from latentcut.detection.fades import fade_finders
     from latentcut.detection.thresholders import thresholders
     from latentcut.detection.verifiers import verifiers
     from latentcut.encoders import encoders
     from latentcut.scoring.distances import distances
 
     for kind, registry in (("encoders", encoders), ("distances", distances), ("thresholders", thresholders),
-                           ("verifiers", verifiers)):
+                           ("verifiers", verifiers), ("fade finders", fade_finders)):
         print(f"{kind}: {', '.join(registry.names())}")
         if args.verbose:
             for name in registry.names():

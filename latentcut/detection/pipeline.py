@@ -14,6 +14,7 @@ import numpy as np
 
 from latentcut.cache import EmbeddingCache
 from latentcut.component import describe
+from latentcut.detection.fades import FadeFinder, create_fade_finder, frame_contrast
 from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, build_shots
 from latentcut.detection.spacing import min_spacing_frames, spaced_from
 from latentcut.detection.thresholders import Thresholder, create_thresholder
@@ -62,7 +63,9 @@ class SceneDetector:
     seconds (``"0.5s"``); ``gradual=False`` reports hard cuts only. ``stride`` analyses every k-th
     frame (faster, coarser). ``progress`` shows a progress bar (default: when stderr is a terminal).
     ``verifier`` (e.g. ``"transnetv2"``) re-examines the weak candidates around which the
-    thresholder was unsure (:mod:`latentcut.detection.verifiers`); off by default.
+    thresholder was unsure (:mod:`latentcut.detection.verifiers`); off by default. ``fades`` finds
+    fades to and from a flat frame on the frames' contrast (:mod:`latentcut.detection.fades`; a spec
+    such as ``"fades,min_len=4"``, or None to turn it off); it runs with the other gradual steps.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class SceneDetector:
         progress: bool | None = None,
         cache: bool | str | None = None,
         verifier: "str | Verifier | None" = None,
+        fades: "str | FadeFinder | None" = "fades",
     ):
         self.encoder = create_encoder(encoder)
         if distance is None:
@@ -90,6 +94,7 @@ class SceneDetector:
         self.progress = progress
         self.cache = cache
         self.verifier = None if verifier is None else create_verifier(verifier)
+        self.fades = create_fade_finder(fades)
 
     # -- the pipeline, one step per method, so each can be reused on its own ------------------
 
@@ -125,9 +130,12 @@ class SceneDetector:
             except OSError as exc:
                 warnings.warn(f"could not read the embedding cache ({exc}); going on without it", stacklevel=2)
                 hit = None
+            if hit is not None and hit.contrast is None:
+                hit = None  # written before fades were found: decode once more to measure the frames' contrast
             if hit is not None:
                 for i in range(0, len(hit.indices), 4096):
-                    builder.update(hit.embeddings[i : i + 4096], hit.indices[i : i + 4096], hit.times[i : i + 4096])
+                    builder.update(hit.embeddings[i : i + 4096], hit.indices[i : i + 4096], hit.times[i : i + 4096],
+                                   hit.contrast[i : i + 4096])
                 self.encoder.restore_cache_state(hit.extras or {})
                 frames = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
                 return ScoredVideo(builder.finish(), info, frames, hit.meta.get("truncated") == "True", hit.reference,
@@ -143,13 +151,14 @@ class SceneDetector:
         try:
             for batch in reader:
                 emb = self.encoder.transform(batch.frames)
-                builder.update(emb, batch.indices, batch.times)
+                contrast = frame_contrast(batch.frames)
+                builder.update(emb, batch.indices, batch.times, contrast)
                 rows = sample_rows(seen, len(emb), every)
                 if len(rows):
                     sample.append(emb[rows])
                 seen += len(emb)
                 if cache is not None or keep_embeddings:
-                    kept.append((emb, batch.indices, batch.times))
+                    kept.append((emb, batch.indices, batch.times, contrast))
                 if bar is not None:
                     bar.update(len(batch))
         finally:
@@ -162,7 +171,7 @@ class SceneDetector:
                 cache.put(key, everything, np.concatenate([k[1] for k in kept]),
                           np.concatenate([k[2] for k in kept]), self.encoder.config(),
                           {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reference,
-                          extras=self.encoder.cache_state())
+                          extras=self.encoder.cache_state(), contrast=np.concatenate([k[3] for k in kept]))
             except (OSError, LatentcutError) as exc:  # read-only, full, or a file where the folder should be
                 warnings.warn(f"could not write the embedding cache ({exc}); going on without it", stacklevel=2)
         return ScoredVideo(builder.finish(), info, reader.frames_decoded, reader.truncated, reference,
@@ -217,6 +226,11 @@ class SceneDetector:
                     cuts.append(Cut(tc(mid), float(curve.scores[mid])))
                 else:
                     cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
+            if self.fades is not None and curve.contrast is not None:
+                for b in self._fades(curve, cuts, pos, spacing, taken):
+                    mid = (b.start + b.end + 1) // 2
+                    taken.append(mid)
+                    cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
             cuts.sort(key=lambda c: c.frame.frame)
         n_frames = frames if frames is not None else (int(curve.indices[-1]) + 1 if len(curve) else 0)
         end = end_time if end_time is not None else _end_time(curve, info)
@@ -235,6 +249,22 @@ class SceneDetector:
         )
         result.metrics = self.frame_metrics(result)
         return result
+
+    def _fades(self, curve: ScoreCurve, cuts: list, pos, spacing: int, taken: list) -> list:
+        """The fades no boundary found so far already covers: a ramp that touches one (a dissolve
+        the span step found, or a cut right where a fade begins or ends) is that boundary."""
+        index = {int(f): p for p, f in enumerate(curve.indices)}
+        found = [(index[c.start.frame], index[c.end.frame]) if c.start is not None else (index[c.frame.frame],) * 2
+                 for c in cuts]
+        out = []
+        for b in self.fades.find(curve.contrast, stops=pos):
+            if any(lo <= b.end + 1 and b.start <= hi + 1 for lo, hi in found):
+                continue
+            if not spaced_from((b.start + b.end + 1) // 2, taken, spacing):
+                continue
+            found.append((b.start, b.end))
+            out.append(b)
+        return out
 
     def yardstick(self, reference=None, sample=None) -> float:
         """The thresholds' scale (see :meth:`detect_curve`): the encoder's distance between unrelated
@@ -271,6 +301,7 @@ class SceneDetector:
             "span": self.span,
             "gradual": self.gradual,
             "stride": self.stride,
+            "fades": describe(self.fades) if self.fades is not None else None,
             **({"verifier": describe(self.verifier)} if self.verifier is not None else {}),
         }
 

@@ -33,6 +33,9 @@ class ScoreCurve:
     span: np.ndarray
     path: np.ndarray
     k: int
+    #: per frame, the picture's contrast (:func:`latentcut.detection.fades.frame_contrast`), where
+    #: the frames were at hand; fades are found on it
+    contrast: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -65,10 +68,13 @@ class CurveBuilder:
         self._gk: list[np.ndarray] = []
         self._idx: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
+        self._contrast: list[np.ndarray | None] = []
 
-    def update(self, emb: Embeddings, indices: np.ndarray, times: np.ndarray) -> None:
+    def update(self, emb: Embeddings, indices: np.ndarray, times: np.ndarray, contrast=None) -> None:
         if len(emb) == 0:
             return
+        if contrast is not None and len(contrast) != len(emb):
+            raise EmbeddingError(f"{len(contrast)} contrast values for {len(emb)} embeddings")
         if self._tail is not None and self._tail.dim != emb.dim:
             raise EmbeddingError(f"embedding size changed mid-video: {self._tail.dim} vs {emb.dim}")
         full = emb if self._tail is None else Embeddings.concat([self._tail, emb])
@@ -84,13 +90,14 @@ class CurveBuilder:
             out.append(vals)
         self._idx.append(np.asarray(indices))
         self._times.append(np.asarray(times, np.float64))
+        self._contrast.append(None if contrast is None else np.asarray(contrast, np.float32))
         keep = min(self.k, len(full))
         self._tail = full[len(full) - keep :]
 
     def finish(self) -> ScoreCurve:
         if not self._raw:
             empty = np.zeros(0)
-            return ScoreCurve(np.zeros(0, np.int64), empty, empty, empty, empty, empty, self.k)
+            return ScoreCurve(np.zeros(0, np.int64), empty, empty, empty, empty, empty, self.k, np.zeros(0, np.float32))
         raw, g2, gk = np.concatenate(self._raw), np.concatenate(self._g2), np.concatenate(self._gk)
         n = len(raw)
         scores = raw.copy()
@@ -111,12 +118,16 @@ class CurveBuilder:
             span=gk,
             path=path,
             k=self.k,
+            # only when every batch brought its contrast: a curve half with and half without has none
+            contrast=None if any(c is None for c in self._contrast) else np.concatenate(self._contrast),
         )
 
 
-def score_curve(emb: Embeddings, distance: Distance, k: int = 12, indices=None, times=None) -> ScoreCurve:
-    """All curves for embeddings already in memory."""
+def score_curve(emb: Embeddings, distance: Distance, k: int = 12, indices=None, times=None,
+                contrast=None) -> ScoreCurve:
+    """All curves for embeddings already in memory (``contrast``: the frames' contrast, for fades)."""
     n = len(emb)
     b = CurveBuilder(distance, k)
-    b.update(emb, np.arange(n) if indices is None else indices, np.arange(n) if times is None else times)
+    b.update(emb, np.arange(n) if indices is None else indices, np.arange(n) if times is None else times,
+             contrast)
     return b.finish()

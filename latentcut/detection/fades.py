@@ -1,0 +1,111 @@
+"""Fades to and from a flat frame (black, white, any single colour), found on the frames' contrast.
+
+An embedding distance sees a fade poorly: the picture's content does not change, only its
+contrast, a little each frame, and the ``pixel`` encoder takes out the mean colour on purpose (a
+colour wash is not a cut). Fades at the very start of a clip are worse still: the span curve
+needs k frames of history. But a fade has its own plain signature on the frames themselves: the
+contrast (standard deviation of the luma) runs steadily down to a flat frame, or up from one, over
+several frames. Text appearing over black does not (it pops in within a frame or two), nor do
+strobes of single black frames, nor a watermark fading on a black tail (every frame there is flat).
+
+This is PySceneDetect's ThresholdDetector idea (fades found on frame statistics, not on content),
+made to mark the whole ramp as one gradual boundary.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from latentcut.component import Component
+from latentcut.detection.transitions import Boundary
+from latentcut.encoders.base import LUMA
+from latentcut.io.sampling import runs_of
+from latentcut.registry import Registry, check_number
+
+
+def frame_contrast(frames: np.ndarray) -> np.ndarray:
+    """Per frame, the standard deviation of its luma in [0, 0.5] (frames: N x H x W x C uint8)."""
+    x = np.asarray(frames)
+    if x.ndim != 4 or len(x) == 0:
+        return np.zeros(len(x), np.float32)
+    y = x.astype(np.float32) @ LUMA if x.shape[-1] == 3 else x[..., 0].astype(np.float32)
+    return (y.reshape(len(y), -1).std(axis=1) / 255.0).astype(np.float32)
+
+
+class FadeFinder(Component):
+    """Fade boundaries on a contrast curve (:func:`frame_contrast`).
+
+    flat: contrast at or below which a frame is flat (one colour; 0.025 is about 6 grey levels).
+    high: the contrast the ramp must reach at its picture end (below it, e.g. dim text on black,
+    the "picture" is too faint to call a shot). min_len: frames the ramp must last; a change
+    over fewer frames is a cut (the cut detector's business) or something popping in.
+    """
+
+    name = "fades"
+
+    def __init__(self, flat: float = 0.025, high: float = 0.04, min_len: int = 3):
+        self.flat = flat
+        self.high = high
+        self.min_len = min_len
+
+    def check_params(self) -> None:
+        check_number("flat", self.flat, 0.0, 0.5)
+        check_number("high", self.high, 0.0, 0.5)
+        check_number("min_len", self.min_len, 1, integer=True)
+        if self.high <= self.flat:
+            raise ValueError(f"high ({self.high}) must be above flat ({self.flat})")
+
+    def find(self, contrast: np.ndarray, stops: Iterable[int] = ()) -> list[Boundary]:
+        """Fades in curve positions, sorted. A ramp never runs across a position in ``stops`` (the
+        hard cuts already found): the frame before a cut belongs to another shot."""
+        self.check_params()
+        c = np.asarray(contrast, np.float64)
+        if c.ndim != 1 or not np.all(np.isfinite(c)):
+            raise ValueError("contrast must be a 1-D array of finite numbers")
+        stops = set(int(s) for s in stops)
+        n = len(c)
+        out = []
+        for a, b in runs_of(np.flatnonzero(c <= self.flat)):
+            if a > 0:  # a fade out, ending at the first flat frame a
+                top = self._ramp(c, a, -1, stops)
+                if a - top >= self.min_len and c[top] >= self.high:
+                    out.append(Boundary(top, a, float(c[top] - c[a]), "gradual"))
+            if b < n - 1:  # a fade in, from the last flat frame b
+                top = self._ramp(c, b, 1, stops)
+                if top - b >= self.min_len and c[top] >= self.high:
+                    out.append(Boundary(b, top, float(c[top] - c[b]), "gradual"))
+        return sorted(out, key=lambda bd: bd.start)
+
+    def _ramp(self, c: np.ndarray, edge: int, step: int, stops: set[int]) -> int:
+        """Walk away from the flat frame ``edge`` while the contrast keeps rising; the last frame
+        where it still rose is the ramp's picture end. Noise and frames held on twos may stall the
+        rise for up to two frames; a real drop, or a cut, ends the walk."""
+        rise, noise = 0.3 / 255, 1.0 / 255  # pragma: no mutate - below what any fade moves per frame
+        j = top = edge + step
+        stall = 0
+        while 0 <= j + step < len(c) and (j if step < 0 else j + step) not in stops:
+            nxt = c[j + step]
+            if nxt > c[j] + rise:
+                top, stall = j + step, 0
+            elif nxt >= 0.9 * c[j] - noise:
+                stall += 1
+                if stall > 2:
+                    break
+            else:
+                break
+            j += step
+        return top
+
+
+fade_finders: Registry[FadeFinder] = Registry("fade finder", "latentcut.fades")
+fade_finders.register(FadeFinder.name, FadeFinder)
+
+
+def create_fade_finder(spec: "str | FadeFinder | bool | None") -> FadeFinder | None:
+    """A spec string (``"fades,min_len=4"``), an instance, or None / False / ``"none"`` for no fade finding."""
+    if spec is None or spec is False or (isinstance(spec, str) and spec.strip().lower() in ("none", "off")):
+        return None
+    if spec is True:
+        spec = FadeFinder.name
+    return fade_finders.create(spec)

@@ -1,0 +1,178 @@
+"""Fades to and from a flat frame, found on the frames' contrast."""
+import numpy as np
+import pytest
+from conftest import write_video
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from latentcut import SceneDetector
+from latentcut.cache import EmbeddingCache
+from latentcut.detection.fades import FadeFinder, create_fade_finder, frame_contrast
+from latentcut.encoders.embeddings import Embeddings
+from latentcut.errors import EmbeddingError, PluginError
+from latentcut.scoring.curves import CurveBuilder, score_curve
+from latentcut.scoring.distances import create_distance
+
+
+def _picture(rng, h=48, w=64):
+    """A textured picture: blocks of colour, so its contrast is well above flat."""
+    small = rng.integers(0, 256, (6, 8, 3))
+    return np.kron(small, np.ones((h // 6, w // 8, 1))).astype(np.uint8)
+
+
+def test_frame_contrast_is_the_luma_standard_deviation():
+    flat = np.full((2, 4, 4, 3), 77, np.uint8)
+    half = np.zeros((1, 4, 4, 3), np.uint8)
+    half[0, :2] = 255
+    assert frame_contrast(flat).tolist() == [0.0, 0.0]
+    assert frame_contrast(half)[0] == pytest.approx(0.5, abs=1e-3)
+    gray = half[..., :1]
+    assert frame_contrast(gray)[0] == pytest.approx(0.5, abs=1e-3)
+    assert frame_contrast(np.zeros((0, 4, 4, 3), np.uint8)).shape == (0,)
+
+
+def test_a_fade_out_and_a_fade_in_are_found_from_ramp_top_to_the_flat_frame():
+    c = np.r_[np.full(10, 0.24), np.linspace(0.24, 0.0, 9)[1:], np.zeros(6), np.linspace(0.0, 0.24, 7)[1:],
+              np.full(5, 0.24)]
+    found = FadeFinder().find(c)
+    assert [(b.start, b.end, b.kind) for b in found] == [(9, 17, "gradual"), (23, 29, "gradual")]
+    assert found[0].strength == pytest.approx(0.24)
+
+
+@pytest.mark.parametrize("name, c", [
+    ("a pop-in over two frames (text appearing on black)", np.r_[np.zeros(5), 0.03, 0.06, np.full(8, 0.06)]),
+    ("single flat frames (strobes)", np.tile([0.2, 0.2, 0.0], 6)),
+    ("a watermark fading on a black tail: every frame flat", np.linspace(0.02, 0.0, 20)),
+    ("a picture too faint to be a shot", np.r_[np.zeros(4), np.linspace(0, 0.035, 8)]),
+    ("contrast that drops and comes back without reaching flat", np.r_[np.full(4, 0.2), np.linspace(0.2, 0.03, 6),
+                                                                        np.linspace(0.03, 0.2, 6)]),
+])
+def test_what_is_not_a_fade(name, c):
+    assert FadeFinder().find(c) == [], name
+
+
+def test_a_ramp_does_not_run_across_a_cut():
+    c = np.r_[np.full(5, 0.3), np.linspace(0.3, 0.0, 11)]  # 5..15 falls to flat at 15
+    assert [(b.start, b.end) for b in FadeFinder().find(c)] == [(5, 15)]
+    assert [(b.start, b.end) for b in FadeFinder().find(c, stops=[10])] == [(10, 15)]
+    assert FadeFinder().find(c, stops=[13]) == []  # what is left after the cut is too short
+
+
+def test_held_frames_stall_but_do_not_end_a_ramp():
+    # animation on twos: the contrast falls every other frame
+    steps = np.repeat(np.linspace(0.2, 0.0, 6), 2)
+    c = np.r_[np.full(3, 0.2), steps[2:]]
+    assert [(b.start, b.end) for b in FadeFinder().find(c)] == [(2, 11)]
+    assert FadeFinder().find(np.r_[np.full(3, 0.2), np.repeat(np.linspace(0.2, 0.0, 4), 4)]) == []  # stalls of 3
+
+
+def test_parameters_change_what_counts():
+    c = np.r_[np.full(3, 0.05), np.linspace(0.05, 0.0, 6)[1:], np.zeros(3)]  # .04 .03 .02 .01 0 from frame 3
+    assert [(b.start, b.end) for b in FadeFinder().find(c)] == [(2, 5)]
+    assert [(b.start, b.end) for b in FadeFinder(flat=0.001).find(c)] == [(2, 7)]
+    assert FadeFinder(min_len=4).find(c) == []
+    assert FadeFinder(high=0.06).find(c) == []
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("fades,min_len=0", "min_len must be >= 1"),
+    ("fades,high=0.01", "must be above flat"),
+    ("fades,flat=-1", "flat must be >= 0"),
+    ("fades,high=nan", "high must be a number"),
+    ("nofades", "unknown fade finder"),
+])
+def test_bad_specs_are_refused_with_the_reason(spec, message):
+    with pytest.raises(PluginError, match=message):
+        create_fade_finder(spec)
+
+
+def test_off_switches():
+    assert create_fade_finder(None) is None and create_fade_finder(False) is None
+    assert create_fade_finder("none") is None and create_fade_finder("OFF") is None
+    assert isinstance(create_fade_finder(True), FadeFinder)
+    assert repr(create_fade_finder("fades,min_len=4")) == "fades,min_len=4"
+
+
+def test_contrast_with_nan_is_refused():
+    with pytest.raises(ValueError, match="finite"):
+        FadeFinder().find(np.array([0.1, np.nan, 0.0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 0.5), min_size=0, max_size=60), st.lists(st.integers(0, 59), max_size=4),
+       st.integers(1, 6))
+def test_every_fade_found_has_the_shape_asked_for(values, stops, min_len):
+    c = np.asarray(values)
+    finder = FadeFinder(min_len=min_len)
+    for b in finder.find(c, stops=stops):
+        assert 0 <= b.start < b.end < len(c)
+        assert b.end - b.start >= min_len
+        fade_out = c[b.end] <= finder.flat
+        flat_end, top = (b.end, b.start) if fade_out else (b.start, b.end)
+        assert c[flat_end] <= finder.flat and c[top] >= finder.high
+        # a stop s starts a shot: a ramp may begin on it but never runs across it
+        if fade_out:
+            assert not any(top < s < flat_end for s in stops)
+        else:
+            assert not any(flat_end + 1 < s <= top for s in stops)
+
+
+def test_curves_carry_the_contrast_only_when_every_batch_has_it():
+    d = create_distance("l1")
+    emb = Embeddings(np.random.default_rng(0).normal(size=(20, 4)))
+    c = np.linspace(0, 0.3, 20)
+    assert np.allclose(score_curve(emb, d, 4, contrast=c).contrast, c)
+    assert score_curve(emb, d, 4).contrast is None
+    b = CurveBuilder(d, 4)
+    b.update(emb[:10], np.arange(10), np.arange(10.0), c[:10])
+    b.update(emb[10:], np.arange(10, 20), np.arange(10.0, 20.0))
+    assert b.finish().contrast is None
+    with pytest.raises(EmbeddingError, match="contrast values"):
+        CurveBuilder(d, 4).update(emb, np.arange(20), np.arange(20.0), c[:5])
+
+
+@pytest.fixture(scope="module")
+def fade_video(tmp_path_factory):
+    """3 black frames fading in over 10 to a dim picture (the span curve sees too small a change, as
+    it does in low-key anime openings), a fade to black over 12, 10 black frames, a hard cut from black."""
+    rng = np.random.default_rng(3)
+    a, d = _picture(rng) // 3, _picture(rng)
+    frames = [np.zeros_like(a)] * 3
+    frames += [(a * t).astype(np.uint8) for t in np.linspace(0, 1, 11)[1:]]  # 3..12, full at 12
+    frames += [a] * 30  # 13..42
+    frames += [(a * (1 - t)).astype(np.uint8) for t in np.linspace(0, 1, 13)[1:]]  # 43..54, black at 54
+    frames += [np.zeros_like(a)] * 10 + [d] * 30  # black 55..64, the cut at 65
+    path = tmp_path_factory.mktemp("fades") / "fade in, fade out, cut.mp4"
+    return write_video(path, np.stack(frames), codec="libx264")
+
+
+def test_detect_reports_both_fades_as_gradual_and_the_cut(fade_video):
+    r = SceneDetector(progress=False).detect(fade_video)
+    assert [c.kind for c in r.cuts] == ["gradual", "gradual", "cut"]
+    fade_in, fade_out, cut = (c.interval() for c in r.cuts)
+    assert 1 <= fade_in.lo <= 9 and 11 <= fade_in.hi <= 14  # frames of contrast under flat count as flat
+    assert 41 <= fade_out.lo <= 44 and 50 <= fade_out.hi <= 56
+    assert cut.lo == 65
+    assert r.settings["fades"] == "fades"
+    plain = SceneDetector(progress=False, fades=None).detect(fade_video)
+    assert plain.settings["fades"] is None and [c.interval().lo for c in plain.cuts] == [65]
+    assert [c.kind for c in SceneDetector(progress=False, gradual=False).detect(fade_video).cuts] == ["cut"]
+
+
+def test_the_embedding_cache_keeps_the_contrast_and_refreshes_entries_without_it(fade_video, tmp_path):
+    det = SceneDetector(progress=False, cache=str(tmp_path))
+    first = det.detect(fade_video)
+    cache = EmbeddingCache(str(tmp_path))
+    (entry,) = cache.entries()
+    key = entry.rsplit("/", 1)[-1].removesuffix(".safetensors")
+    hit = cache.get(key)
+    assert hit.contrast is not None and len(hit.contrast) == len(first.curve)
+    again = det.detect(fade_video)
+    assert [c.interval() for c in again.cuts] == [c.interval() for c in first.cuts]
+    # an entry written before fades were found has no contrast: it is recomputed, not trusted as is
+    cache.put(key, hit.embeddings, hit.indices, hit.times, det.encoder.config(),
+              {k: v for k, v in hit.meta.items() if k not in ("format", "encoder")}, hit.reference, hit.extras)
+    assert cache.get(key).contrast is None
+    third = det.detect(fade_video)
+    assert [c.interval() for c in third.cuts] == [c.interval() for c in first.cuts]
+    assert cache.get(key).contrast is not None
