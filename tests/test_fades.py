@@ -176,3 +176,72 @@ def test_the_embedding_cache_keeps_the_contrast_and_refreshes_entries_without_it
     third = det.detect(fade_video)
     assert [c.interval() for c in third.cuts] == [c.interval() for c in first.cuts]
     assert cache.get(key).contrast is not None
+
+
+def test_contrast_is_of_the_luma_not_of_one_channel():
+    green = np.zeros((1, 4, 4, 3), np.uint8)
+    green[0, :2, :, 1] = 255  # red channel flat, luma half 0.587
+    got = frame_contrast(green)
+    assert got.dtype == np.float32 and got[0] == pytest.approx(0.587 / 2, abs=1e-3)
+    assert frame_contrast(np.zeros((0, 4, 4, 3), np.uint8)).dtype == np.float32
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"flat": 0.6}, "flat must be <= 0.5"), ({"high": 0.6}, "high must be <= 0.5"),
+    ({"high": -0.1}, "high must be >= 0"), ({"min_len": 2.5}, "min_len must be a whole number"),
+    ({"flat": 0.04, "high": 0.04}, "must be above flat"),
+])
+def test_parameter_bounds(params, message):
+    with pytest.raises(ValueError, match=message):
+        FadeFinder(**params).check_params()
+
+
+def test_contrast_must_be_one_row_of_finite_numbers():
+    with pytest.raises(ValueError, match="1-D array of finite"):
+        FadeFinder().find(np.zeros((2, 3)))
+
+
+def test_the_edges_of_each_rule():
+    f1 = FadeFinder(min_len=1)
+    assert [(b.start, b.end) for b in f1.find([0.3, 0.0])] == [(0, 1)]  # a fade out into frame 1
+    assert [(b.start, b.end) for b in f1.find([0.0, 0.3])] == [(0, 1)]  # a fade in from frame 0
+    exact = FadeFinder(flat=0.025, high=0.1, min_len=2)
+    # a frame of exactly `flat` is flat, a top of exactly `high` is high enough, a ramp of exactly min_len is long enough
+    assert [(b.start, b.end) for b in exact.find([0.1, 0.06, 0.025])] == [(0, 2)]
+    assert [(b.start, b.end) for b in exact.find([0.025, 0.06, 0.1])] == [(0, 2)]
+    (fade_in,) = FadeFinder().find([0.01, 0.01, 0.1, 0.2, 0.3])
+    assert (fade_in.start, fade_in.end) == (1, 4) and fade_in.strength == pytest.approx(0.29)
+
+
+def test_stalls_of_two_frames_are_allowed_and_three_end_the_ramp():
+    two = np.array([0.3, 0.25, 0.2, 0.2, 0.2, 0.15, 0.1, 0.05, 0.0])
+    assert [(b.start, b.end) for b in FadeFinder().find(two)] == [(0, 8)]
+    three = np.array([0.3, 0.25, 0.2, 0.2, 0.2, 0.2, 0.15, 0.1, 0.05, 0.0])
+    assert [(b.start, b.end) for b in FadeFinder().find(three)] == [(5, 9)]
+    one = np.array([0.3, 0.2, 0.2, 0.1, 0.0])  # a rise right after a stall starts the count again
+    assert [(b.start, b.end) for b in FadeFinder().find(np.r_[0.4, 0.35, 0.35, 0.35, one[1:]])] == [(0, 7)]
+
+
+def test_a_small_dip_on_a_held_frame_is_tolerated():
+    # 0.178 is within 10 % and about half a grey level of 0.2
+    c = np.array([0.0, 0.05, 0.1, 0.2, 0.178, 0.25, 0.3])
+    assert [(b.start, b.end) for b in FadeFinder().find(c)] == [(0, 6)]
+    assert [(b.start, b.end) for b in FadeFinder().find(np.r_[c[:4], 0.17, c[5:]])] == [(0, 3)]
+
+
+def test_a_fade_in_stops_on_the_frame_before_a_cut():
+    c = np.r_[np.zeros(3), np.linspace(0.05, 0.4, 8)]  # the ramp 3..10
+    assert [(b.start, b.end) for b in FadeFinder().find(c)] == [(2, 10)]
+    assert [(b.start, b.end) for b in FadeFinder().find(c, stops=[8])] == [(2, 7)]
+    # a cut on the ramp's first frame leaves it whole: the pipeline then takes the cut for the boundary
+    assert [(b.start, b.end) for b in FadeFinder().find(c, stops=[3])] == [(2, 10)]
+
+
+def test_a_slow_dimming_before_the_fade_is_not_part_of_it():
+    drift = 0.30 - 0.005 * np.arange(6)  # 0.300 .. 0.275, about 1.3 grey levels a frame
+    c = np.r_[drift, np.linspace(0.27, 0.0, 10)]  # then the fade proper, about 7.6 grey levels a frame
+    (fade,) = FadeFinder().find(c)
+    assert (fade.start, fade.end) == (6, 15)
+    # with no pace to compare with, each of those small steps would still count as a rise
+    from latentcut.detection.fades import _RISE, _walk
+    assert _walk(c, 15, -1, set(), _RISE) == 0

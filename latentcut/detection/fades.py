@@ -78,24 +78,38 @@ class FadeFinder(Component):
         return sorted(out, key=lambda bd: bd.start)
 
     def _ramp(self, c: np.ndarray, edge: int, step: int, stops: set[int]) -> int:
-        """Walk away from the flat frame ``edge`` while the contrast keeps rising; the last frame
-        where it still rose is the ramp's picture end. Noise and frames held on twos may stall the
-        rise for up to two frames; a real drop, or a cut, ends the walk."""
-        rise, noise = 0.3 / 255, 1.0 / 255  # pragma: no mutate - below what any fade moves per frame
-        j = top = edge + step
-        stall = 0
-        while 0 <= j + step < len(c) and (j if step < 0 else j + step) not in stops:
-            nxt = c[j + step]
-            if nxt > c[j] + rise:
-                top, stall = j + step, 0
-            elif nxt >= 0.9 * c[j] - noise:
-                stall += 1
-                if stall > 2:
-                    break
-            else:
+        """The ramp's picture end, walking away from the flat frame ``edge``. Twice: the first walk
+        measures the ramp's pace (its median change per frame); the second counts a frame as still
+        rising only if it moves by a quarter of that pace, so a shot that dims slowly before the
+        fade proper (or right after a cut) is not taken into the fade."""
+        top = _walk(c, edge, step, stops, _RISE)
+        lo, hi = sorted((top, edge))
+        pace = float(np.median(np.abs(np.diff(c[lo : hi + 1]))))
+        return _walk(c, edge, step, stops, max(_RISE, pace / 4))
+
+
+_RISE = 0.3 / 255  # pragma: no mutate - below what any fade moves per frame
+_NOISE = 1.0 / 255  # pragma: no mutate - compression noise on a held frame
+
+
+def _walk(c: np.ndarray, edge: int, step: int, stops: set[int], rise: float) -> int:
+    """Walk away from ``edge`` while the contrast keeps rising (by more than ``rise`` a frame); the
+    last frame where it rose is returned. Noise and frames held on twos may stall the rise for up
+    to two frames; a real drop, or a cut, ends the walk."""
+    j = top = edge + step
+    stall = 0
+    while 0 <= j + step < len(c) and (j if step < 0 else j + step) not in stops:
+        nxt = c[j + step]
+        if nxt > c[j] + rise:
+            top, stall = j + step, 0
+        elif nxt >= 0.9 * c[j] - _NOISE:
+            stall += 1
+            if stall > 2:
                 break
-            j += step
-        return top
+        else:
+            break
+        j += step
+    return top
 
 
 fade_finders: Registry[FadeFinder] = Registry("fade finder", "latentcut.fades")
