@@ -197,7 +197,7 @@ def test_parameter_bounds(params, message):
 
 
 def test_contrast_must_be_one_row_of_finite_numbers():
-    with pytest.raises(ValueError, match="1-D array of finite"):
+    with pytest.raises(ValueError, match="^contrast must be a 1-D array of finite numbers$"):
         FadeFinder().find(np.zeros((2, 3)))
 
 
@@ -238,10 +238,19 @@ def test_a_fade_in_stops_on_the_frame_before_a_cut():
 
 
 def test_a_slow_dimming_before_the_fade_is_not_part_of_it():
-    drift = 0.30 - 0.005 * np.arange(6)  # 0.300 .. 0.275, about 1.3 grey levels a frame
-    c = np.r_[drift, np.linspace(0.27, 0.0, 10)]  # then the fade proper, about 7.6 grey levels a frame
+    drift = 0.30 - 0.0065 * np.arange(6)  # 0.300 .. 0.268, about 1.7 grey levels a frame
+    c = np.r_[drift, np.linspace(0.26, 0.0, 10)]  # then the fade proper, about 7.4 grey levels a frame
     (fade,) = FadeFinder().find(c)
-    assert (fade.start, fade.end) == (6, 15)
+    assert (fade.start, fade.end) == (5, 15)
     # with no pace to compare with, each of those small steps would still count as a rise
     from latentcut.detection.fades import _RISE, _walk
     assert _walk(c, 15, -1, set(), _RISE) == 0
+
+
+def test_stalls_right_at_the_flat_frame_count_from_zero():
+    assert [(b.start, b.end) for b in FadeFinder().find([0.3, 0.2, 0.1, 0.1, 0.1, 0.0])] == [(0, 5)]
+
+
+def test_strength_is_the_contrast_the_fade_takes_away_or_brings():
+    (out,) = FadeFinder().find([0.3, 0.2, 0.1, 0.02, 0.02])
+    assert out.strength == pytest.approx(0.28)
