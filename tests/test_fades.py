@@ -254,3 +254,14 @@ def test_stalls_right_at_the_flat_frame_count_from_zero():
 def test_strength_is_the_contrast_the_fade_takes_away_or_brings():
     (out,) = FadeFinder().find([0.3, 0.2, 0.1, 0.02, 0.02])
     assert out.strength == pytest.approx(0.28)
+
+
+def test_the_contrast_is_a_column_of_the_curve_csv(fade_video, tmp_path):
+    from latentcut.io.writers import write_curve_csv
+
+    r = SceneDetector(progress=False).detect(fade_video)
+    assert np.allclose(r.metrics["contrast"], r.curve.contrast)
+    write_curve_csv(r, tmp_path / "c.csv")
+    header, first = (tmp_path / "c.csv").read_text().splitlines()[:2]
+    assert header.endswith(",cut,contrast") and first.endswith(",0")
+    assert "contrast" not in SceneDetector(progress=False, fades=None).detect(fade_video).metrics

@@ -10,6 +10,7 @@ from sklearn.base import clone
 
 from latentcut import Embeddings
 from latentcut.component import describe
+from latentcut.detection.fades import fade_finders
 from latentcut.detection.thresholders import thresholders
 from latentcut.encoders import encoders
 from latentcut.errors import LatentcutError, PluginError
@@ -21,16 +22,17 @@ VARIANT = {
     "beta-vae": {"beta": 2.0, "hidden": "8/16", "size": 16}, "xception": {"size": 64, "split": True},
     "timm": {"size": 64, "pca": 4}, "fixed": {"value": 0.3}, "top-n": {"n": 3, "min_shot_len": 2},
     "adaptive": {"ratio": 2.0, "window": 4, "rapid_ratio": 5.0}, "kmeans": {"floor": 0.25, "min_shot_len": "0.5s"},
-    "learned": {"threshold": 0.8, "min_shot_len": 2},
+    "learned": {"threshold": 0.8, "min_shot_len": 2}, "fades": {"flat": 0.02, "min_len": 4},
 }
 #: A bad value per plugin (one clear error), where the plugin has parameters.
 BAD = {"pixel": {"size": "abc"}, "repro-vae": {"latent_dim": 0}, "beta-vae": {"size": 30}, "xception": {"size": 3},
        "timm": {"batch_size": 0}, "fixed": {"value": float("nan")}, "top-n": {"n": -1}, "adaptive": {"ratio": 0}, "learned": {"threshold": 1.5},
-       "kmeans": {"separation": 0.5}}
+       "kmeans": {"separation": 0.5}, "fades": {"min_len": 0}}
 
 PLUGINS = [("encoder", encoders, n) for n in encoders.names()] + \
           [("distance", distances, n) for n in distances.names()] + \
-          [("thresholder", thresholders, n) for n in thresholders.names()]
+          [("thresholder", thresholders, n) for n in thresholders.names()] + \
+          [("fade finder", fade_finders, n) for n in fade_finders.names()]
 
 
 @pytest.mark.parametrize("kind,registry,name", PLUGINS, ids=[f"{k}:{n}" for k, _, n in PLUGINS])
@@ -69,6 +71,11 @@ def _verbs(kind, obj):
         d = obj.pairwise(a, b)
         assert d.shape == (5,) and np.all(d >= 0) and np.all(obj.pairwise(a, a) < 1e-9)
         assert obj.consecutive(a).shape == (4,) and obj.one_to_many(a[0], b).shape == (5,)
+        return
+    if kind == "fade finder":
+        c = np.r_[np.full(5, 0.2), np.linspace(0.2, 0.0, 8), np.zeros(5)]
+        found = obj.find(c)
+        assert [(b.start, b.end, b.kind) for b in found] == [(5, 12, "gradual")]
         return
     if kind == "thresholder":
         s = rng.random(200)

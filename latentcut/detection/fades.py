@@ -43,6 +43,7 @@ class FadeFinder(Component):
     """
 
     name = "fades"
+    metric_keys = ("contrast",)
 
     def __init__(self, flat: float = 0.025, high: float = 0.04, min_len: int = 3):
         self.flat = flat
@@ -55,6 +56,11 @@ class FadeFinder(Component):
         check_number("min_len", self.min_len, 1, integer=True)
         if self.high <= self.flat:
             raise ValueError(f"high ({self.high}) must be above flat ({self.flat})")
+
+    def frame_metrics(self, result) -> dict[str, np.ndarray]:
+        """The contrast each fade was found on, as a curve CSV column (where the curve has it)."""
+        contrast = getattr(result.curve, "contrast", None)
+        return {} if contrast is None else {"contrast": contrast}
 
     def find(self, contrast: np.ndarray, stops: Iterable[int] = ()) -> list[Boundary]:
         """Fades in curve positions, sorted. A ramp never runs across a position in ``stops`` (the

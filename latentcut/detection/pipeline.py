@@ -278,7 +278,9 @@ class SceneDetector:
         """The per-frame values the encoder, distance and thresholder declare, checked: each key
         declared, not clashing with another component's or a built-in column, one value per curve row."""
         out: dict[str, np.ndarray] = {}
-        for part in (self.encoder, self.distance, self.thresholder):
+        for part in (self.encoder, self.distance, self.thresholder, self.fades):
+            if part is None:
+                continue
             declared = tuple(getattr(part, "metric_keys", ()))
             values = part.frame_metrics(result) if hasattr(part, "frame_metrics") else {}
             for key, value in values.items():
