@@ -136,6 +136,7 @@ def test_third_party_plugin_through_entry_points(tmp_path, cut_video):
     assert r.returncode == 0 and json.loads(out.read_text())["cuts"] == []
     # the thresholder's declared per-frame metric is a column of the curve CSV
     rows = list(csv.DictReader(curve.open()))
-    assert list(rows[0])[-1] == "headroom" and len(rows) == 72
+    # the plugins' columns follow the built-in ones, in pipeline order (the fade finder's last)
+    assert list(rows[0])[-2:] == ["headroom", "contrast"] and len(rows) == 72
     top = max(float(r["score"]) for r in rows)
     assert all(float(r["headroom"]) == pytest.approx(top - float(r["score"]), abs=1e-5) for r in rows)

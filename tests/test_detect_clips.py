@@ -69,7 +69,8 @@ def test_result_outputs(tmp_path):
     assert lines[2].split(",")[:2] == ["1", "1"] and lines[3].split(",")[1] == "101"  # 1-based, as PySceneDetect
     write_curve_csv(r, tmp_path / "c.csv")
     rows = (tmp_path / "c.csv").read_text().splitlines()
-    assert len(rows) == 182 and rows[101].split(",")[-1] == "1"
+    cut_col = rows[0].split(",").index("cut")
+    assert len(rows) == 182 and rows[101].split(",")[cut_col] == "1" and rows[0].endswith(",cut,contrast")
 
 
 def test_single_frame_video_is_one_scene(tmp_path):
