@@ -265,3 +265,14 @@ def test_the_contrast_is_a_column_of_the_curve_csv(fade_video, tmp_path):
     header, first = (tmp_path / "c.csv").read_text().splitlines()[:2]
     assert header.endswith(",cut,contrast") and first.endswith(",0")
     assert "contrast" not in SceneDetector(progress=False, fades=None).detect(fade_video).metrics
+
+
+def test_curves_made_without_frames_have_no_contrast_column_and_no_fades():
+    from latentcut.io.video import VideoInfo
+
+    emb = Embeddings(np.r_[np.zeros((20, 4)), np.ones((20, 4))].astype(np.float32))
+    curve = score_curve(emb, create_distance("l1"), 12)
+    info = VideoInfo(path="x.mp4", width=32, height=32, fps=24.0, frame_count=40, duration=40 / 24, rotation=0,
+                     codec="h264")
+    r = SceneDetector(progress=False).detect_curve(curve, info, frames=40)
+    assert "contrast" not in r.metrics and [c.frame.frame for c in r.cuts] == [20]
