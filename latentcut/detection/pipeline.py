@@ -217,20 +217,28 @@ class SceneDetector:
             level = float(np.median(curve.scores[pos])) if len(pos) else scale
             spacing = min_spacing_frames(thr.min_shot_len, fps)
             taken = list(pos)
-            for b in find_span_boundaries(curve, level, pos):
+            covered = [(p, p) for p in pos]  # the curve positions each boundary taken so far spans
+
+            def take(b) -> None:
                 mid = b.start if b.kind == "cut" else (b.start + b.end + 1) // 2
                 if not spaced_from(mid, taken, spacing):
-                    continue
+                    return
                 taken.append(mid)
                 if b.kind == "cut":
+                    covered.append((mid, mid))
                     cuts.append(Cut(tc(mid), float(curve.scores[mid])))
                 else:
+                    covered.append((b.start, b.end))
                     cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
+
+            for b in find_span_boundaries(curve, level, pos):
+                take(b)
             if self.fades is not None and curve.contrast is not None:
-                for b in self._fades(curve, cuts, pos, spacing, taken):
-                    mid = (b.start + b.end + 1) // 2
-                    taken.append(mid)
-                    cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
+                for b in self.fades.find(curve.contrast, stops=pos):
+                    # a ramp that touches a boundary already taken (a dissolve the span step found, or
+                    # a cut right where a fade begins or ends) is that boundary
+                    if not any(lo <= b.end + 1 and b.start <= hi + 1 for lo, hi in covered):
+                        take(b)
             cuts.sort(key=lambda c: c.frame.frame)
         n_frames = frames if frames is not None else (int(curve.indices[-1]) + 1 if len(curve) else 0)
         end = end_time if end_time is not None else _end_time(curve, info)
@@ -249,22 +257,6 @@ class SceneDetector:
         )
         result.metrics = self.frame_metrics(result)
         return result
-
-    def _fades(self, curve: ScoreCurve, cuts: list, pos, spacing: int, taken: list) -> list:
-        """The fades no boundary found so far already covers: a ramp that touches one (a dissolve
-        the span step found, or a cut right where a fade begins or ends) is that boundary."""
-        index = {int(f): p for p, f in enumerate(curve.indices)}
-        found = [(index[c.start.frame], index[c.end.frame]) if c.start is not None else (index[c.frame.frame],) * 2
-                 for c in cuts]
-        out = []
-        for b in self.fades.find(curve.contrast, stops=pos):
-            if any(lo <= b.end + 1 and b.start <= hi + 1 for lo, hi in found):
-                continue
-            if not spaced_from((b.start + b.end + 1) // 2, taken, spacing):
-                continue
-            found.append((b.start, b.end))
-            out.append(b)
-        return out
 
     def yardstick(self, reference=None, sample=None) -> float:
         """The thresholds' scale (see :meth:`detect_curve`): the encoder's distance between unrelated
