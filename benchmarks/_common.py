@@ -46,6 +46,22 @@ def times_to_frames(times, frame_times) -> list[int]:
 
 TOLERANCES = (0, 2)
 
+
+def stage_progress():
+    """``progress(msg)`` for a benchmark: a bar-like line on a terminal; otherwise one status line
+    per stage (the part of ``msg`` before its first colon), not one per clip."""
+    tty = sys.stderr.isatty()
+    last = [""]
+
+    def progress(msg: str) -> None:
+        if tty:
+            print("\r" + msg.ljust(78), end="", file=sys.stderr, flush=True)
+        elif msg.split(":")[0] != last[0]:
+            print(msg.split(":")[0] + ": ...", file=sys.stderr, flush=True)
+        last[0] = msg.split(":")[0]
+
+    return progress
+
 _FRAMES: dict = {}
 
 

@@ -30,6 +30,7 @@ from _common import (
     clip_paths,
     peer_cached,
     score_cuts,
+    stage_progress,
     times_to_frames,
     transnetv2_available,
 )
@@ -119,6 +120,12 @@ def run_setting(enc_spec, dist_spec, thr, clips, curves, fades="fades") -> list[
     return res
 
 
+def run_grid(prefix, enc_spec, dist_spec, thresholders, clips, curves) -> dict:
+    """``{"PREFIX | THRESHOLDER | FADES": per-clip results}`` for every thresholder with every FADE_GRID entry."""
+    return {f"{prefix} | {label_of(thr)} | {fades}": run_setting(enc_spec, dist_spec, thr, clips, curves, fades)
+            for thr in thresholders for fades in FADE_GRID}
+
+
 def total(per_clip, keep=None) -> dict:
     tot: dict = {}
     for i, (s, _) in enumerate(per_clip):
@@ -191,16 +198,7 @@ def main() -> None:
         args.encoders += [f"timm:tf_efficientnet_lite0,weights={w}/tf-efficientnet-lite0-imagenet.safetensors",
                           f"xception,weights={w}/xception-imagenet-backbone.safetensors"]
     tty = sys.stderr.isatty()
-
-    last = [""]
-
-    def progress(msg):
-        # a bar-like line on a terminal; otherwise one status line per stage, not per clip
-        if tty:
-            print("\r" + msg.ljust(78), end="", file=sys.stderr, flush=True)
-        elif msg.split(":")[0] != last[0]:
-            print(msg.split(":")[0] + ": ...", file=sys.stderr, flush=True)
-        last[0] = msg.split(":")[0]
+    progress = stage_progress()
 
     n_frames = sum(lab.frames or 0 for _, lab in clips)
     anim = [i for i, (_, lab) in enumerate(clips) if lab.group in ANIMATION]
@@ -218,10 +216,8 @@ def main() -> None:
         pairs_asked = [tuple(p.rsplit("@", 1)) for p in args.pairs]
     for enc_spec, dist_spec in pairs_asked:
         curves = made[(enc_spec, dist_spec)] = curves_for(clips, enc_spec, dist_spec, progress)
-        for thr in settings_grid(args.learned_model):
-            for fades in FADE_GRID:
-                all_results[f"{enc_spec} | {dist_spec} | {label_of(thr)} | {fades}"] = run_setting(
-                    enc_spec, dist_spec, thr, clips, curves, fades)
+        all_results.update(run_grid(f"{enc_spec} | {dist_spec}", enc_spec, dist_spec, settings_grid(args.learned_model),
+                                    clips, curves))
         if enc_spec == "pixel" and dist_spec == "l1":
             rows.append((default_name, run_setting(enc_spec, dist_spec, default_det.thresholder, clips, curves), "default"))
             with Timer() as learned_time:
@@ -236,12 +232,10 @@ def main() -> None:
             other = SceneDetector(enc_spec, dist_spec, progress=False)
             both = fused(made[("pixel", "l1")], curves, base, other)
             name = f"pixel@l1 + {enc_spec}@{dist_spec}"
-            for thr in settings_grid(args.learned_model):
-                if isinstance(thr, str):  # the learned detector was trained on one encoder's curves
-                    # fused curves carry their own yardstick (1): the detector's encoder only names the run
-                    for fades in FADE_GRID:
-                        all_results[f"{name} | fused | {label_of(thr)} | {fades}"] = run_setting(
-                            "pixel", "l1", thr, clips, both, fades)
+            # the learned detector was trained on one encoder's curves: not for fused ones; fused
+            # curves carry their own yardstick (1), so the detector's encoder only names the run
+            rule_based = [thr for thr in settings_grid(args.learned_model) if isinstance(thr, str)]
+            all_results.update(run_grid(f"{name} | fused", "pixel", "l1", rule_based, clips, both))
     if tty:
         print(file=sys.stderr)
     best_in = max(all_results, key=lambda n: total(all_results[n])[2].f1)

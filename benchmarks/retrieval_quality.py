@@ -27,7 +27,7 @@ import tempfile
 import time
 
 import numpy as np
-from _common import DEFAULT_LABELS, Timer, clip_paths
+from _common import DEFAULT_LABELS, Timer, clip_paths, stage_progress
 
 from latentcut import VideoReader
 from latentcut.retrieval.library import SceneLibrary
@@ -204,14 +204,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     tty = sys.stderr.isatty()
-    last = [""]
-
-    def progress(msg):
-        if tty:
-            print("\r" + msg.ljust(78), end="", file=sys.stderr, flush=True)
-        elif msg.split(":")[0] != last[0]:
-            print(msg.split(":")[0] + ": ...", file=sys.stderr, flush=True)
-        last[0] = msg.split(":")[0]
+    progress = stage_progress()
 
     clips = library_clips(args.labels, args.clips)
     rng = np.random.default_rng(args.seed)
