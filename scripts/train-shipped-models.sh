@@ -2,7 +2,8 @@
 # Remake the models latentcut ships, from the shared unlabelled footage (no labels used):
 #   the learned boundary detector (about 5 minutes on 2 CPU cores) and the Repro-VAE that
 #   `--encoder repro-vae` uses by default (about 20 minutes on 2 CPU cores; CUDA when present).
-#   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|all]
+#   the PCA the scene library's `lite0` encoder projects with (under a minute):
+#   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|retrieval-pca|all]
 # and, not shipped, the beta-VAE of the same recipe (tau 0) for the ablation in the README:
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] beta-vae OUT_DIR
 set -euo pipefail
@@ -50,4 +51,14 @@ VAEEncoder.load(sys.argv[1]).save(sys.argv[2], {"trained_on": "the shared unlabe
 PY
   rm -rf "$tmpv/run"
   install_folder "$tmpv/model" "$out"
+fi
+
+if [ "$which" = retrieval-pca ] || [ "$which" = all ]; then
+  shopt -s nullglob
+  videos=("$data"/*.mp4 "$data"/*.webm "$data"/*.mkv)
+  out="$here/latentcut/encoders/models/lite0-pca256-v1.safetensors"
+  mkdir -p "$(dirname "$out")"
+  "$venv/bin/python" -m latentcut.retrieval.fit_pca -o "$out" \
+    --weights "${LITE0_WEIGHTS:-$here/../shared/weights/tf-efficientnet-lite0-imagenet.safetensors}" "${videos[@]}"
+  chmod 644 "$out"
 fi

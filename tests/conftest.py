@@ -10,6 +10,9 @@ SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "sh
 DATA = os.path.join(SHARED, "data")
 LABELS = os.path.join(DATA, "labels.json")
 WEIGHTS = os.path.join(SHARED, "weights")
+# The scene library's default encoder (lite0) finds its weights here, as a user's would in
+# $LATENTCUT_WEIGHTS_DIR; tests never download anything. Subprocesses inherit it.
+os.environ.setdefault("LATENTCUT_WEIGHTS_DIR", WEIGHTS)
 
 needs_shared = pytest.mark.skipif(not os.path.exists(LABELS), reason="../shared/data is not available")
 

@@ -60,7 +60,8 @@ def test_pca_fitted_on_a_collection_round_trips(tmp_path):
     np.testing.assert_allclose(loaded.transform(frames).mean, fitted.transform(frames).mean, rtol=1e-5, atol=1e-6)
 
 
-def test_missing_or_wrong_weights_are_clear_errors(tmp_path):
+def test_missing_or_wrong_weights_are_clear_errors(tmp_path, monkeypatch):
+    monkeypatch.delenv("LATENTCUT_WEIGHTS_DIR", raising=False)
     with pytest.raises(WeightsError, match="no weights.*--weights PATH.*Random features are never used"):
         create_encoder("xception,download=false,size=64").transform(synthetic_pictures((64, 64), n=1))
     bad = tmp_path / "w.pth"

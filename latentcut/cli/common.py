@@ -123,7 +123,9 @@ def _encoder_spec(args) -> str:
     kw = _encoder_files(args)
     if any("," in v for v in kw.values()):
         raise LatentcutError("a --model or --weights path with a comma cannot be stored in a library's encoder spec")
-    return ",".join([args.encoder or "pixel,size=16,center=false"] + [f"{k}={v}" for k, v in kw.items()])
+    from latentcut.retrieval.library import DEFAULT_ENCODER
+
+    return ",".join([args.encoder or DEFAULT_ENCODER] + [f"{k}={v}" for k, v in kw.items()])
 
 
 def _detector(args):

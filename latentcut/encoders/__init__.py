@@ -16,8 +16,9 @@ encoders.register("repro-vae", "latentcut.encoders.vae.encoder:VAEEncoder")
 encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder")
 encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder")
 encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder")
+encoders.register("lite0", "latentcut.encoders.timm_features:Lite0Encoder")
 
-_LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm"}
+_LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm", "Lite0Encoder": "lite0"}
 
 
 def __getattr__(name):
@@ -35,4 +36,4 @@ def list_encoders() -> list[str]:
     return encoders.names()
 
 
-__all__ = ["BetaVAEEncoder", "Encoder", "PixelEncoder", "TimmEncoder", "VAEEncoder", "XceptionEncoder", "create_encoder", "encoders", "list_encoders"]
+__all__ = ["BetaVAEEncoder", "Encoder", "Lite0Encoder", "PixelEncoder", "TimmEncoder", "VAEEncoder", "XceptionEncoder", "create_encoder", "encoders", "list_encoders"]

@@ -105,11 +105,27 @@ class TimmEncoder(Encoder):
         return (s, 2 * s) if self.split else (s, s)
 
     def config(self) -> dict:
+        weights = self._weights_path()
         c = {"name": self.name, "model_name": self.model_name, "size": self.side, "split": bool(self.split),
-             "pca": self.pca, "weights": _file_id(self.weights) if self.weights else "timm-pretrained"}
+             "pca": self.pca, "weights": _file_id(weights) if weights else "timm-pretrained"}
         if isinstance(self.pca, str):
-            c["pca"] = _file_id(self.pca)
+            c["pca"] = _file_id(self._pca_path())
         return c
+
+    #: the file name a weights folder (``$LATENTCUT_WEIGHTS_DIR``) holds this model's weights under
+    weights_file: ClassVar[str | None] = None
+
+    def _weights_path(self) -> str | None:
+        """``weights``, else this model's file in ``$LATENTCUT_WEIGHTS_DIR`` when it is there."""
+        if self.weights:
+            return self.weights
+        folder = os.environ.get("LATENTCUT_WEIGHTS_DIR")
+        if folder and self.weights_file and os.path.isfile(os.path.join(folder, self.weights_file)):
+            return os.path.join(folder, self.weights_file)
+        return None
+
+    def _pca_path(self) -> str:
+        return self.pca
 
     # -- model ------------------------------------------------------------------------------------
 
@@ -122,10 +138,13 @@ class TimmEncoder(Encoder):
 
         if timm.get_pretrained_cfg(self.model_name) is None and self.model_name not in timm.list_models():
             raise LatentcutError(f"unknown timm model {self.model_name!r}")
-        if self.weights:
+        weights = self._weights_path()
+        if weights:
             net = timm.create_model(self.model_name, pretrained=False, num_classes=0)
-            _load_weights(net, self.weights)
+            _load_weights(net, weights)
         elif self.download:
+            if not _hub_reachable():
+                raise WeightsError(self._no_weights("no weights file was given, and the model hub cannot be reached"))
             try:
                 net = timm.create_model(self.model_name, pretrained=True, num_classes=0)
             except Exception as exc:
@@ -143,8 +162,9 @@ class TimmEncoder(Encoder):
 
     def _no_weights(self, why: str) -> str:
         return (f"{self.name} ({self.model_name}): no weights ({why}). Give a local safetensors file: "
-                f"--weights PATH (e.g. ../shared/weights/xception-imagenet-backbone.safetensors), or run where "
-                f"timm can download its pretrained weights. Random features are never used.")
+                f"--weights PATH (e.g. ../shared/weights/{self.weights_file or 'xception-imagenet-backbone.safetensors'}), "
+                f"a folder holding it as $LATENTCUT_WEIGHTS_DIR, or run where timm can download its pretrained "
+                f"weights. Random features are never used.")
 
     # -- features ------------------------------------------------------------------------------------
 
@@ -184,12 +204,12 @@ class TimmEncoder(Encoder):
         if hasattr(self, "pca_components_"):
             return self.pca_components_, self.pca_mean_
         if isinstance(self.pca, str):
-            tensors, _ = load_tensors(self.pca)
+            tensors, _ = load_tensors(self._pca_path())
             try:
                 self.pca_components_ = tensors["components"].numpy()
                 self.pca_mean_ = tensors["mean"].numpy()
             except KeyError as exc:
-                raise CheckpointError(f"{self.pca}: not a PCA file (missing {exc})") from None
+                raise CheckpointError(f"{self._pca_path()}: not a PCA file (missing {exc})") from None
             return self.pca_components_, self.pca_mean_
         raise LatentcutError(f"{self.name}: the PCA is not fitted; call fit() on frames first")
 
@@ -235,6 +255,7 @@ class XceptionEncoder(TimmEncoder):
 
     name = "xception"
     default_size = 299
+    weights_file = "xception-imagenet-backbone.safetensors"
 
     def __init__(self, weights: str | None = None, size: int | None = None, split: bool = False,
                  pca: int | str | None = None, batch_size: int = 32, device: str | None = None, download: bool = True):
@@ -244,6 +265,34 @@ class XceptionEncoder(TimmEncoder):
         p = super().get_params()
         p.pop("model_name", None)
         return p
+
+
+SHIPPED_PCA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lite0-pca256-v1.safetensors")
+
+
+class Lite0Encoder(TimmEncoder):
+    """EfficientNet-Lite0 features at 128x128, projected onto 256 principal components: the scene
+    library's encoder (``benchmarks/retrieval_quality.py`` chose it; about 5 times faster than at
+    Lite0's native 224, and no less robust to crops). ``pca="shipped"`` is the projection fitted on
+    the shared unlabelled footage (``scripts/train-shipped-models.sh ... retrieval-pca``);
+    ``pca=None`` keeps all 1,280 dimensions."""
+
+    name = "lite0"
+    default_size = 128
+    weights_file = "tf-efficientnet-lite0-imagenet.safetensors"
+
+    def __init__(self, weights: str | None = None, size: int | None = None, pca: int | str | None = "shipped",
+                 batch_size: int = 64, device: str | None = None, download: bool = True):
+        super().__init__("tf_efficientnet_lite0", weights, size, False, pca, batch_size, device, download)
+
+    def get_params(self, deep: bool = True) -> dict:
+        p = super().get_params()
+        p.pop("model_name", None)
+        p.pop("split", None)
+        return p
+
+    def _pca_path(self) -> str:
+        return SHIPPED_PCA if self.pca == "shipped" else self.pca
 
 
 def _load_weights(net, path: str) -> None:
@@ -266,6 +315,20 @@ def _load_weights(net, path: str) -> None:
         if k not in tensors:
             tensors[k] = expected[k]
     net.load_state_dict(tensors, strict=True)
+
+
+def _hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
+    """Whether timm's download can start: offline, the hub client retries for about a minute
+    before it gives up, and a user would wait that long for an error."""
+    import socket
+
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        return True  # the hub client then answers from its own cache at once
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
 
 
 _FILE_IDS: dict = {}

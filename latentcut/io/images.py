@@ -52,3 +52,35 @@ def read_frame(ref: str, size: tuple[int, int] = (64, 64), color: str = "rgb") -
         return last  # the last frame is shown until the video ends
     n = reader.frames_decoded
     raise VideoError(f"{ref}: past the end of the video ({n} frames, {last_t + step:.3f} s)")
+
+
+def read_picture(ref: str, max_side: int = 512) -> tuple[np.ndarray, str]:
+    """One RGB picture (H, W, 3) uint8 from an image file or ``video@frame`` / ``video@seconds``,
+    its aspect kept and its longest side at most ``max_side`` (enough for any library encoder;
+    a 4K screenshot need not be decoded whole). Returns (picture, label)."""
+    path = ref.rpartition("@")[0] if "@" in ref else ref
+    if "@" not in ref and path.lower().endswith(IMAGE_EXTENSIONS):
+        from PIL import Image, UnidentifiedImageError
+
+        if not os.path.exists(path):
+            raise VideoError(f"{path}: no such file")
+        if os.path.isdir(path):
+            raise VideoError(f"{path}: is a directory, not an image")
+        try:
+            img = Image.open(path)
+            img.draft("RGB", (max_side, max_side))  # JPEG decodes at a fraction of its size
+            img = img.convert("RGB")
+            img.thumbnail((max_side, max_side), Image.Resampling.BOX)
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise VideoError(f"{path}: cannot read it as an image ({exc})") from None
+        if min(img.size) < 1:
+            raise VideoError(f"{path}: the image is empty")
+        return np.asarray(img, np.uint8), os.path.basename(path)
+    if "@" in ref:
+        from latentcut.io.video import probe
+
+        w, h = probe(path).display_size
+        s = min(1.0, max_side / max(w, h, 1))
+        size = (max(8, int(round(h * s / 2)) * 2), max(8, int(round(w * s / 2)) * 2))
+        return read_frame(ref, size, "rgb")
+    raise VideoError(f"{ref}: expected an image file ({', '.join(IMAGE_EXTENSIONS)}) or VIDEO@FRAME / VIDEO@SECONDSs")

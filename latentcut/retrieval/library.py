@@ -1,9 +1,10 @@
 """A scene library: shots of many videos, searchable by similarity.
 
 Layout of a library folder:
-- ``library.sqlite``: the source of truth. Videos, shots (number, frames, times, a thumbnail)
-  and each shot's vector (the mean of its frames' embeddings, L2-normalised), plus the
-  encoder the library was built with. Every add or remove is one transaction.
+- ``library.sqlite``: the source of truth. Videos, shots (number, frames, times, a thumbnail,
+  the mean of its keyframes' vectors) and keyframes (frame, time, unit vector; chosen by content,
+  :mod:`latentcut.retrieval.keyframes`), plus the encoder and the keyframe and border settings
+  the library was built with. Every add or remove is one transaction.
 - ``index.faiss`` + ``index.json``: the FAISS index, derived from the database and tagged with
   the database's generation number. It is written to a temporary file and renamed into place;
   when it is missing, stale (a crash between the database commit and the index write) or
@@ -11,7 +12,11 @@ Layout of a library folder:
 - ``.lock``: writers hold an exclusive lock on it while they change the database and the
   index, so two processes adding at once take turns instead of corrupting anything.
 
-Similarity is the cosine between shot vectors (inner product of normalised vectors). The index
+The index holds keyframes, so a hit names the video, the shot and the time within it
+(:mod:`latentcut.retrieval.search` turns keyframe neighbours into shots). Pictures lose their
+bars and flat borders before they are embedded, library and query alike
+(:mod:`latentcut.retrieval.borders`), and a picture query is also tried mirrored.
+Similarity is the cosine between vectors (inner product of normalised vectors). The index
 is exact (flat) while vectors x dimensions stays under ``FLAT_BUDGET``, where one exact query
 takes about 5 ms on 2 cores; beyond, IVF-Flat (nlist 4 sqrt(n), nprobe 32) for up to 512
 dimensions, HNSW above (benchmarks/retrieval.py: at 10^6 x 256, IVF answers in 1.8 ms at
@@ -21,46 +26,26 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from latentcut.cache import encoder_fingerprint
 from latentcut.detection.pipeline import SceneDetector
 from latentcut.encoders import create_encoder
-from latentcut.errors import LatentcutError
 from latentcut.io.identity import video_identity
-from latentcut.io.images import read_frame
-from latentcut.io.thumbnails import jpeg_thumbnails
+from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
-from latentcut.scenes.grouping import shot_vectors
+from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP
+from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_errors
+from latentcut.retrieval.search import Hit  # noqa: F401  (its home before 0.3)
 
-FORMAT = 1
-DEFAULT_ENCODER = "pixel,size=16,center=false"
-
-
-class LibraryError(LatentcutError):
-    """A library folder is missing, corrupt, or was built with another encoder."""
-
-
-@dataclass
-class Hit:
-    score: float
-    video: str
-    shot: int
-    start: float
-    end: float
-    start_frame: int
-    end_frame: int
-    shot_id: int
-
-    def to_dict(self) -> dict:
-        return {"video": self.video, "shot": self.shot, "start": round(self.start, 3), "end": round(self.end, 3),
-                "start_frame": self.start_frame, "end_frame": self.end_frame, "score": round(float(self.score), 5),
-                "shot_id": self.shot_id}
+FORMAT = 2
+DEFAULT_ENCODER = "lite0"  #: benchmarks/retrieval_quality.py chose it (README: search quality)
+DEFAULT_KEYFRAMES = {"change": CHANGE, "max_gap": MAX_GAP, "min_gap": MIN_GAP}
 
 
 _SCHEMA = """
@@ -73,34 +58,19 @@ CREATE TABLE IF NOT EXISTS shots (
     number INTEGER NOT NULL, start_frame INTEGER, end_frame INTEGER, start_time REAL, end_time REAL,
     vector BLOB NOT NULL, thumb BLOB);
 CREATE INDEX IF NOT EXISTS shots_video ON shots(video_id);
+CREATE TABLE IF NOT EXISTS keyframes (
+    id INTEGER PRIMARY KEY, shot_id INTEGER NOT NULL REFERENCES shots(id) ON DELETE CASCADE,
+    frame INTEGER NOT NULL, time REAL NOT NULL, vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS keyframes_shot ON keyframes(shot_id);
 """
 
 
-def _normalise(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, np.float32)
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
-    return v / np.where(n > 0, n, 1.0)
-
-
-def _db_errors(method):
-    """A damaged database page shows up on use, not on open: one clear error, never a traceback."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"{os.path.join(self.folder, 'library.sqlite')}: damaged library database ({exc})") from None
-
-    return wrapper
-
-
-class SceneLibrary:
+class SceneLibrary(LibraryQueries):
     """Open (or create) a library folder. ``encoder`` is needed to create one; an existing library
     remembers its own and refuses another."""
 
-    def __init__(self, folder: str | os.PathLike, encoder: str | None = None, create: bool = True):
+    def __init__(self, folder: str | os.PathLike, encoder: str | None = None, create: bool = True,
+                 keyframes: dict | None = None, strip: bool = True):
         self.folder = os.fspath(folder)
         db = os.path.join(self.folder, "library.sqlite")
         if os.path.exists(self.folder) and not os.path.isdir(self.folder):
@@ -111,8 +81,9 @@ class SceneLibrary:
                 raise LibraryError(f"{self.folder}: no scene library here (no library.sqlite)")
             # Build the encoder before anything is stored: a typo in the spec must not become
             # the library's encoder for good.
-            self._encoder = create_encoder(encoder or DEFAULT_ENCODER)
+            self._encoder = _ready_encoder(encoder or DEFAULT_ENCODER)
             fingerprint = encoder_fingerprint(self._encoder)
+            settings = _build_settings(keyframes, strip)
             try:
                 os.makedirs(self.folder, exist_ok=True)
             except OSError as exc:
@@ -126,9 +97,10 @@ class SceneLibrary:
                 meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
                 if not meta:
                     if fingerprint is None:  # the database file existed but was empty
-                        self._encoder = create_encoder(encoder or DEFAULT_ENCODER)
+                        self._encoder = _ready_encoder(encoder or DEFAULT_ENCODER)
                         fingerprint = encoder_fingerprint(self._encoder)
-                    self._init_meta(encoder or DEFAULT_ENCODER, fingerprint)
+                        settings = _build_settings(keyframes, strip)
+                    self._init_meta(encoder or DEFAULT_ENCODER, fingerprint, settings)
                     meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"{db}: not a readable scene library database ({exc})") from None
@@ -143,8 +115,17 @@ class SceneLibrary:
             int(meta["generation"])
         except ValueError:
             raise LibraryError(f"{db}: damaged library database (meta rows hold {meta!r})") from None
+        if fmt == 1:
+            raise LibraryError(f"{self.folder}: a library of format 1 (one vector per shot, from latentcut 0.2) cannot be "
+                               "searched by keyframe; build a new one with `latentcut index add NEW_LIB VIDEOS...` "
+                               "(its videos: `latentcut index info` lists them)")
         if fmt != FORMAT:
             raise LibraryError(f"{self.folder}: library format {meta.get('format')} is not supported (expected {FORMAT})")
+        try:
+            built = json.loads(meta.get("settings") or "")
+            self.keyframes, self.strip = dict(built["keyframes"]), bool(built["strip"])
+        except (ValueError, KeyError, TypeError):
+            raise LibraryError(f"{db}: damaged library database (its keyframe settings row is missing or unreadable)") from None
         self.encoder_spec = meta["encoder"]
         self.fingerprint = meta.get("fingerprint")
         if encoder is not None and encoder != self.encoder_spec:
@@ -164,11 +145,11 @@ class SceneLibrary:
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def _init_meta(self, encoder: str, fingerprint: str) -> None:
+    def _init_meta(self, encoder: str, fingerprint: str, settings: dict) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)",
                             [("format", str(FORMAT)), ("encoder", encoder), ("dim", ""), ("generation", "0"),
-                             ("fingerprint", fingerprint)])
+                             ("fingerprint", fingerprint), ("settings", json.dumps(settings))])
         self.db.execute("COMMIT")
 
     def _meta(self, key: str) -> str:
@@ -194,12 +175,14 @@ class SceneLibrary:
             self._fingerprint_checked = True
         return self._encoder
 
-    def detector(self, **kwargs):
-        return SceneDetector(self.encoder(), progress=kwargs.pop("progress", None), **kwargs)
+    def detector(self, progress: bool | None = None):
+        """Shots are found by the default detector whatever the library's encoder: its small pixel
+        frames also pick the keyframes, and a CNN then embeds only those."""
+        return SceneDetector(progress=progress)
 
     # -- writing ---------------------------------------------------------------------------------
 
-    @_db_errors
+    @db_errors
     def add(self, video: str | os.PathLike, progress: bool | None = None, replace: bool = False) -> int:
         """Detect the video's shots, embed each and add them. Returns the number of shots added
         (0 when the same video content is already in the library and ``replace`` is False)."""
@@ -207,11 +190,12 @@ class SceneLibrary:
         identity = video_identity(path)
         if not replace and self.db.execute("SELECT 1 FROM videos WHERE identity = ?", (identity,)).fetchone():
             return 0
-        result = self.detector(progress=progress).detect(path, keep_embeddings=True)
-        emb = result.embeddings.mean
-        shots = list(zip(result.shots, shot_vectors(result).astype(np.float32)))
-        thumbs = jpeg_thumbnails(path, [(s.start.frame + s.end.frame - 1) // 2 for s, _ in shots])
-        dim = emb.shape[1]
+        got = embed_video(path, self.detector(progress), self.encoder(), self.keyframes, self.strip,
+                          progress=_status(progress, os.path.basename(path)))
+        result = got.result
+        if not len(got.vectors):
+            raise LibraryError(f"{path}: no frame to add")
+        dim = got.vectors.shape[1]
         with self._lock():
             stored = self._meta("dim")
             if stored and int(stored) != dim:
@@ -227,11 +211,19 @@ class SceneLibrary:
                 cur = self.db.execute("INSERT INTO videos (path, identity, fps, frames, duration, added) VALUES (?,?,?,?,?,?)",
                                       (path, identity, result.video.fps, result.frames, result.end_time, time.time()))
                 vid = cur.lastrowid
+                shot_ids = []
+                for n, sc in enumerate(result.shots):
+                    mine = got.shot_of == n
+                    vec = normalise(got.vectors[mine].mean(axis=0)) if mine.any() else np.zeros(dim, np.float32)
+                    shot_ids.append(self.db.execute(
+                        "INSERT INTO shots (video_id, number, start_frame, end_frame, start_time, end_time, vector, thumb) "
+                        "VALUES (?,?,?,?,?,?,?,?)",
+                        (vid, sc.number, sc.start.frame, sc.end.frame, sc.start.seconds, sc.end.seconds,
+                         vec.astype(np.float32).tobytes(), got.thumbs[n])).lastrowid)
                 self.db.executemany(
-                    "INSERT INTO shots (video_id, number, start_frame, end_frame, start_time, end_time, vector, thumb) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    [(vid, sc.number, sc.start.frame, sc.end.frame, sc.start.seconds, sc.end.seconds, vec.tobytes(), th)
-                     for (sc, vec), th in zip(shots, thumbs)])
+                    "INSERT INTO keyframes (shot_id, frame, time, vector) VALUES (?,?,?,?)",
+                    [(shot_ids[int(n)], int(f), float(t), v.tobytes())
+                     for n, f, t, v in zip(got.shot_of, got.frames, got.times, got.vectors)])
                 self.db.execute("UPDATE meta SET value = ? WHERE key = 'dim'", (str(dim),))
                 self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
                 self.db.execute("COMMIT")
@@ -241,9 +233,9 @@ class SceneLibrary:
                 raise
             self.dim = dim
             self._write_index()
-        return len(shots)
+        return len(result.shots)
 
-    @_db_errors
+    @db_errors
     def remove(self, video: str | os.PathLike) -> int:
         """Remove a video (by path or by content); returns how many shots went with it."""
         path = os.path.abspath(os.fspath(video))
@@ -267,7 +259,7 @@ class SceneLibrary:
     # -- the index -------------------------------------------------------------------------------
 
     def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.db.execute("SELECT id, vector FROM shots ORDER BY id").fetchall()
+        rows = self.db.execute("SELECT id, vector FROM keyframes ORDER BY id").fetchall()
         if not rows:
             return np.zeros(0, np.int64), np.zeros((0, self.dim or 1), np.float32)
         ids = np.array([r[0] for r in rows], np.int64)
@@ -280,7 +272,7 @@ class SceneLibrary:
         self._index = write_index(self.folder, build_index(ids, vecs), gen)
         self._index_gen = gen
 
-    @_db_errors
+    @db_errors
     def index(self):
         """The FAISS index, loaded, or rebuilt if it is missing, stale or unreadable."""
         gen = int(self._meta("generation") or 0)
@@ -295,61 +287,63 @@ class SceneLibrary:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    @_db_errors
+    @db_errors
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM shots").fetchone()[0]
 
-    @_db_errors
+    @db_errors
+    def keyframe_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM keyframes").fetchone()[0]
+
+    @db_errors
     def videos(self) -> list[tuple[int, str, int]]:
         return self.db.execute(
             "SELECT v.id, v.path, COUNT(s.id) FROM videos v LEFT JOIN shots s ON s.video_id = v.id GROUP BY v.id ORDER BY v.id"
         ).fetchall()
 
-    @_db_errors
-    def search(self, vector: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
-        q = _normalise(np.asarray(vector, np.float32).reshape(1, -1))
-        if self.dim is None or len(self) == 0:
-            return []
-        if q.shape[1] != self.dim:
-            raise LibraryError(f"query has {q.shape[1]} dimensions; the library's vectors have {self.dim}")
-        index = self.index()
-        scores, ids = index.search(q, min(k + (1 if exclude is not None else 0), index.ntotal))
-        hits = []
-        for score, sid in zip(scores[0], ids[0]):
-            if sid < 0 or sid == exclude:
-                continue
-            row = self.db.execute(
-                "SELECT v.path, s.number, s.start_time, s.end_time, s.start_frame, s.end_frame FROM shots s "
-                "JOIN videos v ON v.id = s.video_id WHERE s.id = ?", (int(sid),)).fetchone()
-            if row:
-                hits.append(Hit(float(score), row[0], row[1], row[2], row[3], row[4], row[5], int(sid)))
-        return hits[:k]
-
-    def query_frames(self, frames: np.ndarray, k: int = 10) -> list[Hit]:
-        """Frames (N, H, W, C) at the encoder's size; their mean embedding is the query."""
-        return self.search(self.encoder().transform(frames).mean.mean(axis=0), k)
-
-    def query_ref(self, ref: str, k: int = 10) -> list[Hit]:
-        """An image file, or a frame of a video as ``video.mp4@12.5s`` / ``video.mp4@120``."""
-        frame, _ = read_frame(ref, self.encoder().frame_size, self.encoder().color)
-        return self.query_frames(frame[None], k)
-
-    def query_clip(self, video: str, k: int = 10) -> list[Hit]:
-        """A whole clip: the mean of all its frames' embeddings."""
-        scored = self.detector(progress=False).score(video, keep_embeddings=True)
-        return self.search(scored.embeddings.mean.mean(axis=0), k)
-
-    @_db_errors
-    def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
-        row = self.db.execute("SELECT vector FROM shots WHERE id = ?", (int(shot_id),)).fetchone()
-        if not row:
-            raise LibraryError(f"no shot with id {shot_id} in {self.folder}")
-        return self.search(np.frombuffer(row[0], np.float32), k, exclude=int(shot_id))
-
-    @_db_errors
+    @db_errors
     def thumbnail(self, shot_id: int) -> bytes | None:
         row = self.db.execute("SELECT thumb FROM shots WHERE id = ?", (int(shot_id),)).fetchone()
         return row[0] if row else None
 
     def close(self) -> None:
         self.db.close()
+
+
+def _build_settings(keyframes: dict | None, strip: bool) -> dict:
+    """The keyframe and border settings a new library keeps for good, checked before it exists."""
+    from latentcut.retrieval.keyframes import pick_keyframes
+
+    kf = {**DEFAULT_KEYFRAMES, **(keyframes or {})}
+    unknown = set(kf) - set(DEFAULT_KEYFRAMES)
+    if unknown:
+        raise LibraryError(f"unknown keyframe settings: {', '.join(sorted(unknown))} (known: change, max_gap, min_gap)")
+    try:
+        pick_keyframes(np.zeros((1, 1)), np.zeros(1), [(0, 1)], **kf)
+    except (ValueError, TypeError) as exc:
+        raise LibraryError(f"keyframe settings: {exc}") from None
+    return {"keyframes": kf, "strip": bool(strip)}
+
+
+def _ready_encoder(spec: str):
+    """The encoder, with its weights loaded now: a library must not be made for an encoder that
+    cannot run (its fingerprint would name weights it never had)."""
+    enc = create_encoder(spec)
+    if hasattr(enc, "_ensure_model"):
+        enc._ensure_model()
+    return enc
+
+
+def _status(enabled: bool | None, name: str):
+    """``progress(done, total)`` for the keyframe pass: a line on a terminal, silent otherwise
+    (the detection pass before it has its own bar)."""
+    import sys
+
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{name}: keyframes embedded {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show

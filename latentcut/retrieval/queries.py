@@ -1,0 +1,119 @@
+"""What a library answers: shots for vectors, pictures, frames, clips and shots of its own.
+
+Kept apart from :mod:`latentcut.retrieval.library` (which owns the database, the index and
+writing) so each stays small; :class:`~latentcut.retrieval.library.SceneLibrary` has both.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+
+import numpy as np
+
+from latentcut.errors import LatentcutError
+from latentcut.io.images import read_picture
+from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
+from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
+
+
+class LibraryError(LatentcutError):
+    """A library folder is missing, corrupt, or was built with another encoder."""
+
+
+def db_errors(method):
+    """A damaged database page shows up on use, not on open: one clear error, never a traceback."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"{os.path.join(self.folder, 'library.sqlite')}: damaged library database ({exc})") from None
+
+    return wrapper
+
+
+class LibraryQueries:
+    """The reading half of a scene library (needs ``db``, ``dim``, ``index()``, ``encoder()``,
+    ``detector()``, ``keyframes``, ``strip`` and ``__len__`` from the library)."""
+
+    def _check_dim(self, d: int) -> None:
+        if d != self.dim:
+            raise LibraryError(f"query has {d} dimensions; the library's vectors have {self.dim}")
+
+    @db_errors
+    def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
+        """Shots for a query of several vectors (N, D) or (views, N, D), ranked by the mean over
+        the N vectors of each shot's best keyframe score (:func:`~latentcut.retrieval.search.rank_shots`)."""
+        q = np.asarray(queries, np.float32)
+        q = q[None] if q.ndim == 2 else q
+        if self.dim is None or len(self) == 0 or q.shape[1] == 0:
+            return []
+        self._check_dim(q.shape[-1])
+        index = self.index()
+        n = neighbours_wanted(k, index.ntotal)
+        views, m, d = q.shape
+        scores, ids = index.search(np.ascontiguousarray(normalise(q).reshape(views * m, d)), n)
+        per_query = merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
+        wanted = sorted({i for hits in per_query for i in hits})
+        info = self._keyframe_rows(wanted)
+        shot_of = {kid: row[0] for kid, row in info.items()}
+        hits = []
+        for shot, score, kid, view in rank_shots(per_query, shot_of, k, exclude):
+            row = self.db.execute(
+                "SELECT v.path, s.number, s.start_time, s.end_time, s.start_frame, s.end_frame FROM shots s "
+                "JOIN videos v ON v.id = s.video_id WHERE s.id = ?", (int(shot),)).fetchone()
+            if row:
+                hits.append(Hit(float(score), row[0], row[1], row[2], row[3], row[4], row[5], int(shot),
+                                time=info[kid][2], frame=info[kid][1], mirrored=bool(view)))
+        return hits
+
+    def _keyframe_rows(self, ids: list[int]) -> dict[int, tuple[int, int, float]]:
+        out = {}
+        for i in range(0, len(ids), 500):  # SQLite's parameter limit
+            part = ids[i : i + 500]
+            rows = self.db.execute(f"SELECT id, shot_id, frame, time FROM keyframes WHERE id IN ({','.join('?' * len(part))})",
+                                   part).fetchall()
+            out.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+        return out
+
+    def search(self, vector: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
+        """Shots for one query vector."""
+        return self.search_many(np.asarray(vector, np.float32).reshape(1, -1), k, exclude)
+
+    def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+        """One result list per picture (H, W, 3 uint8, any size): each stripped of its borders
+        like the library's keyframes, and also tried mirrored unless ``mirror`` is False."""
+        if not len(pictures):
+            return []
+        vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
+        vecs = vecs if mirror else vecs[None]
+        return [self.search_many(vecs[:, i : i + 1], k) for i in range(vecs.shape[1])]
+
+    def query_frames(self, frames: np.ndarray, k: int = 10, mirror: bool = True) -> list[Hit]:
+        """Pictures (N, H, W, 3) taken together as one query (the shots that match all of them)."""
+        vecs = embed_pictures(self.encoder(), list(frames), self.strip, mirror=mirror)
+        return self.search_many(vecs if mirror else vecs[None], k)
+
+    def query_ref(self, ref: str, k: int = 10, mirror: bool = True) -> list[Hit]:
+        """An image file, or a frame of a video as ``video.mp4@12.5s`` / ``video.mp4@120``."""
+        return self.query_refs([ref], k, mirror)[0]
+
+    def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+        """Many images or video frames in one call (one encoder batch); a result list for each."""
+        return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
+
+    def query_clip(self, video: str, k: int = 10) -> list[Hit]:
+        """A whole clip: its keyframes, found the library's way, together as one query."""
+        got = embed_video(video, self.detector(False), self.encoder(), self.keyframes, self.strip)
+        return self.search_many(got.vectors, k)
+
+    @db_errors
+    def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
+        """Shots like one already in the library (its keyframes together as one query)."""
+        if not self.db.execute("SELECT 1 FROM shots WHERE id = ?", (int(shot_id),)).fetchone():
+            raise LibraryError(f"no shot with id {shot_id} in {self.folder}")
+        rows = self.db.execute("SELECT vector FROM keyframes WHERE shot_id = ?", (int(shot_id),)).fetchall()
+        vecs = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), -1)
+        return self.search_many(vecs, k, exclude=int(shot_id))
+
