@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from latentcut.errors import VideoError
-from latentcut.io.video import VideoReader
+from latentcut.io.video import VideoReader, probe
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -77,8 +77,6 @@ def read_picture(ref: str, max_side: int = 512) -> tuple[np.ndarray, str]:
             raise VideoError(f"{path}: the image is empty")
         return np.asarray(img, np.uint8), os.path.basename(path)
     if "@" in ref:
-        from latentcut.io.video import probe
-
         w, h = probe(path).display_size
         s = min(1.0, max_side / max(w, h, 1))
         size = (max(8, int(round(h * s / 2)) * 2), max(8, int(round(w * s / 2)) * 2))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentcut.errors import LatentcutError, VideoError
 from latentcut.io.thumbnails import THUMBNAIL
 from latentcut.io.video import VideoReader
 from latentcut.retrieval.borders import _resize, prepare, work_size
@@ -36,8 +37,6 @@ def embed_pictures(encoder, pictures, strip: bool = True, mirror: bool = False) 
         chunks = [encoder.transform(np.ascontiguousarray(view[i : i + BATCH])).mean for i in range(0, len(view), BATCH)]
         vec = normalise(np.concatenate(chunks))
         if not np.isfinite(vec).all():
-            from latentcut.errors import LatentcutError
-
             raise LatentcutError(f"the encoder {encoder.name} gave NaN or infinite values for a picture")
         out.append(vec)
     return np.stack(out) if mirror else out[0]
@@ -104,8 +103,6 @@ def embed_video(path: str | os.PathLike, detector, encoder, keyframes: dict, str
     flush()
     vecs = np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
     if len(vecs) != len(key_frames):  # the second pass decoded fewer frames than the first
-        from latentcut.errors import VideoError
-
         raise VideoError(f"{path}: the video changed or decodes differently between two passes "
                          f"({len(vecs)} of {len(key_frames)} keyframes read)")
     return VideoVectors(result, shot_of, key_frames, curve.times[keys].astype(np.float64), vecs,

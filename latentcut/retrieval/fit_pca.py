@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 
+from latentcut.encoders.timm_features import Lite0Encoder
 from latentcut.io.video import VideoReader, probe
 from latentcut.retrieval.borders import prepare, work_size
 
@@ -29,8 +30,6 @@ def collection_pictures(videos, every: int, size: tuple[int, int]) -> np.ndarray
 
 
 def main(argv=None) -> int:
-    from latentcut.encoders.timm_features import Lite0Encoder
-
     ap = argparse.ArgumentParser(prog="python -m latentcut.retrieval.fit_pca", description=__doc__.split("\n")[0])
     ap.add_argument("videos", nargs="+")
     ap.add_argument("-o", "--output", required=True)

@@ -39,7 +39,7 @@ from latentcut.encoders import create_encoder
 from latentcut.io.identity import video_identity
 from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
-from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP
+from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP, pick_keyframes
 from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_errors
 from latentcut.retrieval.search import Hit  # noqa: F401  (its home before 0.3)
 
@@ -312,8 +312,6 @@ class SceneLibrary(LibraryQueries):
 
 def _build_settings(keyframes: dict | None, strip: bool) -> dict:
     """The keyframe and border settings a new library keeps for good, checked before it exists."""
-    from latentcut.retrieval.keyframes import pick_keyframes
-
     kf = {**DEFAULT_KEYFRAMES, **(keyframes or {})}
     unknown = set(kf) - set(DEFAULT_KEYFRAMES)
     if unknown:
