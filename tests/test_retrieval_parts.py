@@ -134,3 +134,88 @@ def test_shots_rank_by_the_mean_of_their_best_keyframe_over_the_queries():
     assert rank_shots([], shot_of, 5) == []
     assert rank_shots([{99: (1.0, 0)}], shot_of, 5) == []  # a keyframe removed meanwhile
     assert neighbours_wanted(10, 50) == 50 and neighbours_wanted(1, 10**6) == 64
+
+
+# -- the edges of the rules (each assertion here once let a wrong rule through) ----------------------
+
+def test_work_size_keeps_tiny_and_extreme_pictures_usable():
+    assert work_size(1, 200) == (8, 128) and work_size(200, 1) == (128, 8)
+    assert work_size(10, 1000) == (8, 128) and work_size(1000, 10) == (128, 8)
+    with pytest.raises(ValueError, match="positive size, not 10x0"):
+        work_size(0, 10)
+
+
+def test_bars_stop_where_the_colour_changes_even_at_the_same_brightness():
+    pic = textured(40, 60)
+    framed = np.concatenate([np.full((6, 60, 3), (200, 0, 0), np.uint8), np.full((6, 60, 3), (0, 200, 0), np.uint8), pic])
+    assert border_box(framed)[0] == 7  # the red bar (and one line), not the green one under it
+    grey = strip_borders(np.pad(textured(40, 60)[..., 0], ((5, 0), (0, 0))))  # (H, W) pictures too
+    assert grey.shape == (39, 60)
+
+
+def test_the_caps_hold_on_columns_and_at_exactly_what_must_be_left():
+    wide = np.zeros((40, 100, 3), np.uint8)
+    wide[:, 50:] = textured(40, 50)
+    assert border_box(wide)[2:] == (41, 0)  # a half-width bar is cut to the 40 % cap, and one line
+    # exactly 30 % left after the bars: still stripped (a picture must be flatter than that to be kept)
+    tall = np.zeros((100, 40, 3), np.uint8)
+    tall[34:66] = textured(32, 40)  # 34 flat rows a side, and the line taken after each
+    assert border_box(tall)[:2] == (35, 35)
+    side = np.zeros((40, 100, 3), np.uint8)
+    side[:, 34:66] = textured(40, 32)
+    assert border_box(side)[2:] == (35, 35)
+
+
+def test_prepare_strips_at_the_working_size_and_resizes_by_box_filter():
+    rng = np.random.default_rng(1)
+    inner = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8).repeat(16, 0).repeat(16, 1)  # 256 px, 16 px blocks
+    boxed = np.pad(inner, ((64, 64), (0, 0), (0, 0)))
+    direct = prepare(inner, (16, 16), strip=False).astype(int)
+    assert np.abs(direct - inner[::16, ::16].astype(int)).max() <= 1  # a box filter averages each block
+    assert np.abs(prepare(boxed, (16, 16)).astype(int) - direct).mean() < 12
+    assert prepare(np.zeros((1, 5, 3), np.uint8), (4, 4)).shape == (4, 4, 3)  # one row is a picture
+    assert prepare(textured(30, 30)[..., 0], (8, 8)).shape == (8, 8, 1)
+    with pytest.raises(ValueError, match="must be \\(H, W, C\\) uint8"):
+        prepare(np.zeros((0, 5, 3), np.uint8), (4, 4))
+
+
+def test_keyframe_rules_at_their_edges():
+    times = np.arange(10) / 24
+    # min_gap 1: the very next frame can be a keyframe
+    e = np.zeros((10, 2), np.float32)
+    e[1:] = 1.0
+    assert pick_keyframes(e, times, [(0, 10)], change=0.5, max_gap=10, min_gap=1) == [0, 1]
+    # a change of exactly the threshold is not enough
+    e = np.zeros((10, 2), np.float32)
+    e[5:] = 0.5
+    assert pick_keyframes(e, times, [(0, 10)], change=0.5, max_gap=10) == [0]
+    for kw, message in (({"change": -1}, "change must be a positive"), ({"max_gap": 0}, "max_gap must be a positive"),
+                        ({"min_gap": 0}, "min_gap must be at least 1")):
+        with pytest.raises(ValueError, match=message):
+            pick_keyframes(e, times, [(0, 10)], **kw)
+
+
+def test_merging_and_ranking_keep_the_best_and_the_first_of_equals():
+    # id 0 is a keyframe like any other; -1 (no neighbour) is skipped, not the end of the list
+    scores = np.array([[[0.5, 0.4, 0.3]], [[0.3, 0.4, 0.9]]], np.float32)
+    ids = np.array([[[0, -1, 5]], [[0, 5, -1]]])
+    merged = merge_views(scores, ids)[0]
+    assert merged[0] == (pytest.approx(0.5), 0)  # the lower score of the second view does not replace it
+    assert merged[5] == (pytest.approx(0.4), 1)
+    tie = merge_views(np.array([[[0.7]], [[0.7]]], np.float32), np.array([[[3]], [[3]]]))[0]
+    assert tie[3][1] == 0
+    # within a shot the better keyframe wins whatever order it comes in; of equals, the first
+    shot_of = {1: 10, 2: 10, 3: 10}
+    ranked = rank_shots([{1: (0.2, 0), 2: (0.6, 1)}, {3: (0.5, 0), 1: (0.5, 1)}], shot_of, 5)
+    assert ranked[0][0] == 10 and ranked[0][2:] == (2, 1) and ranked[0][1] == pytest.approx((0.6 + 0.5) / 2)
+    assert rank_shots([{3: (0.5, 0), 1: (0.5, 1)}], shot_of, 5)[0][2] == 3
+
+
+def test_a_hit_as_json():
+    from latentcut.retrieval.search import Hit
+
+    h = Hit(0.123456789, "a.mp4", 3, 1.23456, 2.5, 29, 60, 17, time=1.9876, frame=47, mirrored=True)
+    assert h.to_dict() == {"video": "a.mp4", "shot": 3, "start": 1.235, "end": 2.5, "start_frame": 29, "end_frame": 60,
+                           "score": 0.12346, "shot_id": 17, "time": 1.988, "frame": 47, "mirrored": True}
+    bare = Hit(1.0, "b.mp4", 0, 0.0, 1.0, 0, 24, 1).to_dict()
+    assert "time" not in bare and "mirrored" not in bare and bare["score"] == 1.0
