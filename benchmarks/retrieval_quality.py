@@ -39,6 +39,7 @@ from latentcut.retrieval.library import SceneLibrary
 DEFAULT_ENCODERS = ["lite0", "pixel,size=16,center=false"]  # the library's default, and the one before it
 QUERY_WIDTH = 480  # screenshots are made at this width (the clips are 320-1920 wide)
 HELD = 0.02  # two frames this close (32x32 grey, 0-1) are the same drawing to the eye
+FLAT = 3.0  # a screenshot whose pixels spread less than this (0-255) is a black or flat card: it names no shot
 
 
 def library_clips(labels: str, limit: int | None) -> list[str]:
@@ -176,7 +177,8 @@ def pick_frames(clips, n_queries, rng, progress):
             if idx in last:  # a frame count from the header may overstate what decodes
                 out.append((c, idx, *last[idx]))
         progress(f"screenshots: frames from {i + 1}/{len(chosen)} clips")
-    return out
+    kept = [x for x in out if x[3].std() >= FLAT]
+    return kept, len(out) - len(kept)
 
 
 def reencode(src: str, dst: str) -> None:
@@ -266,7 +268,7 @@ def run_scale(n: int, tmp: str, progress, d: int = 256, shots_of: int = 12) -> N
     from latentcut.retrieval.library import SceneLibrary
 
     rng = np.random.default_rng(0)
-    centres = rng.normal(size=(max(1, n // shots_of), d)).astype(np.float32)
+    centres = rng.normal(size=(max(1, -(-n // shots_of)), d)).astype(np.float32)
     lib = SceneLibrary(os.path.join(tmp, "scale"), encoder="pixel,size=16,color=false,center=false")
     vecs = np.empty((n, d), np.float32)
     for i in range(0, n, 100_000):
@@ -328,9 +330,10 @@ def main() -> None:
     progress = stage_progress()
     clips = library_clips(args.labels, args.clips)
     rng = np.random.default_rng(args.seed)
-    shots = pick_frames(clips, args.queries, rng, progress) if args.queries else []
+    shots, n_flat = pick_frames(clips, args.queries, rng, progress) if args.queries else ([], 0)
     change_seeds = rng.integers(0, 2**31, len(shots))
-    print(f"library: {len(clips)} clips; {len(shots)} screenshots x {len(CHANGES)} changes; "
+    print(f"library: {len(clips)} clips; {len(shots)} screenshots x {len(CHANGES)} changes ({n_flat} more were black "
+          f"or flat cards, which name no shot, and are left out); "
           f"mirror {'off' if args.no_mirror else 'on'}, border stripping {'off' if args.no_strip else 'on'}")
     with tempfile.TemporaryDirectory() as tmp:
         encoded = []
