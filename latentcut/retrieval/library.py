@@ -18,7 +18,7 @@ bars and flat borders before they are embedded, library and query alike
 (:mod:`latentcut.retrieval.borders`), and a picture query is also tried mirrored.
 Similarity is the cosine between vectors (inner product of normalised vectors). The index
 is exact (flat) while vectors x dimensions stays under ``FLAT_BUDGET``, where one exact query
-takes about 5 ms on 2 cores; beyond, IVF-Flat (nlist 4 sqrt(n), nprobe 32) for up to 512
+takes about 5 ms on 2 cores; beyond, IVF-Flat (nlist 4 sqrt(n), nprobe max(32, nlist / 16)) for up to 512
 dimensions, HNSW above (benchmarks/retrieval.py: at 10^6 x 256, IVF answers in 1.8 ms at
 recall@10 1.000 where HNSW's recall fell to 0.90; at 2048 dimensions IVF's recall fell instead).
 """
