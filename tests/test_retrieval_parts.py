@@ -219,3 +219,17 @@ def test_a_hit_as_json():
                            "score": 0.12346, "shot_id": 17, "time": 1.988, "frame": 47, "mirrored": True}
     bare = Hit(1.0, "b.mp4", 0, 0.0, 1.0, 0, 24, 1).to_dict()
     assert "time" not in bare and "mirrored" not in bare and bare["score"] == 1.0
+
+
+def test_the_best_keyframe_of_a_shot_over_several_queries_and_after_a_gap():
+    from latentcut.retrieval.search import Hit
+
+    assert Hit(1.0, "a", 0, 0.0, 2.12345, 0, 9, 1).to_dict()["end"] == 2.123
+    # a keyframe after a missing neighbour (-1) in the same view is still read
+    merged = merge_views(np.array([[[0.9, 0.8, 0.7]]], np.float32), np.array([[[4, -1, 6]]]))[0]
+    assert set(merged) == {4, 6}
+    shot_of = {1: 10, 2: 10}
+    later_better = rank_shots([{1: (0.3, 0)}, {2: (0.8, 1)}], shot_of, 5)[0]
+    assert later_better[2:] == (2, 1)
+    tie = rank_shots([{1: (0.5, 0)}, {2: (0.5, 1)}], shot_of, 5)[0]
+    assert tie[2:] == (1, 0)
