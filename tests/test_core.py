@@ -1202,3 +1202,4 @@ def test_spaced_from_is_strict_at_the_spacing():
 
     assert spaced_from(10, [7, 13], 3) and not spaced_from(10, [8], 3) and not spaced_from(10, [12], 3)
     assert spaced_from(10, [], 50) and not spaced_from(10, [10], 1) and spaced_from(10, [9], 1)
+

@@ -210,7 +210,7 @@ class SceneDetector:
             scale = self.yardstick(reference, sample)
         pos = thr.fit_predict(curve, fps, scale) if len(curve) > 1 else np.zeros(0, np.int64)
         decision = thr.decision_function(curve, fps, scale) if len(curve) > 1 else np.zeros(len(curve))
-        tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]))  # noqa: E731
+        tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]), info.fps or None)  # noqa: E731
         cuts = [Cut(tc(p), float(curve.scores[p])) for p in pos]
         if self.gradual and len(curve) > curve.k:
             # A boundary found on the gap curve must move about as far as this video's cuts do.
@@ -352,7 +352,7 @@ def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:
 
 
 def _shots(cuts, curve: ScoreCurve, info: VideoInfo, frames: int, end: float):
-    return build_shots(cuts, frames, _time_lookup(curve, _sampled_fps(curve, info)), end)
+    return build_shots(cuts, frames, _time_lookup(curve, _sampled_fps(curve, info)), end, info.fps or None)
 
 
 def _time_lookup(curve: ScoreCurve, fps: float):

@@ -68,6 +68,10 @@ class Shot:
     start: Timecode
     end: Timecode  #: first frame after the shot (exclusive), at that frame's time
 
+    def __iter__(self):
+        """``start, end = shot``, as PySceneDetect's (start, end) pairs unpack."""
+        return iter((self.start, self.end))
+
     @property
     def length_frames(self) -> int:
         return self.end.frame - self.start.frame
@@ -138,14 +142,14 @@ class DetectionResult:
         }
 
 
-def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float) -> list[Shot]:
+def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float, fps: float | None = None) -> list[Shot]:
     """Shots between consecutive boundaries (0 and the frame count bound the video)."""
     bounds = [0] + [c.frame.frame for c in cuts] + [frames]
     shots = []
     for i in range(len(bounds) - 1):
         a, b = bounds[i], bounds[i + 1]
-        end = Timecode(b, end_time if b >= frames else times_of(b))
-        shots.append(Shot(i + 1, Timecode(a, times_of(a)), end))
+        end = Timecode(b, end_time if b >= frames else times_of(b), fps)
+        shots.append(Shot(i + 1, Timecode(a, times_of(a), fps), end))
     return shots
 
 

@@ -76,7 +76,8 @@ class Verifier(Component, ABC):
         cuts = [c for c in result.cuts if c.is_gradual or c.frame.frame not in drop]
         for p in weak:
             if yes[int(p)]:
-                cuts.append(Cut(Timecode(int(curve.indices[p]), float(curve.times[p])), float(curve.scores[p])))
+                cuts.append(Cut(Timecode(int(curve.indices[p]), float(curve.times[p]), result.video.fps or None),
+                                float(curve.scores[p])))
         return sorted(cuts, key=lambda c: c.frame.frame)
 
 

@@ -5,7 +5,7 @@ The time always comes from the decoded frame's presentation timestamp, never fro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import total_ordering
 
 
@@ -21,10 +21,20 @@ def format_seconds(seconds: float) -> str:
 @total_ordering
 @dataclass(frozen=True)
 class Timecode:
-    """A position in a video: 0-based decoded frame index and time in seconds."""
+    """A position in a video: 0-based decoded frame index and time in seconds (from the frame's
+    presentation timestamp), with the video's nominal frame rate when it is known.
+
+    PySceneDetect's accessors work (``get_frames()``, ``get_seconds()``, ``get_timecode()``), and
+    so does its arithmetic: adding or subtracting an ``int`` moves by frames, a ``float`` by
+    seconds, another ``Timecode`` by its frames and seconds. A move by a number is nominal (it
+    uses ``fps``: the timestamps of frames not decoded are not known), so on variable-frame-rate
+    video take positions from the detector, not from arithmetic. Two timecodes are equal when
+    frame and time are; ``fps`` is not compared.
+    """
 
     frame: int
     seconds: float
+    fps: float | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return format_seconds(self.seconds)
@@ -32,6 +42,74 @@ class Timecode:
     @property
     def timecode(self) -> str:
         return format_seconds(self.seconds)
+
+    # -- PySceneDetect's accessors --------------------------------------------------------------
+
+    def get_frames(self) -> int:
+        return self.frame
+
+    def get_seconds(self) -> float:
+        return self.seconds
+
+    def get_timecode(self, precision: int = 3, use_rounding: bool = True) -> str:
+        """``HH:MM:SS.nnn`` with ``precision`` decimals (PySceneDetect's format)."""
+        if not 0 <= int(precision) <= 9:
+            raise ValueError(f"precision must be 0-9 digits, not {precision}")
+        scale = 10 ** int(precision)
+        units = round(max(self.seconds, 0.0) * scale) if use_rounding else int(max(self.seconds, 0.0) * scale)
+        whole, frac = divmod(int(units), scale)
+        h, rest = divmod(whole, 3600)
+        m, sec = divmod(rest, 60)
+        return f"{h:02d}:{m:02d}:{sec:02d}" + (f".{frac:0{int(precision)}d}" if precision else "")
+
+    def to_frame_timecode(self):
+        """The same position as PySceneDetect's ``FrameTimecode`` (needs ``scenedetect`` and a
+        known ``fps``)."""
+        if not self.fps:
+            raise ValueError("this timecode has no frame rate; FrameTimecode needs one")
+        try:
+            from scenedetect import FrameTimecode
+        except ImportError:
+            raise ImportError("to_frame_timecode needs PySceneDetect: pip install scenedetect") from None
+        return FrameTimecode(self.frame, fps=self.fps)
+
+    # -- arithmetic -----------------------------------------------------------------------------
+
+    def _moved(self, frames: float | None, seconds: float | None) -> "Timecode":
+        if frames is None:  # a move by seconds
+            if not self.fps:
+                raise ValueError("moving a timecode by seconds needs its fps")
+            frames = round(seconds * self.fps)
+        elif seconds is None:  # a move by frames
+            if not self.fps:
+                raise ValueError("moving a timecode by frames needs its fps")
+            seconds = frames / self.fps
+        frame = self.frame + int(frames)
+        if frame < 0:
+            raise ValueError(f"a timecode cannot move before the first frame ({self.frame} {frames:+d})")
+        return replace(self, frame=frame, seconds=max(self.seconds + float(seconds), 0.0))
+
+    def __add__(self, other):
+        if isinstance(other, Timecode):
+            return self._moved(other.frame, other.seconds)
+        if isinstance(other, bool):
+            return NotImplemented
+        if isinstance(other, int):
+            return self._moved(other, None)
+        if isinstance(other, float):
+            return self._moved(None, other)
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        if isinstance(other, Timecode):
+            return self._moved(-other.frame, -other.seconds)
+        if isinstance(other, bool):
+            return NotImplemented
+        if isinstance(other, (int, float)):
+            return self + (-other)
+        return NotImplemented
 
     def __lt__(self, other: "Timecode") -> bool:
         return (self.frame, self.seconds) < (other.frame, other.seconds)
