@@ -80,6 +80,42 @@ def test_eval_prints_scores(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["results"][1]["f1"] == 1.0
 
 
+@needs_shared
+def test_eval_reads_scene_csvs_of_latentcut_and_pyscenedetect(tmp_path, capsys):
+    ours = tmp_path / "bikes.scenes.csv"  # run.sh's name; the clip is found by it
+    assert main(["detect", clip("bikes.mp4"), "-q", "-o", str(tmp_path / "b.json"), "--csv", str(ours)]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "b.json"), LABELS, "--json"]) == 0
+    from_json = json.loads(capsys.readouterr().out)["results"]
+    assert main(["eval", str(ours), LABELS, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"] == from_json
+    # PySceneDetect's list-scenes file for the same clip: 1-based Start Frames, a Timecode List row
+    starts = [1] + [int(r["start_frame"]) + 1 for r in json.load(open(tmp_path / "b.json"))["scenes"][1:]]
+    theirs = tmp_path / "bikes-Scenes.csv"
+    theirs.write_text("Timecode List:,00:00:01.000\nScene Number,Start Frame,Start Timecode\n"
+                      + "".join(f"{i},{f},x\n" for i, f in enumerate(starts, 1)))
+    assert main(["eval", str(theirs), LABELS, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"] == from_json
+    dropped = tmp_path / "other.csv"
+    dropped.write_text("Scene Number,Start Frame\n" + "".join(f"{i},{f}\n" for i, f in enumerate(starts[:-1], 1)))
+    assert main(["eval", str(dropped), LABELS, "--clip", "bikes.mp4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["fn"] == from_json[0]["fn"] + 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Scene Number,End Frame\n1,10\n", "no 'Start Frame' column"),
+    ("Scene Number,Start Frame\n1,x\n", "row 2 has no whole-number Start Frame"),
+    ("Scene Number,Start Frame\n1,0\n", "Start Frame is 1-based"),
+    ("Scene Number,Start Frame\n1,1\n2,30\n3,20\n", "not in increasing order"),
+    ("Scene Number,Start Frame\n1,1\n", "which clip is it"),
+])
+def test_eval_scene_csv_errors(tmp_path, text, message):
+    bad = tmp_path / "nothing-like-a-clip.csv"
+    bad.write_text(text)
+    r = run("eval", str(bad), LABELS)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
 def test_eval_errors(tmp_path):
     bad = tmp_path / "p.json"
     bad.write_text('{"nothing": 1}')

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import json
+import os
 
 from latentcut.cli.common import _int_at_least
 from latentcut.errors import LatentcutError
+from latentcut.evaluation.scene_csv import clip_name_of, predictions_from_scene_csv
 
 
 def add_parser(sub) -> None:
     e = sub.add_parser("eval", help="score predictions against labels (P/R/F1, accuracy@N)")
-    e.add_argument("predictions", metavar="PRED.json")
+    e.add_argument("predictions", metavar="PRED.json|SCENES.csv",
+                   help="latentcut detect JSON, or a scene list CSV (PySceneDetect's list-scenes, or detect --csv)")
     e.add_argument("labels", metavar="LABELS.json")
     e.add_argument("--clip", help="which clip of a multi-clip labels file (default: matched by the video's file name)")
     e.add_argument("--tolerance", type=_int_at_least(0), nargs="+", default=[0, 2], help="frame tolerances (default: 0 2)")
@@ -22,18 +25,29 @@ def run(args) -> int:
     from latentcut.evaluation import accuracy_at_n, evaluate, find_clip, load_labels, predictions_from_json
     from latentcut.evaluation.labels import load_json
 
-    doc = load_json(args.predictions)
-    if not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and "cuts" not in doc):
-        raise LatentcutError(f"{args.predictions}: expected latentcut JSON with a 'cuts' list")
-    try:
-        pred = predictions_from_json(doc)
-    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
-        raise LatentcutError(f"{args.predictions}: malformed 'cuts' entry ({exc})") from None
+    if args.predictions.lower().endswith(".csv"):
+        pred, doc = predictions_from_scene_csv(args.predictions), None
+    else:
+        doc = load_json(args.predictions)
+        if not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and "cuts" not in doc):
+            raise LatentcutError(f"{args.predictions}: expected latentcut JSON with a 'cuts' list")
+        try:
+            pred = predictions_from_json(doc)
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
+            raise LatentcutError(f"{args.predictions}: malformed 'cuts' entry ({exc})") from None
     clips = load_labels(args.labels)
     if not clips:
         raise LatentcutError(f"{args.labels}: the labels file has no clips")
-    video = args.clip or (doc.get("video", "") if isinstance(doc, dict) else "")
-    clip = find_clip(clips, video) if (video or len(clips) > 1) else clips[0]
+    if doc is None and not args.clip and len(clips) > 1:
+        # a CSV does not name its video; its file name does (VIDEO-Scenes.csv, VIDEO.scenes.csv)
+        stem = clip_name_of(args.predictions)
+        named = [c for c in clips if os.path.splitext(os.path.basename(c.path))[0] == stem]
+        if not named:
+            raise LatentcutError(f"{args.predictions}: which clip is it? The labels file has several; give --clip NAME")
+        clip = named[0]
+    else:
+        video = args.clip or (doc.get("video", "") if isinstance(doc, dict) else "")
+        clip = find_clip(clips, video) if (video or len(clips) > 1) else clips[0]
     rows = []
     for tol in args.tolerance:
         s = evaluate(pred, clip, tol)
