@@ -1,6 +1,8 @@
 """Timecodes and shots as PySceneDetect users know them: accessors, arithmetic, unpacking, FrameTimecode."""
 import pytest
 from conftest import colour_frames, write_video
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import latentcut
 
@@ -55,3 +57,23 @@ def test_a_shot_unpacks_and_converts_to_frame_timecodes(tmp_path):
     shots = latentcut.detect(video).shots
     first, second = shots[1] if len(shots) > 1 else shots[0]
     assert first.fps == pytest.approx(24) and (first + 24).frame == first.frame + 24
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=st.floats(0, 1e6, allow_nan=False) | st.integers(0, 10**7).map(lambda n: n / 2000))
+def test_the_timecode_and_seconds_columns_never_disagree(t):
+    from latentcut.io.timecode import format_millis, format_seconds
+
+    h, m, rest = format_seconds(t).split(":")
+    assert float(format_millis(t)) == pytest.approx(int(h) * 3600 + int(m) * 60 + float(rest), abs=1e-9)
+    assert format_millis(t).split(".")[1] == rest.split(".")[1]
+    assert abs(float(format_millis(t)) - t) <= 0.0005 + 1e-9
+
+
+def test_millis_rounds_halves_like_the_timecode():
+    from latentcut.io.timecode import format_millis, format_seconds
+
+    # '%.3f' % 0.0005 is '0.001' while the timecode says .000: the two columns used to disagree
+    assert "%.3f" % 0.0005 == "0.001" and format_seconds(0.0005) == "00:00:00.000"
+    assert format_millis(0.0005) == "0.000" and format_millis(0.0025) == format_seconds(0.0025)[-5:]
+    assert format_millis(-1) == "0.000" and format_millis(3725.5) == "3725.500"

@@ -9,9 +9,20 @@ from dataclasses import dataclass, field, replace
 from functools import total_ordering
 
 
+def _milliseconds(seconds: float) -> int:
+    return int(round(max(seconds, 0.0) * 1000))
+
+
+def format_millis(seconds: float) -> str:
+    """Seconds with 3 decimals, rounded as :func:`format_seconds` rounds, so a row's timecode and
+    seconds columns never disagree by a millisecond (``%.3f`` rounds the binary value instead)."""
+    ms = _milliseconds(seconds)
+    return f"{ms // 1000}.{ms % 1000:03d}"
+
+
 def format_seconds(seconds: float) -> str:
     """``HH:MM:SS.mmm`` as PySceneDetect and ffmpeg print it."""
-    ms = int(round(max(seconds, 0.0) * 1000))
+    ms = _milliseconds(seconds)
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)

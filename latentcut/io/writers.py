@@ -12,7 +12,7 @@ import os
 
 from latentcut.detection.results import CURVE_COLUMNS, DetectionResult
 from latentcut.io.atomic import atomic_write
-from latentcut.io.timecode import format_seconds
+from latentcut.io.timecode import format_millis, format_seconds
 
 
 def write_json(result: DetectionResult, path: str | os.PathLike) -> None:
@@ -37,8 +37,8 @@ def scenes_csv(result: DetectionResult, cut_list: bool = True) -> str:
     w.writerow(SCENE_COLUMNS)
     for s in result.shots:
         w.writerow([
-            s.number, s.start.frame + 1, s.start.timecode, f"{s.start.seconds:.3f}", s.end.frame, s.end.timecode,
-            f"{s.end.seconds:.3f}", s.length_frames, format_seconds(s.length_seconds), f"{s.length_seconds:.3f}",
+            s.number, s.start.frame + 1, s.start.timecode, format_millis(s.start.seconds), s.end.frame, s.end.timecode,
+            format_millis(s.end.seconds), s.length_frames, format_seconds(s.length_seconds), format_millis(s.length_seconds),
         ])
     return buf.getvalue()
 
