@@ -1,6 +1,8 @@
 """The cache: one root for embeddings and self-trained models, and how a video is identified by content.
 
-The root is ``$LATENTCUT_CACHE_DIR`` or ``~/.cache/latentcut``. A video's identity is a hash of its
+The root is ``$LATENTCUT_CACHE_DIR``, else the platform's user cache folder for latentcut
+(platformdirs: ``~/.cache/latentcut`` on Linux, ``~/Library/Caches/latentcut`` on macOS,
+``%LOCALAPPDATA%\latentcut\Cache`` on Windows). A video's identity is a hash of its
 size and of its first and last 4 MiB: renaming or copying a file keeps its cache entries, and
 editing it invalidates them, without reading a whole film.
 """
@@ -14,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import platformdirs
 
 from latentcut.encoders.embeddings import Embeddings
 from latentcut.errors import CheckpointError, EmbeddingError
@@ -27,7 +30,9 @@ CACHE_MARK = "latentcut_cache_entry"
 def cache_root(root: str | None = None) -> str:
     if root:
         return os.path.abspath(os.path.expanduser(root))
-    return os.path.expanduser(os.environ.get("LATENTCUT_CACHE_DIR") or os.path.join("~", ".cache", "latentcut"))
+    if os.environ.get("LATENTCUT_CACHE_DIR"):
+        return os.path.expanduser(os.environ["LATENTCUT_CACHE_DIR"])
+    return platformdirs.user_cache_dir("latentcut", appauthor=False)
 
 
 def config_key(config: dict) -> str:

@@ -168,3 +168,22 @@ def test_weights_are_found_in_the_weights_folder_and_a_missing_hub_fails_fast(tm
         assert "sha256" in enc.config()["weights"] and "lite0-pca256" in enc.config()["pca"]
         out = enc.transform(np.zeros((2, 128, 128, 3), np.uint8)).mean
         assert out.shape == (2, 256) and np.isfinite(out).all()
+
+
+def test_the_cache_root_is_the_platforms_and_the_library_lock_is_portable(tmp_path, monkeypatch):
+    import filelock
+    import platformdirs
+
+    from latentcut.cache import cache_root
+
+    monkeypatch.delenv("LATENTCUT_CACHE_DIR", raising=False)
+    assert cache_root() == platformdirs.user_cache_dir("latentcut", appauthor=False)
+    monkeypatch.setenv("LATENTCUT_CACHE_DIR", str(tmp_path / "c"))
+    assert cache_root() == str(tmp_path / "c") and cache_root(str(tmp_path / "d")) == str(tmp_path / "d")
+    lib = SceneLibrary(tmp_path / "lib", encoder="pixel,size=8")
+    other = filelock.FileLock(str(tmp_path / "lib" / ".lock"))
+    with lib._lock():
+        with pytest.raises(filelock.Timeout):  # another writer waits while one holds the lock
+            other.acquire(timeout=0.2)
+    other.acquire(timeout=1)
+    other.release()

@@ -25,12 +25,12 @@ recall@10 1.000 where HNSW's recall fell to 0.90; at 2048 dimensions IVF's recal
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import sqlite3
 import time
 
+import filelock
 import numpy as np
 
 from latentcut.cache import encoder_fingerprint
@@ -136,14 +136,11 @@ class SceneLibrary(LibraryQueries):
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    @contextlib.contextmanager
     def _lock(self):
-        with open(os.path.join(self.folder, ".lock"), "a+") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        """The writers' lock on ``.lock`` (filelock: an OS lock on POSIX and on Windows)."""
+        if getattr(self, "_filelock", None) is None:
+            self._filelock = filelock.FileLock(os.path.join(self.folder, ".lock"))
+        return self._filelock
 
     def _init_meta(self, encoder: str, fingerprint: str, settings: dict) -> None:
         self.db.execute("BEGIN IMMEDIATE")
