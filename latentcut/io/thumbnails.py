@@ -29,13 +29,13 @@ def thumbnails(path: str | os.PathLike, frames, size: tuple[int, int] = THUMBNAI
     return out
 
 
-def jpeg_thumbnails(path: str | os.PathLike, frames, size: tuple[int, int] = THUMBNAIL, quality: int = 80) -> list[bytes]:
-    """JPEG thumbnails of the given decoded frames (one decoding pass at thumbnail size)."""
+def jpeg_thumbnail(picture: np.ndarray, size: tuple[int, int] = THUMBNAIL, quality: int = 80) -> bytes:
+    """A picture (H, W, 3) of any size as a JPEG thumbnail of ``size`` (box filter)."""
     from PIL import Image
 
-    out = []
-    for pic in thumbnails(path, frames, size):
-        buf = io.BytesIO()
-        Image.fromarray(pic).save(buf, "JPEG", quality=quality)
-        out.append(buf.getvalue())
-    return out
+    img = Image.fromarray(np.ascontiguousarray(picture))
+    if img.size != (size[1], size[0]):
+        img = img.resize((size[1], size[0]), Image.Resampling.BOX)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()

@@ -7,16 +7,15 @@ so a CNN encoder costs time in proportion to the keyframes, not to the video.
 """
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from latentcut.errors import LatentcutError, VideoError
-from latentcut.io.thumbnails import THUMBNAIL
+from latentcut.io.thumbnails import THUMBNAIL, jpeg_thumbnail
 from latentcut.io.video import VideoReader
-from latentcut.retrieval.borders import _resize, prepare, work_size
+from latentcut.retrieval.borders import prepare, work_size
 from latentcut.retrieval.keyframes import pick_keyframes
 
 BATCH = 128  #: pictures embedded at a time (bounded memory on a feature film)
@@ -54,14 +53,6 @@ class VideoVectors:
     thumbs: list[bytes]  #: per shot, a JPEG of its middle frame
 
 
-def _jpeg(picture: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(_resize(picture, THUMBNAIL))).save(buf, "JPEG", quality=80)
-    return buf.getvalue()
-
-
 def embed_video(path: str | os.PathLike, detector, encoder, keyframes: dict, strip: bool = True,
                 progress=None) -> VideoVectors:
     """Detect the video's shots, pick keyframes, embed them; ``progress(done, total)`` per batch."""
@@ -74,13 +65,11 @@ def embed_video(path: str | os.PathLike, detector, encoder, keyframes: dict, str
     shot_of = np.searchsorted([b for _, b in spans], keys, side="right").astype(np.int64)
     key_frames = curve.indices[keys].astype(np.int64)
     middles = [(s.start.frame + s.end.frame - 1) // 2 for s in result.shots]
-    wanted = set(key_frames.tolist()) | set(middles)
     info = result.video
-    size = work_size(info.display_size[1], info.display_size[0]) if info.width else (72, 128)
+    size = work_size(info.display_size[1], info.display_size[0]) if info.width else THUMBNAIL
     vectors, thumbs, batch = [], {}, []
-    order = {int(f): i for i, f in enumerate(key_frames)}
-    middle_set = set(middles)
-    last = max(wanted) if wanted else -1
+    key_set, middle_set = set(key_frames.tolist()), set(middles)
+    last = max(key_set | middle_set, default=-1)
 
     def flush():
         if batch:
@@ -92,12 +81,12 @@ def embed_video(path: str | os.PathLike, detector, encoder, keyframes: dict, str
     for frames in VideoReader(path, size=size).batches():
         for picture, idx in zip(frames.frames, frames.indices):
             idx = int(idx)
-            if idx in order:
+            if idx in key_set:
                 batch.append(picture.copy())
                 if len(batch) == BATCH:
                     flush()
             if idx in middle_set:
-                thumbs[idx] = _jpeg(picture)
+                thumbs[idx] = jpeg_thumbnail(picture)
         if len(frames.indices) and int(frames.indices[-1]) >= last:
             break
     flush()

@@ -34,7 +34,7 @@ import filelock
 import numpy as np
 
 from latentcut.cache import encoder_fingerprint
-from latentcut.detection.pipeline import SceneDetector
+from latentcut.detection.pipeline import SceneDetector, _progress
 from latentcut.encoders import create_encoder
 from latentcut.io.identity import video_identity
 from latentcut.retrieval.embedding import embed_video, normalise
@@ -330,15 +330,16 @@ def _ready_encoder(spec: str):
 
 
 def _status(enabled: bool | None, name: str):
-    """``progress(done, total)`` for the keyframe pass: a line on a terminal, silent otherwise
-    (the detection pass before it has its own bar)."""
-    import sys
-
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+    """``progress(done, total)`` for the keyframe pass: the detector's own bar (a terminal
+    only), as the detection pass before it shows one."""
+    bar = _progress(0, enabled, f"{name}: keyframes")
+    if bar is None:
         return None
 
     def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\r{name}: keyframes embedded {done}/{total}", end=end, file=sys.stderr, flush=True)
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
 
     return show

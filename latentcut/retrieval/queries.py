@@ -45,6 +45,12 @@ class LibraryQueries:
     def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
         """Shots for a query of several vectors (N, D) or (views, N, D), ranked by the mean over
         the N vectors of each shot's best keyframe score (:func:`~latentcut.retrieval.search.rank_shots`)."""
+        per_query = self._neighbours(queries, k)
+        return self._shot_hits(per_query, k, exclude) if per_query else []
+
+    def _neighbours(self, queries: np.ndarray, k: int) -> list[dict]:
+        """One FAISS search for every vector of (N, D) or (views, N, D): per vector, its keyframe
+        neighbours merged over the views (:func:`~latentcut.retrieval.search.merge_views`)."""
         q = np.asarray(queries, np.float32)
         q = q[None] if q.ndim == 2 else q
         if self.dim is None or len(self) == 0 or q.shape[1] == 0:
@@ -54,9 +60,11 @@ class LibraryQueries:
         n = neighbours_wanted(k, index.ntotal)
         views, m, d = q.shape
         scores, ids = index.search(np.ascontiguousarray(normalise(q).reshape(views * m, d)), n)
-        per_query = merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
-        wanted = sorted({i for hits in per_query for i in hits})
-        info = self._keyframe_rows(wanted)
+        return merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
+
+    def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None) -> list[Hit]:
+        """The shots that ``per_query`` (the neighbours of one query's vectors) reach, ranked."""
+        info = self._keyframe_rows(sorted({i for hits in per_query for i in hits}))
         shot_of = {kid: row[0] for kid, row in info.items()}
         hits = []
         for shot, score, kid, view in rank_shots(per_query, shot_of, k, exclude):
@@ -81,14 +89,17 @@ class LibraryQueries:
         """Shots for one query vector."""
         return self.search_many(np.asarray(vector, np.float32).reshape(1, -1), k, exclude)
 
+    @db_errors
     def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
         """One result list per picture (H, W, 3 uint8, any size): each stripped of its borders
         like the library's keyframes, and also tried mirrored unless ``mirror`` is False."""
         if not len(pictures):
             return []
         vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
-        vecs = vecs if mirror else vecs[None]
-        return [self.search_many(vecs[:, i : i + 1], k) for i in range(vecs.shape[1])]
+        per_picture = self._neighbours(vecs if mirror else vecs[None], k)  # one search for the batch
+        if not per_picture:
+            return [[] for _ in pictures]
+        return [self._shot_hits([neighbours], k) for neighbours in per_picture]
 
     def query_frames(self, frames: np.ndarray, k: int = 10, mirror: bool = True) -> list[Hit]:
         """Pictures (N, H, W, 3) taken together as one query (the shots that match all of them)."""
