@@ -9,24 +9,34 @@ from dataclasses import dataclass, field, replace
 from functools import total_ordering
 
 
-def _milliseconds(seconds: float) -> int:
-    return int(round(max(seconds, 0.0) * 1000))
+def _units(seconds: float, precision: int, use_rounding: bool = True) -> int:
+    """Whole ``10**-precision`` seconds; negative times count as 0. Every formatter here rounds
+    through this one, so two columns of one row cannot disagree."""
+    scaled = max(seconds, 0.0) * 10 ** precision
+    return int(round(scaled)) if use_rounding else int(scaled)
 
 
 def format_millis(seconds: float) -> str:
     """Seconds with 3 decimals, rounded as :func:`format_seconds` rounds, so a row's timecode and
     seconds columns never disagree by a millisecond (``%.3f`` rounds the binary value instead)."""
-    ms = _milliseconds(seconds)
+    ms = _units(seconds, 3)
     return f"{ms // 1000}.{ms % 1000:03d}"
+
+
+def format_timecode(seconds: float, precision: int = 3, use_rounding: bool = True) -> str:
+    """``HH:MM:SS.nnn`` with ``precision`` decimals (0-9), PySceneDetect's format."""
+    if not 0 <= int(precision) <= 9:
+        raise ValueError(f"precision must be 0-9 digits, not {precision}")
+    precision = int(precision)
+    whole, frac = divmod(_units(seconds, precision, use_rounding), 10 ** precision)
+    h, rest = divmod(whole, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h:02d}:{m:02d}:{sec:02d}" + (f".{frac:0{precision}d}" if precision else "")
 
 
 def format_seconds(seconds: float) -> str:
     """``HH:MM:SS.mmm`` as PySceneDetect and ffmpeg print it."""
-    ms = _milliseconds(seconds)
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+    return format_timecode(seconds, 3)
 
 
 @total_ordering
@@ -64,14 +74,7 @@ class Timecode:
 
     def get_timecode(self, precision: int = 3, use_rounding: bool = True) -> str:
         """``HH:MM:SS.nnn`` with ``precision`` decimals (PySceneDetect's format)."""
-        if not 0 <= int(precision) <= 9:
-            raise ValueError(f"precision must be 0-9 digits, not {precision}")
-        scale = 10 ** int(precision)
-        units = round(max(self.seconds, 0.0) * scale) if use_rounding else int(max(self.seconds, 0.0) * scale)
-        whole, frac = divmod(int(units), scale)
-        h, rest = divmod(whole, 3600)
-        m, sec = divmod(rest, 60)
-        return f"{h:02d}:{m:02d}:{sec:02d}" + (f".{frac:0{int(precision)}d}" if precision else "")
+        return format_timecode(self.seconds, precision, use_rounding)
 
     def to_frame_timecode(self):
         """The same position as PySceneDetect's ``FrameTimecode`` (needs ``scenedetect`` and a
