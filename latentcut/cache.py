@@ -144,16 +144,16 @@ class EmbeddingCache:
         if not os.path.exists(path):
             return None
         try:
-            tensors, meta = load_tensors(path)
+            tensors, meta = load_tensors(path, framework="numpy")
             if meta.get("format") != FORMAT:
                 raise CheckpointError("unknown format")
-            mean = tensors["mean"].numpy()
-            logvar = tensors["logvar"].numpy() if "logvar" in tensors else None
-            idx, times = tensors["indices"].numpy(), tensors["times"].numpy()
-            extras = {k[6:]: v.numpy() for k, v in tensors.items() if k.startswith("extra.")}
-            ref_mean = tensors["ref_mean"].numpy() if "ref_mean" in tensors else None
-            ref_lv = tensors["ref_logvar"].numpy() if "ref_logvar" in tensors else None
-            contrast = tensors["contrast"].numpy() if "contrast" in tensors else None
+            mean = tensors["mean"]
+            logvar = tensors["logvar"] if "logvar" in tensors else None
+            idx, times = tensors["indices"], tensors["times"]
+            extras = {k[6:]: v for k, v in tensors.items() if k.startswith("extra.")}
+            ref_mean = tensors["ref_mean"] if "ref_mean" in tensors else None
+            ref_lv = tensors["ref_logvar"] if "ref_logvar" in tensors else None
+            contrast = tensors["contrast"] if "contrast" in tensors else None
             arrays = [a for a in (mean, logvar, idx, times, ref_mean, ref_lv, contrast) if a is not None]
             arrays += [extras[k] for k in sorted(extras)]
             if meta.get("checksum") != _checksum(arrays, meta):
@@ -178,8 +178,6 @@ class EmbeddingCache:
     def put(self, key: str, emb: Embeddings, indices: np.ndarray, times: np.ndarray, encoder_config: dict,
             extra: dict | None = None, reference: Embeddings | None = None, extras: dict | None = None,
             contrast: np.ndarray | None = None) -> str:
-        import torch
-
         indices = np.asarray(indices, np.int64)
         times = np.asarray(times, np.float64)
         named = {"mean": emb.mean, "logvar": emb.logvar, "indices": indices, "times": times,
@@ -192,7 +190,7 @@ class EmbeddingCache:
         for k in sorted(extras or {}):
             named["extra." + k] = np.ascontiguousarray(extras[k])
             order.append(named["extra." + k])
-        tensors = {k: torch.from_numpy(v) for k, v in named.items()}
+        tensors = dict(named)
         meta = {"format": FORMAT, "encoder": json.dumps(encoder_config, sort_keys=True, default=str),
                 **{k: str(v) for k, v in (extra or {}).items()}}
         meta["checksum"] = _checksum(order, meta)

@@ -19,6 +19,7 @@ from importlib import metadata
 from typing import Any, Callable, Generic, TypeVar
 
 from latentcut.errors import PluginError
+from latentcut.extras import require
 
 T = TypeVar("T")
 
@@ -73,14 +74,19 @@ class Registry(Generic[T]):
         self.kind = kind  # "encoder", used in messages
         self.group = group  # entry point group
         self._items: dict[str, Callable[..., T]] = {}
+        self._extras: dict[str, str] = {}
         self._entry_points_loaded = False
 
-    def register(self, name: str, factory: "Callable[..., T] | str | None" = None):
+    def register(self, name: str, factory: "Callable[..., T] | str | None" = None, extra: str | None = None):
         """Register ``factory`` under ``name``; usable as a decorator. A ``"module:attr"`` string
-        is imported on first use, so a family's heavy members cost nothing until asked for."""
+        is imported on first use, so a family's heavy members cost nothing until asked for.
+        ``extra`` names the optional install the plugin runs on (:mod:`latentcut.extras`): asking
+        for it without those packages is one clear error, before anything is imported."""
 
         def deco(f):
             self._items[name] = f
+            if extra:
+                self._extras[name] = extra
             return f
 
         return deco(factory) if factory is not None else deco
@@ -109,6 +115,8 @@ class Registry(Generic[T]):
         except KeyError:
             known = ", ".join(self.names())
             raise PluginError(f"unknown {self.kind} {name!r}; known: {known}") from None
+        if name in self._extras:
+            require(self._extras[name], f"the {name} {self.kind}")
         if isinstance(factory, str):
             module, _, attr = factory.partition(":")
             factory = self._items[name] = getattr(importlib.import_module(module), attr)
@@ -163,6 +171,8 @@ class Registry(Generic[T]):
                                if p.default is not inspect.Parameter.empty}
         except (TypeError, ValueError):
             out["defaults"] = {}
+        if name in self._extras:
+            out["extra"] = self._extras[name]
         for key in METADATA_KEYS:
             value = inspect.getattr_static(factory, key, None) if isinstance(factory, type) else None
             if value is not None and not isinstance(value, property):

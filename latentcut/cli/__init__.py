@@ -1,35 +1,93 @@
 """The ``latentcut`` command line: it parses, calls the library, and prints; one module per command."""
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
 import warnings
 
 from latentcut import __version__
-from latentcut.cli import cache, demo, detect, eval_cmd, inbetween, index, map_cmd, plugins, train, train_detector
-from latentcut.cli.common import EXIT_USAGE, _Parser
+from latentcut.cli import (
+    cache,
+    completion,
+    demo,
+    detect,
+    eval_cmd,
+    inbetween,
+    index,
+    map_cmd,
+    plugins,
+    schema,
+    split,
+    train,
+    train_detector,
+)
+from latentcut.cli.common import EXIT_USAGE, _Parser, help_formatter
 from latentcut.errors import LatentcutError
 
-COMMANDS = (detect, eval_cmd, demo, train, train_detector, inbetween, index, map_cmd, cache, plugins)
+COMMANDS = (detect, split, eval_cmd, demo, train, train_detector, inbetween, index, map_cmd, cache, plugins, schema,
+            completion)
+
+
+EXAMPLES = {
+    "eval": "  latentcut eval film.json labels.json --tolerance 0 2\n"
+            "  latentcut eval film-Scenes.csv labels.json --clip film.mp4     # PySceneDetect's CSV\n",
+    "demo": "  latentcut demo --dir latentcut-demo\n",
+    "train": "  latentcut train a.mp4 b.mp4 -o my-model --epochs 30\n"
+             "  latentcut train a.mp4 -o my-model --epochs 60 --resume\n",
+    "train-detector": "  latentcut train-detector ../shared/data/unlabelled -o my-detector\n",
+    "inbetween": "  latentcut inbetween film.mp4@120 film.mp4@5.5s --model my-model --steps 8 -o tween/\n",
+    "map": "  latentcut map film.mp4 -o map.png --method pca --poster poster.png\n",
+    "cache": "  latentcut cache info\n  latentcut cache clear\n",
+    "plugins": "  latentcut plugins -v\n",
+    "schema": "  latentcut schema > detect.schema.json\n",
+}
 
 
 def build_parser() -> _Parser:
-    p = _Parser(prog="latentcut", description="Scene-change detection in a learned latent space.")
+    p = _Parser(prog="latentcut", description="Shot detection, scene search and frame maps for video, in a learned "
+                "latent space. `latentcut COMMAND --help` for each command's options and examples.")
     p.add_argument("--version", action="version", version=f"latentcut {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--config", metavar="FILE", help="defaults from a TOML file, a table per command "
+                   "(default: $LATENTCUT_CONFIG, else latentcut.toml in the user config folder)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(sub)
+    for name, sp in sub.choices.items():  # every command takes -q and -v, whatever it prints
+        if sp.formatter_class in (argparse.HelpFormatter, argparse.RawDescriptionHelpFormatter):
+            sp.formatter_class = help_formatter()
+        if sp.epilog is None and name in EXAMPLES:
+            sp.epilog = "examples:\n" + EXAMPLES[name]
+        sp.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors; no progress bar")
+        sp.add_argument("-v", "--verbose", action="store_true", help="say more: settings, warnings, timings")
     return p
+
+
+def _parse(argv: list[str] | None):
+    from latentcut.cli import config
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, path, named = config.take_config(argv)
+    parser = build_parser()
+    if path is not None:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        config.apply(parser, sub.choices, config.load(path), path)
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed as one line
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
+    except LatentcutError as exc:  # a bad config file
+        _error(str(exc))
+        return EXIT_USAGE
+    quiet_here = args.quiet and not getattr(args, "handles_quiet", False)
+    with warnings.catch_warnings(), (contextlib.redirect_stdout(open(os.devnull, "w"))  # noqa: SIM115
+                                     if quiet_here else contextlib.nullcontext()):
+        warnings.simplefilter("always" if args.verbose else "default")
         warnings.showwarning = _show_warning
         try:
             code = args.func(args) or 0

@@ -70,6 +70,46 @@ def _wxh(text: str) -> tuple[int, int]:
     return w, h
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written, and every option's default shown unless its help already says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text.lower() or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
+def help_formatter():
+    return _Help
+
+
+def _add_range_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("part of the video (seconds 12.5 or 12.5s, a timecode 00:01:02.5, or frames 300)")
+    g.add_argument("--start", metavar="TIME", type=_position, help="start here (frame numbers and times stay the video's)")
+    e = g.add_mutually_exclusive_group()
+    e.add_argument("--end", metavar="TIME", type=_position, help="stop before this time")
+    e.add_argument("--duration", metavar="LENGTH", type=_position, help="stop after this long from --start")
+
+
+def _position(text: str) -> str:
+    """A time checked here and kept as written (frames need the video's frame rate)."""
+    from latentcut.io.durations import parse_duration
+
+    t = text.strip()
+    if t.replace(".", "", 1).isdigit() and "." in t:
+        t += "s"  # 12.5 is seconds, as PySceneDetect reads it
+    try:
+        parse_duration(t, "time")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("time must be", "expected")) from None
+    return t
+
+
+def _range(args) -> tuple:
+    return getattr(args, "start", None), getattr(args, "end", None), getattr(args, "duration", None)
+
+
 def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
     g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
@@ -81,6 +121,10 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--span", "--gap", dest="span", default="0.5s", type=_duration,
                    help="span for gradual transitions: frames, seconds or a timecode (default 0.5s; --gap is its old name)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
+    g.add_argument("--drop-short", action="store_true",
+                   help="leave out shots shorter than --min-shot-len (the shot list then has gaps)")
+    g.add_argument("--merge-last", action="store_true",
+                   help="a last shot shorter than --min-shot-len joins the shot before it")
     g.add_argument("--verify", metavar="VERIFIER",
                    help="second opinion on the weak candidates, e.g. transnetv2 (pip install 'latentcut[transnetv2]'); "
                         "default: none")
@@ -147,6 +191,8 @@ def _detector(args):
         cache=False if args.no_cache else (os.path.abspath(args.cache_dir) if args.cache_dir else None),
         verifier=getattr(args, "verify", None),
         fades=getattr(args, "fades", "fades"),
+        drop_short=getattr(args, "drop_short", False),
+        merge_last=getattr(args, "merge_last", False),
     )
 
 

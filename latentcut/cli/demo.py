@@ -1,7 +1,6 @@
 """`latentcut demo`."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 
@@ -12,7 +11,6 @@ from latentcut.errors import LatentcutError
 def add_parser(sub) -> None:
     m = sub.add_parser("demo", help="make a demo clip with known cuts and detect on it")
     m.add_argument("--dir", default="latentcut-demo", help="output folder (default: latentcut-demo)")
-    m.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
     _add_detect_options(m)
     m.set_defaults(func=run)
 

@@ -3,67 +3,143 @@ from __future__ import annotations
 
 import sys
 
-from latentcut.cli.common import _add_detect_options, _check_outputs, _detector, _float_in, _inputs, _print_cuts
+from latentcut.cli.common import (
+    _add_detect_options,
+    _add_range_options,
+    _check_outputs,
+    _detector,
+    _float_in,
+    _inputs,
+    _print_cuts,
+    _range,
+    help_formatter,
+)
+from latentcut.cli.inputs import expand_inputs, output_path
 from latentcut.errors import LatentcutError
 from latentcut.io.timecode import format_seconds
 
+EXAMPLES = """examples:
+  latentcut detect film.mp4 -o film.json --csv film.csv       # cuts as JSON, shots as PySceneDetect's CSV
+  latentcut detect film.mp4 --edl film.edl --otio film.otio --fcpxml film.fcpxml   # edit lists
+  latentcut detect film.mp4 --html report.html                # a page with every shot's thumbnails
+  latentcut detect film.mp4 --start 00:01:00 --duration 90s   # only part of the video
+  latentcut detect clips/ '*.mkv' -o 'out/$VIDEO_NAME.json'   # several videos, an output each
+  latentcut detect film.mp4 -o - | jq .cuts                   # JSON to standard output
+"""
+
+#: option -> (what the line after a run calls it, writer)
+OUTPUTS = ("-o", "--csv", "--curve", "--edl", "--otio", "--fcpxml", "--html", "--plot")
+
 
 def add_parser(sub) -> None:
-    d = sub.add_parser("detect", help="find shot boundaries in a video")
-    d.add_argument("video")
-    d.add_argument("-o", "--output", metavar="OUT.json", help="write cuts and scenes as JSON")
-    d.add_argument("--csv", metavar="SCENES.csv", help="write the scene list as CSV (PySceneDetect's columns)")
-    d.add_argument("--curve", metavar="CURVE.csv", help="write the per-frame score curve as CSV")
-    d.add_argument("-q", "--quiet", action="store_true", help="print nothing, no progress bar")
-    d.add_argument("--scenes", action="store_true", help="also group shots into scenes (changes of place), in the JSON and output")
-    d.add_argument("--strictness", type=_float_in(0.0, 1.0), default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many); default 0.5")
-    d.add_argument("--plot", metavar="CURVE.png", help="draw the score curve with the threshold and the cuts")
-    d.add_argument("--labels", metavar="LABELS.json", help="with --plot: also draw the true boundaries from a labels file")
+    d = sub.add_parser("detect", help="find shot boundaries in videos", epilog=EXAMPLES, formatter_class=help_formatter(),
+                       description="Find the shot boundaries (cuts and gradual transitions) of each video.")
+    d.add_argument("videos", nargs="+", metavar="VIDEO", help="video files, folders of videos, or patterns like '*.mp4'")
+    o = d.add_argument_group("outputs ('-' is standard output; with several videos put $VIDEO_NAME in each name)")
+    o.add_argument("-o", "--output", metavar="OUT.json", help="cuts and shots as JSON (format 2: `latentcut schema`)")
+    o.add_argument("--csv", metavar="SCENES.csv", help="the shot list as CSV (PySceneDetect's list-scenes columns)")
+    o.add_argument("--curve", metavar="CURVE.csv", help="the per-frame score curve as CSV")
+    o.add_argument("--edl", metavar="CUTS.edl", help="a CMX 3600 edit decision list (dissolves as D events)")
+    o.add_argument("--otio", metavar="CUTS.otio", help="an OpenTimelineIO timeline (needs latentcut[otio])")
+    o.add_argument("--fcpxml", metavar="CUTS.fcpxml", help="Final Cut Pro XML, through OTIO's adapter (needs latentcut[otio])")
+    o.add_argument("--html", metavar="REPORT.html", help="an HTML report: a row per shot with thumbnails and links, "
+                   "the score curve and the map of the frames")
+    o.add_argument("--html-assets", metavar="DIR", help="with --html: the pictures go to DIR instead of inside the page")
+    o.add_argument("--plot", metavar="CURVE.png", help="draw the score curve with the threshold and the cuts")
+    o.add_argument("--labels", metavar="LABELS.json", help="with --plot: hits, misses and false alarms against these labels")
+    d.add_argument("--scenes", action="store_true", help="also group shots into scenes (changes of place)")
+    d.add_argument("--strictness", type=_float_in(0.0, 1.0), default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many)")
+    _add_range_options(d)
     _add_detect_options(d)
-    d.set_defaults(func=run)
+    d.set_defaults(func=run, handles_quiet=True)
 
 
 def run(args) -> int:
-    from latentcut.io.writers import write_curve_csv, write_json, write_scenes_csv
-
-    outputs = {"-o": args.output, "--csv": args.csv, "--curve": args.curve, "--plot": args.plot}
-    _check_outputs(_inputs(args, video=args.video, labels=args.labels), outputs)
+    videos = expand_inputs(args.videos)
+    several = len(videos) > 1
     if args.labels and not args.plot:
         raise LatentcutError("--labels draws the true boundaries on --plot; give --plot too")
-    if sum(v == "-" for v in outputs.values()) > 1:
+    if args.html_assets and not args.html:
+        raise LatentcutError("--html-assets says where --html's pictures go; give --html too")
+    options = {"-o": args.output, "--csv": args.csv, "--curve": args.curve, "--edl": args.edl, "--otio": args.otio,
+               "--fcpxml": args.fcpxml, "--html": args.html, "--plot": args.plot}
+    if sum(v == "-" for v in options.values()) > 1:
         raise LatentcutError("only one output can go to standard output ('-')")
-    human = sys.stderr if "-" in outputs.values() else sys.stdout  # stdout carries the data then
+    if args.otio or args.fcpxml:
+        from latentcut.extras import require
+
+        require("otio", "--otio and --fcpxml")
+    plans = []
+    for video in videos:
+        outs = {opt: output_path(path, video, several, opt) for opt, path in options.items()}
+        assets = output_path(args.html_assets, video, several, "--html-assets") if args.html_assets else None
+        plans.append((video, outs, assets))
+    every = [p for _, outs, _ in plans for p in outs.values() if p and p != "-"]
+    if several and len(set(every)) != len(every):
+        raise LatentcutError("two videos would write the same output file (same file name in different folders?); "
+                             "put more of the name in the template")
+    for video, outs, _ in plans:  # before any work: no output is an input, every output can be written
+        _check_outputs(_inputs(args, video=video, labels=args.labels), outs)
+    human = sys.stderr if "-" in options.values() else sys.stdout  # stdout carries the data then
+    det = _detector(args)
+    start, end, duration = _range(args)
+    for video, outs, assets in plans:
+        detect_one(args, det, video, outs, assets, human, start, end, duration)
+    return 0
+
+
+def detect_one(args, det, video: str, outs: dict, assets: str | None, human, start, end, duration) -> None:
+    from latentcut.io.writers import write_curve_csv, write_json, write_scenes_csv
+
     lab = None
-    if args.plot and args.labels:
+    if outs["--plot"] and args.labels:
         from latentcut.evaluation import find_clip, load_labels
 
-        lab = find_clip(load_labels(args.labels), args.video)
-    det = _detector(args)
-    result = det.detect(args.video, keep_embeddings=args.scenes)
+        lab = find_clip(load_labels(args.labels), video)
+    keep = args.scenes or bool(outs["--html"])
+    result = det.detect(video, keep_embeddings=keep, start=start, end=end, duration=duration)
     groups = None
     if args.scenes:
         from latentcut.scenes.grouping import group_shots, shot_vectors
 
         groups = group_shots(shot_vectors(result), args.strictness)
         result.scene_groups = [g.to_dict(result) for g in groups]
-    if args.output:
-        write_json(result, args.output)
-    if args.csv:
-        write_scenes_csv(result, args.csv)
-    if args.curve:
-        write_curve_csv(result, args.curve)
-    if args.plot:
+    writers = {"-o": write_json, "--csv": write_scenes_csv, "--curve": write_curve_csv}
+    for opt, write in writers.items():
+        if outs[opt]:
+            write(result, outs[opt])
+    if outs["--edl"]:
+        from latentcut.exports.edl import write_edl
+
+        write_edl(result, outs["--edl"])
+    if outs["--otio"]:
+        from latentcut.exports.otio import write_otio
+
+        write_otio(result, outs["--otio"])
+    if outs["--fcpxml"]:
+        from latentcut.exports.otio import write_fcpxml
+
+        write_fcpxml(result, outs["--fcpxml"])
+    if outs["--html"]:
+        from latentcut.exports.report import write_report
+
+        write_report(result, outs["--html"], assets)
+    if outs["--plot"]:
         from latentcut.scoring.plot import plot_curve
 
-        plot_curve(result, args.plot, lab)
-    if not args.quiet:
-        _print_cuts(result, human)
-        if groups is not None:
-            print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):", file=human)
-            for g in result.scene_groups:
-                print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
-                      f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
-        for what, path in (("json", args.output), ("scenes csv", args.csv), ("score curve", args.curve), ("plot", args.plot)):
-            if path and path != "-":
-                print(f"  wrote {what}: {path}", file=human)
-    return 0
+        plot_curve(result, outs["--plot"], lab)
+    if args.quiet:
+        return
+    _print_cuts(result, human)
+    if args.verbose:
+        print(f"  settings: {result.settings}", file=human)
+    if groups is not None:
+        print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):", file=human)
+        for g in result.scene_groups:
+            print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
+                  f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
+    names = {"-o": "json", "--csv": "scenes csv", "--curve": "score curve", "--edl": "edl", "--otio": "otio",
+             "--fcpxml": "fcpxml", "--html": "html report", "--plot": "plot"}
+    for opt, what in names.items():
+        if outs[opt] and outs[opt] != "-":
+            print(f"  wrote {what}: {outs[opt]}", file=human)

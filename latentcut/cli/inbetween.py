@@ -25,6 +25,9 @@ def _ref_file(ref: str) -> str:
 
 
 def run(args) -> int:
+    from latentcut.extras import require
+
+    require("vae", "in-betweening")
     from PIL import Image
 
     from latentcut.encoders.vae import VAEEncoder

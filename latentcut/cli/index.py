@@ -44,8 +44,7 @@ def add_parser(sub) -> None:
     ix.add_argument("-k", type=_int_at_least(1), default=10, help="results per query (default 10)")
     ix.add_argument("--json", action="store_true",
                     help="JSON: a list of hits for one query; JSON lines ({query, hits}) for several")
-    ix.add_argument("-q", "--quiet", action="store_true")
-    ix.set_defaults(func=run)
+    ix.set_defaults(func=run, handles_quiet=True)
 
 
 def _keyframes(spec: str | None) -> dict | None:
@@ -93,6 +92,9 @@ def picture_refs(images: list[str], frames: list[str], listing: str | None) -> l
 
 
 def run(args) -> int:
+    from latentcut.extras import require
+
+    require("index", "the scene library")
     from latentcut.retrieval.library import SceneLibrary
 
     if os.path.exists(args.library) and not os.path.isdir(args.library):

@@ -1,7 +1,6 @@
 """`latentcut map`."""
 from __future__ import annotations
 
-import argparse
 import os
 
 from latentcut.cli.common import _add_detect_options, _check_outputs, _detector, _inputs, _int_at_least, _wxh
@@ -19,13 +18,19 @@ def add_parser(sub) -> None:
     mp.add_argument("--poster-size", type=_wxh, default="1920x1080", help="poster size WxH (default 1920x1080)")
     mp.add_argument("--size", type=_wxh, default="1200x1000", help="map image size WxH (default 1200x1000)")
     mp.add_argument("--max-points", type=_int_at_least(3), default=5000, help="frames on the map, spread evenly (default 5000)")
-    mp.add_argument("-q", "--quiet", action="store_true", help=argparse.SUPPRESS)
     _add_detect_options(mp)
     mp.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from latentcut.extras import require
+
+    if args.method == "umap":
+        require("map", "--method umap")
+    elif args.method == "autoencoder":
+        require("vae", "--method autoencoder")
     from latentcut.io.atomic import atomic_write
+    from latentcut.io.timecode import format_seconds
     from latentcut.io.thumbnails import thumbnails
     from latentcut.maps.projection import map_video
     from latentcut.maps.render import draw_map, poster
@@ -47,7 +52,8 @@ def run(args) -> int:
             for i, t, s_, c in zip(m.indices, m.times, m.shots, m.coords):
                 f.write(f"{int(i)},{t:.6f},{int(s_)},{c[0]:.6f},{c[1]:.6f}\n")
     if args.poster:
-        poster(m.coords, thumbnails(args.video, m.indices), args.poster, args.poster_size)
+        poster(m.coords, thumbnails(args.video, m.indices), args.poster, args.poster_size,
+               captions=[format_seconds(t) for t in m.times])
     for what, path in (("map", args.output), ("coordinates", args.csv), ("poster", args.poster)):
         if path:
             print(f"wrote {what}: {path}")

@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from latentcut.extras import require
+
+    require("vae", "training a VAE")
     from latentcut.encoders import create_encoder
     from latentcut.encoders.vae import VAEEncoder
     from latentcut.encoders.vae.training import read_training_set

@@ -20,11 +20,13 @@ def add_parser(sub) -> None:
     t.add_argument("--steps", type=_int_at_least(1), default=3000, help="training steps (default 3000)")
     t.add_argument("--seed", type=_int_at_least(0), default=0)
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
-    t.add_argument("-q", "--quiet", action="store_true")
-    t.set_defaults(func=run)
+    t.set_defaults(handles_quiet=True, func=run)
 
 
 def run(args) -> int:
+    from latentcut.extras import require
+
+    require("vae", "training the boundary detector")
     from latentcut.detection.learned_training import (
         DetectorTrainOptions,
         build_dataset,

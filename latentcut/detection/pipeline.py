@@ -8,35 +8,26 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from dataclasses import dataclass
-
 import numpy as np
 
 from latentcut.cache import EmbeddingCache
 from latentcut.component import describe
-from latentcut.detection.fades import FadeFinder, create_fade_finder, frame_contrast
-from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, build_shots
+from latentcut.detection.fades import FadeFinder, create_fade_finder
+from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, Shot, build_shots
 from latentcut.detection.spacing import min_spacing_frames, spaced_from
+from latentcut.detection.streaming import FrameScorer, ScoredVideo
 from latentcut.detection.thresholders import Thresholder, create_thresholder
 from latentcut.detection.transitions import find_span_boundaries
 from latentcut.detection.verifiers import Verifier, create_verifier
 from latentcut.encoders import Encoder, create_encoder
-from latentcut.encoders.embeddings import Embeddings
 from latentcut.errors import LatentcutError
-from latentcut.io.durations import DEFAULT_FPS
+from latentcut.io.durations import DEFAULT_FPS, position_seconds
 from latentcut.io.timecode import Timecode
 from latentcut.io.video import VideoInfo, VideoReader
 from latentcut.scoring.curves import CurveBuilder, ScoreCurve
 from latentcut.scoring.distances import Distance, create_distance
-from latentcut.scoring.yardstick import (
-    reference_embeddings,
-    reference_scale,
-    sample_every,
-    sample_rows,
-    scale_of,
-    video_sample,
-    yardstick_sample,
-)
+from latentcut.scoring.yardstick import reference_scale, sample_every, scale_of, yardstick_sample
+from latentcut.io.thumbnails import thumbnails
 
 DEFAULT_ENCODER = "pixel"
 DEFAULT_DISTANCE = "l1"
@@ -81,6 +72,8 @@ class SceneDetector:
         cache: bool | str | None = None,
         verifier: "str | Verifier | None" = None,
         fades: "str | FadeFinder | None" = "fades",
+        drop_short: bool = False,
+        merge_last: bool = False,
     ):
         self.encoder = create_encoder(encoder)
         if distance is None:
@@ -95,13 +88,34 @@ class SceneDetector:
         self.cache = cache
         self.verifier = None if verifier is None else create_verifier(verifier)
         self.fades = create_fade_finder(fades)
+        self.drop_short = drop_short
+        self.merge_last = merge_last
 
     # -- the pipeline, one step per method, so each can be reused on its own ------------------
 
-    def reader(self, path: str | os.PathLike) -> VideoReader:
-        return VideoReader(
-            path, size=self.encoder.frame_size, color=self.encoder.color, batch_size=self.batch_size, stride=self.stride
-        )
+    def reader(self, path: str | os.PathLike, start=None, end=None, duration=None) -> VideoReader:
+        """The video's frames as this detector's encoder wants them, within [start, end) when given:
+        seconds, ``"12.5s"``, a timecode, or frames (``"300"``, at the nominal rate); ``duration``
+        instead of ``end`` counts from ``start``."""
+        if end is not None and duration is not None:
+            raise LatentcutError("give an end or a duration, not both")
+        reader = VideoReader(path, size=self.encoder.frame_size, color=self.encoder.color,
+                             batch_size=self.batch_size, stride=self.stride)
+        if start is None and end is None and duration is None:
+            return reader
+        fps = reader.info.fps
+        try:
+            s = position_seconds(start, fps, "start") if start is not None else None
+            e = position_seconds(end, fps, "end") if end is not None else None
+            if duration is not None:
+                length = position_seconds(duration, fps, "duration")
+                if length <= 0:
+                    raise ValueError(f"duration must be longer than 0, not {duration!r}")
+                e = (s or 0.0) + length
+            return VideoReader(path, size=reader.size, color=reader.color, batch_size=self.batch_size,
+                               stride=self.stride, start=s, end=e)
+        except ValueError as exc:
+            raise LatentcutError(str(exc)) from None
 
     def span_frames(self, fps: float) -> int:
         return max(2, min_spacing_frames(self.span, fps))
@@ -111,11 +125,12 @@ class SceneDetector:
             return None
         return EmbeddingCache(self.cache if isinstance(self.cache, str) else None)
 
-    def score(self, path: str | os.PathLike, keep_embeddings: bool = False) -> "ScoredVideo":
+    def score(self, path: str | os.PathLike, keep_embeddings: bool = False, start=None, end=None,
+              duration=None) -> "ScoredVideo":
         """Decode and embed the video (or read its embeddings from the cache) and return its score
         curves with what the thresholds need (:class:`ScoredVideo`); with ``keep_embeddings``,
-        every analysed frame's embedding too."""
-        reader = self.reader(path)
+        every analysed frame's embedding too. ``start``/``end``/``duration``: see :meth:`reader`."""
+        reader = self.reader(path, start, end, duration)
         info = reader.info
         fps = (info.fps or DEFAULT_FPS) / self.stride
         builder = CurveBuilder(self.distance, self.span_frames(fps))
@@ -124,6 +139,8 @@ class SceneDetector:
         key = None
         if cache is not None:
             reader_cfg = {"size": list(reader.size), "color": reader.color, "stride": self.stride, "fast": reader.fast}
+            if reader.start is not None or reader.end is not None:
+                reader_cfg["range"] = [reader.start, reader.end]
             key = cache.key(reader.path, self.encoder.config(), reader_cfg)
             try:
                 hit = cache.get(key, self.encoder.config())
@@ -144,44 +161,37 @@ class SceneDetector:
         if self.encoder.requires_fit and not self.encoder.is_fitted():
             # encoders that learn on the video itself; a VAE caches what it learned under the same root
             self.encoder.fit_video(reader, cache_dir=self.cache if isinstance(self.cache, str) else None)
-        kept: list = []
-        sample: list = []
-        seen = 0
-        bar = _progress(info.frame_count // self.stride, self.progress, os.path.basename(reader.path))
+        scorer = FrameScorer(self.encoder, builder, info, every, keep=cache is not None or keep_embeddings)
+        bar = _progress(reader.expected_frames(), self.progress, os.path.basename(reader.path))
         try:
             for batch in reader:
-                emb = self.encoder.transform(batch.frames)
-                contrast = frame_contrast(batch.frames)
-                builder.update(emb, batch.indices, batch.times, contrast)
-                rows = sample_rows(seen, len(emb), every)
-                if len(rows):
-                    sample.append(emb[rows])
-                seen += len(emb)
-                if cache is not None or keep_embeddings:
-                    kept.append((emb, batch.indices, batch.times, contrast))
+                scorer.update(batch)
                 if bar is not None:
                     bar.update(len(batch))
         finally:
             if bar is not None:
                 bar.close()
-        reference = reference_embeddings(self.encoder)
-        everything = Embeddings.concat([k[0] for k in kept]) if kept else None
+        scored = scorer.finish(reader.frames_decoded, reader.truncated, keep_embeddings)
+        everything = scorer.everything()
         if cache is not None and everything is not None:
+            emb, indices, times, contrast = everything
             try:
-                cache.put(key, everything, np.concatenate([k[1] for k in kept]),
-                          np.concatenate([k[2] for k in kept]), self.encoder.config(),
-                          {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=reference,
-                          extras=self.encoder.cache_state(), contrast=np.concatenate([k[3] for k in kept]))
+                cache.put(key, emb, indices, times, self.encoder.config(),
+                          {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=scored.reference,
+                          extras=self.encoder.cache_state(), contrast=contrast)
             except (OSError, LatentcutError) as exc:  # read-only, full, or a file where the folder should be
                 warnings.warn(f"could not write the embedding cache ({exc}); going on without it", stacklevel=2)
-        return ScoredVideo(builder.finish(), info, reader.frames_decoded, reader.truncated, reference,
-                           video_sample(Embeddings.concat(sample)) if sample else None,
-                           everything if keep_embeddings else None)
+        return scored
 
-    def detect(self, path: str | os.PathLike, keep_embeddings: bool = False) -> DetectionResult:
+    def detect(self, path: str | os.PathLike, keep_embeddings: bool = False, start=None, end=None, duration=None,
+               callback=None) -> DetectionResult:
         """Shots of one video. With ``keep_embeddings`` the result's ``embeddings`` holds every
-        analysed frame's embedding (for retrieval and maps)."""
-        scored = self.score(path, keep_embeddings)
+        analysed frame's embedding (for retrieval and maps). ``start``, ``end`` or ``duration``
+        limit the work to part of the video (seconds, ``"12.5s"``, a timecode or frames; frame
+        numbers and times stay the whole video's). ``callback(image, timecode)``, as
+        PySceneDetect's ``on_new_scene``, is called for each boundary in order with the new shot's
+        first frame (RGB, display size) and its :class:`Timecode` (``int()`` gives the frame)."""
+        scored = self.score(path, keep_embeddings, start, end, duration)
         result = self.detect_curve(scored.curve, scored.info, frames=scored.frames, truncated=scored.truncated,
                                    end_time=_end_time(scored.curve, scored.info), reference=scored.reference,
                                    sample=scored.sample)
@@ -189,7 +199,27 @@ class SceneDetector:
         if self.verifier is not None and len(result.curve) > 2:
             result.cuts = self.verifier.verify(path, result)
             result.shots = _shots(result.cuts, result.curve, result.video, result.frames, result.end_time)
+        result.shots = self.tidy_shots(result.shots, result.video.fps)
+        if start is not None or end is not None or duration is not None:
+            result.range = (float(result.curve.times[0]) if len(result.curve) else 0.0, result.end_time)
+        if callback is not None and result.cuts:
+            firsts = [c.frame.frame for c in result.cuts]
+            w, h = result.video.display_size
+            for cut, image in zip(result.cuts, thumbnails(path, firsts, (h, w))):
+                callback(image, cut.frame)
         return result
+
+    def tidy_shots(self, shots, fps: float | None):
+        """``merge_last``: a last shot shorter than the minimum shot length joins the one before;
+        ``drop_short``: shots shorter than it are left out (the list then has gaps)."""
+        if not (self.drop_short or self.merge_last) or not shots:
+            return shots
+        least = min_spacing_frames(self.thresholder.min_shot_len, fps or DEFAULT_FPS)
+        if self.merge_last and len(shots) > 1 and shots[-1].length_frames < least:
+            shots = shots[:-2] + [Shot(shots[-2].number, shots[-2].start, shots[-1].end)]
+        if self.drop_short:
+            shots = [s for s in shots if s.length_frames >= least]
+        return shots
 
     def detect_curve(
         self, curve: ScoreCurve, info: VideoInfo, frames: int | None = None, truncated: bool = False,
@@ -296,6 +326,8 @@ class SceneDetector:
             "gradual": self.gradual,
             "stride": self.stride,
             "fades": describe(self.fades) if self.fades is not None else None,
+            **({"drop_short": True} if self.drop_short else {}),
+            **({"merge_last": True} if self.merge_last else {}),
             **({"verifier": describe(self.verifier)} if self.verifier is not None else {}),
         }
 
@@ -305,33 +337,24 @@ def detect(
     encoder: str | Encoder = DEFAULT_ENCODER,
     distance: str | Distance | None = None,
     thresholder: str | Thresholder = DEFAULT_THRESHOLDER,
+    start_time=None,
+    end_time=None,
+    duration=None,
+    callback=None,
     **kwargs,
 ) -> DetectionResult:
     """Detect shot boundaries in one video.
+
+    ``start_time``, ``end_time`` and ``duration`` (PySceneDetect's names) limit the work to part
+    of the video; ``callback(image, timecode)`` is PySceneDetect's ``on_new_scene`` (see
+    :meth:`SceneDetector.detect`). Other keywords go to :class:`SceneDetector`.
 
     >>> result = latentcut.detect("film.mp4")
     >>> [(c.frame.frame, str(c.frame)) for c in result.cuts]
     [(30, '00:00:01.200'), ...]
     """
-    return SceneDetector(encoder, distance, thresholder, **kwargs).detect(path)
-
-
-@dataclass
-class ScoredVideo:
-    """What :meth:`SceneDetector.score` returns: the curves and what the thresholds need.
-
-    ``curve, scored = det.score(path)`` still unpacks, as the (curve, reader) pair it once was."""
-
-    curve: ScoreCurve
-    info: VideoInfo
-    frames: int  #: frames decoded
-    truncated: bool
-    reference: Embeddings | None  #: the encoder's yardstick embeddings
-    sample: Embeddings | None  #: frames spread over this video, for its own yardstick
-    embeddings: Embeddings | None = None  #: every analysed frame's, when asked for
-
-    def __iter__(self):
-        return iter((self.curve, self))
+    return SceneDetector(encoder, distance, thresholder, **kwargs).detect(
+        path, start=start_time, end=end_time, duration=duration, callback=callback)
 
 
 def _sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
@@ -352,7 +375,8 @@ def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:
 
 
 def _shots(cuts, curve: ScoreCurve, info: VideoInfo, frames: int, end: float):
-    return build_shots(cuts, frames, _time_lookup(curve, _sampled_fps(curve, info)), end, info.fps or None)
+    first = int(curve.indices[0]) if len(curve) else 0  # a --start range begins past frame 0
+    return build_shots(cuts, frames, _time_lookup(curve, _sampled_fps(curve, info)), end, info.fps or None, first)
 
 
 def _time_lookup(curve: ScoreCurve, fps: float):

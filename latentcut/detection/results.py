@@ -42,7 +42,10 @@ class Cut:
             return Interval(self.start.frame, self.end.frame + 1, "gradual")
         return Interval(self.frame.frame, self.frame.frame)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, end_time: float | None = None) -> dict:
+        """As the JSON holds it (format 2): a transition's ``end`` is the first frame after the mix
+        (every end in the file is exclusive), ``end_time`` that frame's time (``end_time``, where
+        the caller knows it; else one nominal frame after the last mixed one)."""
         d = {
             "frame": self.frame.frame,
             "time": round(self.frame.seconds, 6),
@@ -51,11 +54,13 @@ class Cut:
             "score": float(self.score),
         }
         if self.is_gradual and self.start is not None and self.end is not None:
+            if end_time is None:
+                end_time = self.end.seconds + (1.0 / self.end.fps if self.end.fps else 0.0)
             d.update(
                 start=self.start.frame,
-                end=self.end.frame,
+                end=self.end.frame + 1,
                 start_time=round(self.start.seconds, 6),
-                end_time=round(self.end.seconds, 6),
+                end_time=round(end_time, 6),
             )
         return d
 
@@ -90,6 +95,10 @@ class Shot:
         }
 
 
+#: The JSON document's format: 2 made every end exclusive (a transition's ``end`` was its last
+#: mixed frame in 1, which had no ``format`` field) and added the field.
+FORMAT = 2
+
 #: The curve CSV's own columns; ``gap_score`` is the span curve (``ScoreCurve.span``), under the
 #: name files have always used. Components add columns after these (``Component.metric_keys``).
 CURVE_COLUMNS = ("frame", "time", "score", "raw", "gap_score", "straightness", "decision", "cut")
@@ -113,6 +122,7 @@ class DetectionResult:
     scene_groups: list | None = None  #: shots grouped into scenes (latentcut.scenes.grouping), when asked for
     #: per-frame values the components declared (:attr:`latentcut.Component.metric_keys`), one per curve row
     metrics: dict = field(default_factory=dict)
+    range: tuple | None = None  #: (start, end) seconds analysed, when the work was limited to part of the video
 
     @property
     def scenes(self) -> list[Shot]:
@@ -125,8 +135,13 @@ class DetectionResult:
         return [c.frame.frame for c in self.cuts]
 
     def to_dict(self) -> dict:
+        """The JSON document (``FORMAT``; its JSON Schema is ``latentcut schema``)."""
         info = self.video
+        c = self.curve
+        after = lambda f: (float(np.interp(f, c.indices, c.times)) if len(c) and f <= c.indices[-1]  # noqa: E731
+                           else self.end_time)
         return {
+            "format": FORMAT,
             "video": info.path,
             "frames": self.frames,
             "fps": round(info.fps, 6),
@@ -134,17 +149,21 @@ class DetectionResult:
             "width": info.display_size[0],
             "height": info.display_size[1],
             "truncated": self.truncated,
+            **({"range": {"start": round(self.range[0], 6), "end": round(self.range[1], 6)}} if self.range else {}),
             "settings": self.settings,
             "threshold": self.threshold if np.isfinite(self.threshold) else None,
-            "cuts": [c.to_dict() for c in self.cuts],
+            "cuts": [x.to_dict(after(x.end.frame + 1) if x.is_gradual and x.end is not None else None)
+                     for x in self.cuts],
             "scenes": [s.to_dict() for s in self.shots],
             **({"scene_groups": self.scene_groups} if self.scene_groups is not None else {}),
         }
 
 
-def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float, fps: float | None = None) -> list[Shot]:
-    """Shots between consecutive boundaries (0 and the frame count bound the video)."""
-    bounds = [0] + [c.frame.frame for c in cuts] + [frames]
+def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float, fps: float | None = None,
+                first: int = 0) -> list[Shot]:
+    """Shots between consecutive boundaries (``first``, the first frame looked at, and the frame
+    count bound the video)."""
+    bounds = [first] + [c.frame.frame for c in cuts] + [frames]
     shots = []
     for i in range(len(bounds) - 1):
         a, b = bounds[i], bounds[i + 1]

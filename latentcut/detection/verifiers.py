@@ -170,7 +170,7 @@ def load_transnetv2(weights: str | None = None, threads: int | None = None):
 
 
 verifiers: Registry[Verifier] = Registry("verifier", "latentcut.verifiers")
-verifiers.register(TransNetV2Verifier.name, TransNetV2Verifier)
+verifiers.register(TransNetV2Verifier.name, TransNetV2Verifier, extra="transnetv2")
 
 
 def create_verifier(spec: "str | Verifier", **kwargs) -> Verifier:

@@ -12,11 +12,11 @@ from latentcut.registry import Registry
 
 encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders")
 encoders.register("pixel", PixelEncoder)
-encoders.register("repro-vae", "latentcut.encoders.vae.encoder:VAEEncoder")
-encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder")
-encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder")
-encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder")
-encoders.register("lite0", "latentcut.encoders.timm_features:Lite0Encoder")
+encoders.register("repro-vae", "latentcut.encoders.vae.encoder:VAEEncoder", extra="vae")
+encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder", extra="vae")
+encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder", extra="timm")
+encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder", extra="timm")
+encoders.register("lite0", "latentcut.encoders.timm_features:Lite0Encoder", extra="timm")
 
 _LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm", "Lite0Encoder": "lite0"}
 

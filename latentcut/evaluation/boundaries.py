@@ -78,6 +78,10 @@ def evaluate(pred: list[Interval], labels: ClipLabels, tolerance: int = 0) -> Bo
 def predictions_from_json(doc: dict) -> list[Interval]:
     """Intervals from ``latentcut detect`` JSON (``{"cuts": [{"frame": ..}, ..]}``) or a bare list."""
     cuts = doc["cuts"] if isinstance(doc, dict) else doc
+    if isinstance(doc, dict) and isinstance(doc.get("format"), int) and doc["format"] >= 2:
+        # format 2 ends a transition at the first frame after it; labels (and format 1) at its last
+        cuts = [dict(c, end=c["end"] - 1) if isinstance(c, dict) and isinstance(c.get("end"), int) and
+                c.get("kind", "cut") != "cut" else c for c in cuts]
     return [_interval_from(c, "predictions") for c in cuts]
 
 

@@ -48,3 +48,13 @@ def duration_frames(value: Any, fps: float | None, name: str = "duration") -> in
 
 #: The frame rate assumed when a container gives none.
 DEFAULT_FPS = 25.0
+
+
+def position_seconds(value: Any, fps: float | None, name: str = "position") -> float:
+    """A position in a video, in seconds: ``12.5`` or ``"12.5s"`` seconds, a timecode, or a whole
+    number of frames (``"300"``, counted at the nominal ``fps``)."""
+    if isinstance(value, float):
+        unit, x = parse_duration(f"{value}s", name)
+    else:
+        unit, x = parse_duration(value, name)
+    return x / (fps or DEFAULT_FPS) if unit == "frames" else x

@@ -7,26 +7,35 @@ from __future__ import annotations
 import hashlib
 import os
 
+import numpy as np
+
 from latentcut.errors import CheckpointError
 from latentcut.io.atomic import atomic_path
 
 
 def save_tensors(path: str, tensors: dict, metadata: dict | None = None) -> None:
-    from safetensors.torch import save_file
-
+    """Torch tensors or numpy arrays (numpy needs no torch: the embedding cache of a core install)."""
+    meta = {k: str(v) for k, v in (metadata or {}).items()}
     with atomic_path(path) as tmp:
-        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp,
-                  metadata={k: str(v) for k, v in (metadata or {}).items()})
+        if all(isinstance(v, np.ndarray) for v in tensors.values()):
+            from safetensors.numpy import save_file
+
+            save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, tmp, metadata=meta)
+        else:
+            from safetensors.torch import save_file
+
+            save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp, metadata=meta)
 
 
-def load_tensors(path: str) -> tuple[dict, dict]:
-    """(tensors, metadata) from a safetensors file; a clear error for anything else."""
+def load_tensors(path: str, framework: str = "pt") -> tuple[dict, dict]:
+    """(tensors, metadata) from a safetensors file, as torch tensors or (``framework="numpy"``)
+    numpy arrays; a clear error for anything else."""
     from safetensors import safe_open
 
     if not os.path.exists(path):
         raise CheckpointError(f"{path}: no such file")
     try:
-        with safe_open(path, framework="pt", device="cpu") as f:
+        with safe_open(path, framework=framework, device="cpu") as f:
             meta = f.metadata() or {}
             return {k: f.get_tensor(k) for k in f.keys()}, meta
     except Exception as exc:  # safetensors raises several types for bad headers and short files

@@ -143,6 +143,10 @@ class VideoReader:
     A video that stops decoding part-way (truncated download, corrupt tail) yields the frames it
     has and emits a :class:`TruncatedVideoWarning`; ``truncated`` is then True. A video that decodes
     to no frame at all raises :class:`VideoError`.
+
+    ``start`` and ``end`` (seconds) keep the frames shown in [start, end). Frames before ``start``
+    are decoded but not scaled: a frame's index is only known by counting from the first frame
+    (variable frame rates), and decoding is the cheap part.
     """
 
     def __init__(
@@ -154,6 +158,8 @@ class VideoReader:
         stride: int = 1,
         threads: int | None = None,
         fast: bool = True,
+        start: float | None = None,
+        end: float | None = None,
     ):
         if color not in ("rgb", "gray"):
             raise ValueError(f"color must be 'rgb' or 'gray', not {color!r}")
@@ -168,10 +174,24 @@ class VideoReader:
         self.stride = stride
         self.threads = threads
         self.fast = fast
+        self.start = float(start) if start else None
+        self.end = float(end) if end is not None else None
+        if self.end is not None and self.end <= (self.start or 0.0):
+            raise ValueError(f"the range ends ({self.end:g} s) before it starts ({self.start or 0.0:g} s)")
         self.truncated = False
+        self.stopped_at_end = False  #: decoding stopped at ``end``, not at the video's end
+        self._kept = 0
         self.truncation_message = ""
         self.frames_decoded = 0
         self.info = probe(self.path)
+
+    def expected_frames(self) -> int:
+        """About how many frames this reader will yield (for progress bars)."""
+        n = self.info.frame_count
+        if (self.start or self.end is not None) and self.info.fps > 0:
+            stop = self.end if self.end is not None else self.info.duration or n / self.info.fps
+            n = max(0, min(n, int((stop - (self.start or 0.0)) * self.info.fps)))
+        return n // self.stride
 
     def __iter__(self) -> Iterator[FrameBatch]:
         return self.batches()
@@ -211,6 +231,8 @@ class VideoReader:
             idx = np.empty(self.batch_size, np.int64)
             times = np.empty(self.batch_size, np.float64)
             fill = 0
+            self._kept = 0
+            self.stopped_at_end = False
             index = -1
             last_time = None
             step = 1.0 / self.info.fps if self.info.fps > 0 else 1.0 / 25
@@ -234,19 +256,31 @@ class VideoReader:
                 else:
                     t = 0.0 if last_time is None else last_time + step
                 last_time = t
+                if self.end is not None and t >= self.end - 1e-9:
+                    self.stopped_at_end = True
+                    break
+                if self.start is not None and t < self.start - 1e-9:
+                    continue
                 if index % self.stride:
                     continue
                 buf[fill] = frame_array(scaler, frame, self.size, fmt).reshape(h, w, channels)
                 idx[fill] = index
                 times[fill] = t
                 fill += 1
+                self._kept += 1
                 if fill == self.batch_size:
                     yield FrameBatch(buf.copy(), idx.copy(), times.copy())
                     fill = 0
+            if self.stopped_at_end:
+                index -= 1  # the frame at the range's end was looked at, not taken
             self.frames_decoded = index + 1
             if index < 0:
                 raise VideoError(f"{self.path}: no video frame could be decoded (zero frames)")
-            self._check_complete(index + 1, last_time, step)
+            if (self.start is not None or self.end is not None) and fill == 0 and self._kept == 0:
+                raise VideoError(f"{self.path}: no frame in the range {self.start or 0:g} s - "
+                                 f"{'end' if self.end is None else f'{self.end:g} s'} (the video ends at {last_time:.3f} s)")
+            if not self.stopped_at_end:
+                self._check_complete(index + 1, last_time, step)
             if fill:
                 yield FrameBatch(buf[:fill].copy(), idx[:fill].copy(), times[:fill].copy())
         finally:

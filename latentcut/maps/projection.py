@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentcut.extras import require
+
 
 @dataclass
 class FrameMap:
@@ -52,6 +54,8 @@ def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.nd
     if method == "umap":
         import warnings
 
+        require("map", "the umap map")
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # umap warns about TensorFlow on import and n_jobs with a seed
             import umap
@@ -59,6 +63,7 @@ def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.nd
             reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=seed, **kw)
             return reducer.fit_transform(x).astype(np.float32)
     if method == "autoencoder":
+        require("vae", "the autoencoder map")
         return autoencoder_map(x, seed=seed, **kw)
     raise ValueError(f"unknown map method {method!r}: umap, pca or autoencoder")
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 import json
 import os
 
-import faiss
 import numpy as np
+
+from latentcut.extras import require
+
+require("index", "the scene library")
+import faiss  # noqa: E402 - after the check, so a lean install gets one line instead of a traceback
 
 from latentcut.io.atomic import atomic_path, atomic_write
 from latentcut.io.tensors import file_sha256

@@ -1,0 +1,64 @@
+"""Several videos in one command: files, folders and globs in, one set of outputs per video out."""
+from __future__ import annotations
+
+import glob
+import os
+import string
+
+from latentcut.errors import LatentcutError
+
+VIDEO_EXTENSIONS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".wmv", ".flv",
+                    ".gif", ".3gp", ".ogv")
+
+
+def expand_inputs(items: list[str]) -> list[str]:
+    """Files as given; a folder gives the videos in it (by extension, sorted); a pattern with
+    ``*``, ``?`` or ``[`` that is not itself a file gives its matches. Each video once, in order."""
+    out: list[str] = []
+    for item in items:
+        if os.path.isdir(item):
+            found = sorted(os.path.join(item, f) for f in os.listdir(item)
+                           if f.lower().endswith(VIDEO_EXTENSIONS) and os.path.isfile(os.path.join(item, f)))
+            if not found:
+                raise LatentcutError(f"{item}: a folder with no video in it ({', '.join(VIDEO_EXTENSIONS[:5])}, ...)")
+            out += found
+        elif not os.path.exists(item) and any(ch in item for ch in "*?["):
+            found = sorted(p for p in glob.glob(item, recursive=True) if os.path.isfile(p))
+            if not found:
+                raise LatentcutError(f"{item}: no file matches this pattern")
+            out += found
+        else:
+            out.append(item)
+    seen, unique = set(), []
+    for p in out:
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def output_path(template: str | None, video: str, several: bool, option: str) -> str | None:
+    """``template`` for one video: ``$VIDEO_NAME`` is the video's file name without extension.
+    With several videos an output must name each its own (``$VIDEO_NAME``, or a folder ending in /)."""
+    if not template or template == "-":
+        if template == "-" and several:
+            raise LatentcutError(f"{option} -: several videos cannot share standard output")
+        return template
+    name = os.path.splitext(os.path.basename(video))[0]
+    if template.endswith(("/", os.sep)):
+        return os.path.join(template, name + _default_ext(option))
+    if "$VIDEO_NAME" not in template and "${VIDEO_NAME}" not in template:
+        if several:
+            raise LatentcutError(f"{option} {template}: several videos need a name each; put $VIDEO_NAME in it "
+                                 f"(e.g. '$VIDEO_NAME{_default_ext(option)}') or give a folder ending in /")
+        return template
+    try:
+        return string.Template(template).substitute(VIDEO_NAME=name)
+    except (KeyError, ValueError) as exc:
+        raise LatentcutError(f"{option} {template}: only $VIDEO_NAME can be filled in here ({exc})") from None
+
+
+def _default_ext(option: str) -> str:
+    return {"-o": ".json", "--csv": ".scenes.csv", "--curve": ".curve.csv", "--edl": ".edl", "--otio": ".otio",
+            "--fcpxml": ".fcpxml", "--html": ".html", "--plot": ".curve.png"}.get(option, "")
