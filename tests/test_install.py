@@ -16,11 +16,18 @@ def lean(*args, cwd=None):
     """The CLI in a Python where the optional packages cannot be imported (as in a core install)."""
     code = textwrap.dedent(f"""
         import sys
-        for m in {HEAVY!r}:
-            sys.modules[m] = None
+        HEAVY = {HEAVY!r}
+
+        class Hide:  # as if these were never installed
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in HEAVY:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+                return None
+
+        sys.meta_path.insert(0, Hide())
         from latentcut.cli import main
         code = main({list(args)!r})
-        loaded = sorted(m for m in {HEAVY!r} if sys.modules.get(m) is not None)
+        loaded = sorted(m for m in HEAVY if m in sys.modules)
         print("LOADED", loaded, file=sys.stderr)
         sys.exit(code)
     """)

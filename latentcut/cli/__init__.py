@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("always" if args.verbose else "default")
         warnings.showwarning = _show_warning
         try:
-            code = args.func(args) or 0
+            from latentcut.io.progress import showing
+
+            with showing(False if args.quiet else None):
+                code = args.func(args) or 0
             sys.stdout.flush()  # inside the try: a closed pipe shows here, not at interpreter exit
             return code
         except LatentcutError as exc:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from latentcut.cli.common import (
     _add_detect_options,
@@ -114,11 +113,9 @@ def _prepare(args, template_fields_ok) -> tuple[list[str], object]:
 
 
 def _bar(args, total: int, what: str):
-    if args.quiet or not sys.stderr.isatty():
-        return None
-    from tqdm.auto import tqdm
+    from latentcut.io.progress import bar
 
-    return tqdm(total=total, unit=what, leave=False, dynamic_ncols=True)
+    return bar(total, f"{what}s", what, False if args.quiet else None)
 
 
 def run_split(args) -> int:

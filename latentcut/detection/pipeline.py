@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 import numpy as np
 
@@ -27,6 +26,8 @@ from latentcut.io.video import VideoInfo, VideoReader
 from latentcut.scoring.curves import CurveBuilder, ScoreCurve
 from latentcut.scoring.distances import Distance, create_distance
 from latentcut.scoring.yardstick import reference_scale, sample_every, scale_of, yardstick_sample
+from latentcut.io.progress import bar as progress_bar
+from latentcut.io.progress import showing
 from latentcut.io.thumbnails import thumbnails
 
 DEFAULT_ENCODER = "pixel"
@@ -36,13 +37,7 @@ DEFAULT_THRESHOLDER = "adaptive"
 
 
 def _progress(total: int, enabled: bool | None, desc: str):
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total or None, unit="frame", desc=desc, leave=False, dynamic_ncols=True)
+    return progress_bar(total, desc, "frame", enabled)
 
 
 class SceneDetector:
@@ -160,7 +155,8 @@ class SceneDetector:
                                    hit.embeddings if keep_embeddings else None)
         if self.encoder.requires_fit and not self.encoder.is_fitted():
             # encoders that learn on the video itself; a VAE caches what it learned under the same root
-            self.encoder.fit_video(reader, cache_dir=self.cache if isinstance(self.cache, str) else None)
+            with showing(self.progress):
+                self.encoder.fit_video(reader, cache_dir=self.cache if isinstance(self.cache, str) else None)
         scorer = FrameScorer(self.encoder, builder, info, every, keep=cache is not None or keep_embeddings)
         bar = _progress(reader.expected_frames(), self.progress, os.path.basename(reader.path))
         try:

@@ -83,8 +83,7 @@ def _with_transitions(xml: str, tl) -> str:
     at = 0
     for it in tl.tracks[0]:
         if isinstance(it, otio.schema.Transition):
-            cut = it.range_in_parent().start_time
-            start = cut - it.in_offset
+            start = it.range_in_parent().start_time  # OTIO places a transition from the mix's start
             el = ET.Element("transition", name="Cross Dissolve", offset=_seconds(start),
                             duration=_seconds(it.in_offset + it.out_offset))
             spine.insert(list(spine).index(clips[at]), el)

@@ -89,15 +89,24 @@ def _copy(video: str, shots, names: list[str], progress) -> list[SplitFile]:
     half = 0.5 / (shots[0].start.fps or 25.0)
     files: list[SplitFile] = []
     for i, s in enumerate(shots):
+        if i == 0:
+            # the first file begins at the keyframe at or before the first shot (a --start range):
+            # a copy can only begin at a keyframe, and the range must be whole
+            before = int(np.searchsorted(keys, s.start.seconds + half, side="right")) - 1
+            files.append(SplitFile(names[0], [s.number], float(keys[before]) if before >= 0 else 0.0, s.end.seconds))
+            continue
         at = int(np.searchsorted(keys, s.start.seconds - half))
         key = float(keys[at]) if at < len(keys) else np.inf
-        if i and key >= s.end.seconds - half:  # no keyframe in this shot: it goes with the file before
-            files[-1].shots.append(s.number)
+        if key >= s.end.seconds - half or key <= files[-1].start + 1e-9:
+            files[-1].shots.append(s.number)  # no keyframe of its own: it goes with the file before
             files[-1].end = s.end.seconds
             continue
-        files.append(SplitFile(names[i], [s.number], key if i else 0.0, s.end.seconds))
+        files.append(SplitFile(names[i], [s.number], key, s.end.seconds))
     for k in range(len(files) - 1):
         files[k].end = files[k + 1].start
+    after = int(np.searchsorted(keys, files[-1].end - half))
+    if after < len(keys):  # an --end range: the copy runs on to the next keyframe
+        files[-1].end = float(keys[after])
     for f in files:
         if len(f.shots) > 1:
             f.notes.append(f"shots {f.shots[0]}-{f.shots[-1]} share this file: no keyframe in between "
@@ -108,11 +117,17 @@ def _copy(video: str, shots, names: list[str], progress) -> list[SplitFile]:
         v0 = float((vs.start_time or 0) * vs.time_base)
         audio = _Feed(video, v0, packets=True)
         current = 0
+        for _ in audio.take(files[0].start):  # audio before the first shot belongs to no file
+            pass
         with _Outputs(files, [vs] + audio.streams, v0) as outputs:
             for pkt in container.demux(vs):
                 if pkt.pts is None or pkt.size == 0:
                     continue
                 t = float(pkt.pts * vs.time_base) - v0
+                if t < files[0].start - 1e-6:
+                    continue  # before the first shot (a --start range)
+                if t >= files[-1].end - 1e-6 and pkt.is_keyframe:
+                    break  # past the last shot (an --end range), at the keyframe it was moved to
                 if pkt.is_keyframe and current + 1 < len(files) and t >= files[current + 1].start - 1e-6:
                     for apkt in audio.take(files[current + 1].start):
                         outputs.mux(current, apkt)
@@ -125,7 +140,7 @@ def _copy(video: str, shots, names: list[str], progress) -> list[SplitFile]:
                     outputs.mux(current, apkt)
                 outputs.file(current).frames += 1
                 outputs.mux(current, pkt)
-            for apkt in audio.take(np.inf):
+            for apkt in audio.take(files[-1].end):
                 outputs.mux(current, apkt)
         audio.close()
     finally:
@@ -259,8 +274,15 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
         v0 = float((vs.start_time or 0) * vs.time_base)
         feed = _Feed(video, v0, packets=False)
         audio = feed.streams[0] if feed.streams else None
+        for _ in feed.take(files[0].start):  # audio before the first shot belongs to no file
+            pass
+        last = shots[-1].end.frame
         for index, item in enumerate(container.decode(vs)):
+            if index >= last:
+                break
             k = int(np.searchsorted(firsts, index, side="right")) - 1
+            if k < 0:
+                continue  # before the first shot
             if k != current:
                 if state is not None:
                     _close_encoded(state, feed.take(files[k].start))
@@ -279,7 +301,7 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
                 state["out"].mux(p)
             files[current].frames += 1
         if state is not None:
-            _close_encoded(state, feed.take(np.inf))
+            _close_encoded(state, feed.take(files[-1].end))
             state = None
     except BaseException:
         if state is not None:

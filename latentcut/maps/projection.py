@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcut.extras import require
+from latentcut.io.progress import bar as progress_bar
+from latentcut.io.progress import status
 
 
 @dataclass
@@ -60,6 +62,7 @@ def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.nd
             warnings.simplefilter("ignore")  # umap warns about TensorFlow on import and n_jobs with a seed
             import umap
 
+            status(f"UMAP of {len(x)} frames (the first run in a Python compiles numba's code: about 30 s)")
             reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=seed, **kw)
             return reducer.fit_transform(x).astype(np.float32)
     if method == "autoencoder":
@@ -85,6 +88,7 @@ def autoencoder_map(x: np.ndarray, seed: int = 0, pca_dims: int = 256, steps: in
     opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=3e-3)
     rng = np.random.default_rng(seed)
     batch = min(256, n - 2)
+    shown = progress_bar(steps, "map autoencoder", "step")
     for _ in range(steps):
         b = torch.from_numpy(rng.integers(1, n - 1, batch))
         xa, xb, xc = data[b - 1], data[b], data[b + 1]
@@ -98,6 +102,10 @@ def autoencoder_map(x: np.ndarray, seed: int = 0, pca_dims: int = 256, steps: in
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if shown is not None:
+            shown.update(1)
+    if shown is not None:
+        shown.close()
     with torch.no_grad():
         return enc(data).numpy().astype(np.float32)
 

@@ -21,6 +21,7 @@ from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.sampling import sample_frames
 from latentcut.io.tensors import file_sha256
 from latentcut.registry import check_bool, check_number
+from latentcut.io.progress import status
 
 
 class VAEEncoder(Encoder):
@@ -242,17 +243,22 @@ class VAEEncoder(Encoder):
         import warnings
 
         folder = model_cache_dir(reader.path, self.config(), cache_dir) if self.cache else None
+        name = os.path.basename(reader.path)
         if folder and os.path.exists(os.path.join(folder, "config.json")):
             try:
                 self._load(folder)
+                status(f"{self.name}: using the model self-trained on {name} earlier ({folder})")
                 return self
             except CheckpointError:
                 pass  # a damaged cache entry is retrained, never trusted
+        status(f"{self.name}: self-training on the frames of {name} "
+               f"({'cached for next time in ' + folder if folder else 'not cached'})")
         frames = sample_frames(reader, self.max_frames)
         self.fit(frames)
         if folder:
             try:
-                self.save(folder, {"trained_on": os.path.basename(reader.path), "history": self.history_, CACHE_MARK: True})
+                self.save(folder, {"trained_on": name, "history": self.history_, CACHE_MARK: True})
+                status(f"{self.name}: self-trained model cached: {folder}")
             except OSError as exc:  # includes OutputError's causes: read-only cache, a file in the way
                 warnings.warn(f"could not cache the self-trained model in {folder} ({exc}); going on without it", stacklevel=2)
             except LatentcutError as exc:
