@@ -5,7 +5,7 @@
 #   ./run.sh my.mp4 [--encoder pixel --threshold kmeans ...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-source "$here/scripts/setup-env.sh" ""
+source "$here/scripts/setup-env.sh" "${LATENTCUT_EXTRAS:-}"  # the core; e.g. LATENTCUT_EXTRAS=all for the VAEs
 venv="${LATENTCUT_VENV:-$here/.venv}"
 if [ $# -eq 0 ]; then
   exec "$venv/bin/latentcut" demo --dir latentcut-demo

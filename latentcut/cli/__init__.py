@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         _error(str(exc))
         return EXIT_USAGE
     quiet_here = args.quiet and not getattr(args, "handles_quiet", False)
-    with warnings.catch_warnings(), (contextlib.redirect_stdout(open(os.devnull, "w"))  # noqa: SIM115
-                                     if quiet_here else contextlib.nullcontext()):
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
+        if quiet_here:  # a command that prints only for people: -q silences it here
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
         warnings.simplefilter("always" if args.verbose else "default")
         warnings.showwarning = _show_warning
         try:

@@ -127,9 +127,13 @@ def run(args) -> int:
                                  f"it cannot be searched with {asked!r} (leave --encoder out to use its own)")
     if args.action == "remove":
         for v in args.videos:
-            print(f"{v}: {lib.remove(v)} shots removed")
+            removed = lib.remove(v)
+            if not args.quiet:
+                print(f"{v}: {removed} shots removed")
         return 0
     if args.action == "info":
+        if args.quiet:
+            return 0
         print(f"{args.library}: {len(lib.videos())} videos, {len(lib)} shots, {lib.keyframe_count()} keyframes, "
               f"encoder {lib.encoder_spec}, {lib.dim} dimensions")
         for vid, path, n in lib.videos():

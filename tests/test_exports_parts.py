@@ -1,0 +1,161 @@
+"""The exports' arithmetic on made-up results, fast enough for mutation testing: edit events and
+their rates, SMPTE timecodes, EDL lines, name templates, stills' frames and sizes."""
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from latentcut.detection.results import Cut, Shot
+from latentcut.exports.edl import _clean, edl_text
+from latentcut.exports.images import image_frames, output_size
+from latentcut.exports.names import check_template, fill
+from latentcut.exports.timeline import EditEvent, edit_events, edit_rate, frames_to_smpte, grid
+from latentcut.io.timecode import Timecode
+
+
+def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4"):
+    """A stand-in DetectionResult: cuts at ``bounds`` (frame numbers), ``gradual`` maps a bound to
+    its (first, last) mixed frames; times are frame / fps."""
+    gradual = gradual or {}
+    tc = lambda f: Timecode(f, f / fps, fps)  # noqa: E731
+    cuts = [Cut(tc(b), 0.5, "gradual", tc(gradual[b][0]), tc(gradual[b][1])) if b in gradual else Cut(tc(b), 0.5)
+            for b in bounds]
+    edges = [0, *bounds, frames]
+    shots = [Shot(i + 1, tc(a), tc(b)) for i, (a, b) in enumerate(zip(edges, edges[1:]))]
+    return SimpleNamespace(cuts=cuts, shots=shots, end_time=frames / fps, video=SimpleNamespace(fps=fps, path=path))
+
+
+def test_events_of_plain_cuts():
+    ev = edit_events(result([24, 50], 80))
+    assert ev == [EditEvent(1, 0, 24, 0), EditEvent(2, 24, 50, 0), EditEvent(3, 50, 80, 0)]
+
+
+def test_a_dissolve_starts_its_event_at_the_mix():
+    ev = edit_events(result([24, 60], 90, gradual={60: (55, 64)}))
+    assert ev == [EditEvent(1, 0, 24, 0), EditEvent(2, 24, 55, 0), EditEvent(3, 55, 90, 10)]
+
+
+def test_events_follow_times_not_frame_numbers():
+    r = result([30], 60, fps=30.0)
+    r.cuts[0] = Cut(Timecode(30, 1.5, 30.0), 0.5)  # a variable-rate video: frame 30 shows at 1.5 s
+    r.shots[1] = Shot(2, Timecode(30, 1.5, 30.0), r.shots[1].end)
+    assert [e.record_in for e in edit_events(r)] == [0, 45]
+
+
+def test_a_mix_never_runs_past_its_event_or_before_the_last():
+    r = result([10, 12], 20, gradual={12: (4, 30)})
+    ev = edit_events(r)
+    assert ev[2].record_in == 11 and ev[2].transition == 9  # clamped into (prev start, own end]
+    assert all(e.record_out > e.record_in for e in ev)
+
+
+def test_the_last_event_reaches_the_end_and_never_is_empty():
+    assert edit_events(result([], 1))[0] == EditEvent(1, 0, 1, 0)
+    r = result([], 10)
+    r.end_time = 0.0
+    assert edit_events(r)[0] == EditEvent(1, 0, 1, 0)
+
+
+@given(st.lists(st.integers(1, 500), unique=True, max_size=12), st.integers(1, 40))
+def test_events_are_gapless_and_cover_the_video(bounds, tail):
+    bounds = sorted(bounds)
+    frames = (bounds[-1] if bounds else 0) + tail
+    ev = edit_events(result(bounds, frames))
+    assert ev[0].record_in == 0 and ev[-1].record_out == frames
+    assert all(a.record_out == b.record_in for a, b in zip(ev, ev[1:]))
+    assert [e.number for e in ev] == list(range(1, len(bounds) + 2))
+
+
+@pytest.mark.parametrize("fps,num,den", [(24, 24, 1), (23.976, 24000, 1001), (23.98, 24000, 1001), (29.97, 30000, 1001),
+                                         (47.952, 48000, 1001), (59.94, 60000, 1001), (119.88, 120000, 1001),
+                                         (25.004, 25, 1), (30, 30, 1), (12.5, 25, 2), (-1, 25, 1), (None, 25, 1)])
+def test_rates(fps, num, den):
+    r = edit_rate(fps)
+    assert (r.numerator, r.denominator) == (num, den)
+
+
+def test_grid_rounds_to_the_nearest_frame():
+    assert grid(1.0, edit_rate(24)) == 24 and grid(1.02, edit_rate(24)) == 24 and grid(1.03, edit_rate(24)) == 25
+    assert grid(1.001, edit_rate(29.97)) == 30
+
+
+@pytest.mark.parametrize("frames,fps,text", [(0, 24, "00:00:00:00"), (23, 24, "00:00:00:23"), (24, 24, "00:00:01:00"),
+                                             (24 * 60, 24, "00:01:00:00"), (24 * 3600 + 1, 24, "01:00:00:01"),
+                                             (30 * 61 + 29, 29.97, "00:01:01:29"), (25 * 100 * 3600, 25, "100:00:00:00")])
+def test_smpte(frames, fps, text):
+    assert frames_to_smpte(frames, edit_rate(fps)) == text
+
+
+def test_edl_lines_exactly():
+    text = edl_text(result([24, 60], 90, gradual={60: (55, 64)}))
+    assert text.splitlines() == [
+        "TITLE: My film", "FCM: NON-DROP FRAME", "",
+        "001  AX       V     C        00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00",
+        "* FROM CLIP NAME: My film.mp4", "* SHOT 1", "",
+        "002  AX       V     C        00:00:01:00 00:00:02:07 00:00:01:00 00:00:02:07",
+        "* FROM CLIP NAME: My film.mp4", "* SHOT 2", "",
+        "003  AX       V     C        00:00:02:07 00:00:02:07 00:00:02:07 00:00:02:07",
+        "003  AX       V     D    010 00:00:02:07 00:00:03:18 00:00:02:07 00:00:03:18",
+        "* FROM CLIP NAME: My film.mp4", "* SHOT 3",
+    ]
+    assert text.endswith("* SHOT 3\n")
+    assert edl_text(result([], 10), title="x" * 90).splitlines()[0] == "TITLE: " + "x" * 70
+
+
+def test_a_first_shot_that_begins_with_a_mix_is_a_plain_event():
+    r = result([], 30)
+    r.cuts = [Cut(Timecode(0, 0.0, 24.0), 0.5, "gradual", Timecode(0, 0.0, 24.0), Timecode(5, 5 / 24, 24.0))]
+    lines = edl_text(r).splitlines()
+    assert lines[3].startswith("001  AX       V     C ") and not any(" D " in ln for ln in lines)
+
+
+def test_edl_keeps_names_on_one_line():
+    assert _clean("a\nb\tc  d\x00e") == "a b c d e"
+    assert "* FROM CLIP NAME: bad name.mp4" in edl_text(result([], 5, path="/x/bad\nname.mp4"))
+
+
+def test_templates():
+    shot = Shot(7, Timecode(120, 5.0, 24.0), Timecode(168, 7.0, 24.0))
+    assert fill("$VIDEO_NAME-Shot-$SHOT_NUMBER", "/a/b/film.x.mp4", shot, 12) == "film.x-Shot-007"
+    assert fill("${SCENE_NUMBER}_$START_FRAME-$END_FRAME", "v.mp4", shot, 1200) == "0007_120-168"
+    assert fill("$START_TIME-$END_TIME", "v.mp4", shot, 1) == "5.000-7.000"
+    assert fill("$SHOT_NUMBER-$IMAGE_NUMBER", "v.mp4", shot, 3, image=0, images=3) == "007-01"
+    assert fill("$SHOT_NUMBER-$IMAGE_NUMBER", "v.mp4", shot, 3, image=9, images=120) == "007-010"
+    assert fill("$$VIDEO_NAME$SHOT_NUMBER", "v.mp4", shot, 1) == "$VIDEO_NAME007"
+
+
+@pytest.mark.parametrize("template,message", [
+    ("$VIDEO_NAME", "must tell shots apart"), ("$NOPE-$SHOT_NUMBER", "unknown field $NOPE"),
+    ("a/$SHOT_NUMBER", "holds no folder"), ("50$-$SHOT_NUMBER", "starts no field"), ("${SHOT_NUMBER", "starts no field"),
+])
+def test_bad_templates(template, message):
+    with pytest.raises(ValueError, match=message.replace("$", r"\$")):
+        check_template(template, "--template")
+
+
+def test_good_templates():
+    for t in ("$SHOT_NUMBER", "$START_FRAME", "x-$START_TIME", "${VIDEO_NAME}-${SCENE_NUMBER}", "$$-$SHOT_NUMBER"):
+        check_template(t, "--template")
+    check_template("$VIDEO_NAME", "--template", needs_shot=False)
+
+
+@pytest.mark.parametrize("start,end,n,margin,want", [
+    (0, 10, 3, 1, [1, 4, 8]), (0, 10, 1, 1, [4]), (0, 10, 2, 0, [0, 9]), (5, 6, 3, 1, [5, 5, 5]),
+    (0, 4, 3, 1, [0, 2, 3]), (0, 5, 3, 1, [1, 2, 3]), (10, 40, 4, 2, [12, 20, 29, 37]),
+])
+def test_image_frames(start, end, n, margin, want):
+    assert image_frames(Shot(1, Timecode(start, 0.0), Timecode(end, 1.0)), n, margin) == want
+
+
+@given(st.integers(0, 1000), st.integers(1, 300), st.integers(1, 8), st.integers(0, 5))
+def test_image_frames_stay_in_the_shot_and_in_order(start, length, n, margin):
+    f = image_frames(Shot(1, Timecode(start, 0.0), Timecode(start + length, 1.0)), n, margin)
+    assert len(f) == n and f == sorted(f) and start <= f[0] and f[-1] <= start + length - 1
+
+
+@pytest.mark.parametrize("kw,want", [({}, (1080, 1920)), ({"scale": 0.25}, (270, 480)), ({"width": 640}, (360, 640)),
+                                     ({"height": 100}, (100, 178)), ({"width": 10, "height": 20}, (20, 10)),
+                                     ({"scale": 0.0001}, (1, 1))])
+def test_output_size(kw, want):
+    assert output_size((1920, 1080), **kw) == want
