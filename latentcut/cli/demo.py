@@ -26,6 +26,8 @@ def _is_our_demo(labels_path: str) -> bool:
 def run(args) -> int:
     from latentcut.evaluation import evaluate
     from latentcut.evaluation.labels import clip_from_dict
+    from latentcut.exports.edl import write_edl
+    from latentcut.exports.report import write_report
     from latentcut.io.atomic import atomic_write
     from latentcut.io.writers import write_json, write_scenes_csv
     from latentcut.synthetic.demo import make_demo_clip
@@ -42,11 +44,13 @@ def run(args) -> int:
     print(f"made {video}: {labels['frames']} frames with cuts at {labels['cuts']} and a dissolve over frames "
           f"{labels['gradual'][0]['start']}-{labels['gradual'][0]['end']} (plus a one-frame flash, not a cut)")
     det = _detector(args)
-    result = det.detect(video)
+    result = det.detect(video, keep_embeddings=True)
     write_json(result, os.path.join(args.dir, "demo.json"))
     write_scenes_csv(result, os.path.join(args.dir, "demo-scenes.csv"))
+    write_edl(result, os.path.join(args.dir, "demo.edl"))
+    write_report(result, os.path.join(args.dir, "demo.html"))
     _print_cuts(result)
     s = evaluate([c.interval() for c in result.cuts], clip_from_dict(labels, "demo"), 2)
     print(f"against the demo's ground truth (tolerance 2 frames): precision {s.precision:.2f}, recall {s.recall:.2f}, F1 {s.f1:.2f}")
-    print(f"outputs in {args.dir}/ (demo.json, demo-scenes.csv)")
+    print(f"outputs in {args.dir}/ (demo.json, demo-scenes.csv, demo.edl, and demo.html: open it in a browser)")
     return 0

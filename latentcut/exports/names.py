@@ -25,13 +25,14 @@ def check_template(template: str, option: str, needs_shot: bool = True) -> None:
     unknown = sorted(names - set(FIELDS))
     if unknown:
         raise ValueError(f"{option}: unknown field ${unknown[0]}; known: " + ", ".join("$" + f for f in FIELDS))
-    if "/" in template or os.sep in template:
+    if "/" in template or "\\" in template:  # either separator, so a name means the same everywhere
         raise ValueError(f"{option}: a name template holds no folder (give the folder with -o)")
     if needs_shot and not names & {"SHOT_NUMBER", "SCENE_NUMBER", "START_FRAME", "START_TIME"}:
         raise ValueError(f"{option}: the template must tell shots apart ($SHOT_NUMBER or $START_FRAME)")
 
 
-def fill(template: str, video: str, shot, count: int, image: int | None = None, images: int = 1) -> str:
+def fill(template: str, video: str, shot, count: int, image: int | None = None,
+         images: int = 1) -> str:  # pragma: no mutate - images 1..9 all pad to 2 digits
     width = max(3, len(str(count)))
     fields = {
         "VIDEO_NAME": os.path.splitext(os.path.basename(video))[0],
