@@ -136,12 +136,12 @@ def test_edl_keeps_names_on_one_line():
 
 def test_templates():
     shot = Shot(7, Timecode(120, 5.0, 24.0), Timecode(168, 7.0, 24.0))
-    assert fill("$VIDEO_NAME-Shot-$SHOT_NUMBER", "/a/b/film.x.mp4", shot, 12) == "film.x-Shot-007"
-    assert fill("${SCENE_NUMBER}_$START_FRAME-$END_FRAME", "v.mp4", shot, 1200) == "0007_120-168"
-    assert fill("$START_TIME-$END_TIME", "v.mp4", shot, 1) == "5.000-7.000"
+    assert fill("$VIDEO_NAME-Shot-$SHOT_NUMBER", "/a/b/film.x.mp4", shot, 12, 0, 1) == "film.x-Shot-007"
+    assert fill("${SCENE_NUMBER}_$START_FRAME-$END_FRAME", "v.mp4", shot, 1200, 0, 1) == "0007_120-168"
+    assert fill("$START_TIME-$END_TIME", "v.mp4", shot, 1, 0, 1) == "5.000-7.000"
     assert fill("$SHOT_NUMBER-$IMAGE_NUMBER", "v.mp4", shot, 3, image=0, images=3) == "007-01"
     assert fill("$SHOT_NUMBER-$IMAGE_NUMBER", "v.mp4", shot, 3, image=9, images=120) == "007-010"
-    assert fill("$$VIDEO_NAME$SHOT_NUMBER", "v.mp4", shot, 1) == "$VIDEO_NAME007"
+    assert fill("$$VIDEO_NAME$SHOT_NUMBER", "v.mp4", shot, 1, 0, 1) == "$VIDEO_NAME007"
 
 
 @pytest.mark.parametrize("template,message", [
@@ -184,3 +184,14 @@ def test_image_frames_stay_in_the_shot_and_in_order(start, length, n, margin):
                                      ({"scale": 0.0001}, (1, 1))])
 def test_output_size(kw, want):
     assert output_size((1920, 1080), **kw) == want
+
+
+def test_write_edl_writes_crlf_lines(tmp_path):
+    from latentcut.exports.edl import write_edl
+
+    r = result([24], 48)
+    write_edl(r, str(tmp_path / "a.edl"), title="Cut list")
+    data = (tmp_path / "a.edl").read_bytes()
+    assert data.startswith(b"TITLE: Cut list\r\nFCM: NON-DROP FRAME\r\n\r\n001  AX ")
+    assert data.replace(b"\r\n", b"\n").decode() == edl_text(r, "Cut list")
+    assert b"\n" not in data.replace(b"\r\n", b"")

@@ -31,14 +31,14 @@ def check_template(template: str, option: str, needs_shot: bool = True) -> None:
         raise ValueError(f"{option}: the template must tell shots apart ($SHOT_NUMBER or $START_FRAME)")
 
 
-def fill(template: str, video: str, shot, count: int, image: int | None = None,
-         images: int = 1) -> str:  # pragma: no mutate - images 1..9 all pad to 2 digits
+def fill(template: str, video: str, shot, count: int, image: int, images: int) -> str:
+    """The file name for ``shot`` (one of ``count``), image ``image`` (from 0) of ``images`` a shot."""
     width = max(3, len(str(count)))
     fields = {
         "VIDEO_NAME": os.path.splitext(os.path.basename(video))[0],
         "SHOT_NUMBER": f"{shot.number:0{width}d}",
         "SCENE_NUMBER": f"{shot.number:0{width}d}",
-        "IMAGE_NUMBER": f"{(image or 0) + 1:0{max(2, len(str(images)))}d}",
+        "IMAGE_NUMBER": f"{image + 1:0{max(2, len(str(images)))}d}",
         "START_FRAME": str(shot.start.frame),
         "END_FRAME": str(shot.end.frame),
         "START_TIME": f"{shot.start.seconds:.3f}",

@@ -35,7 +35,7 @@ class SplitFile:
 
 
 def plan_names(video: str, shots, out_dir: str, template: str, ext: str) -> list[str]:
-    return [os.path.join(out_dir, fill(template, video, s, len(shots)) + ext) for s in shots]
+    return [os.path.join(out_dir, fill(template, video, s, len(shots), 0, 1) + ext) for s in shots]
 
 
 def _check_free(paths: list[str], overwrite: bool, inputs: tuple[str, ...] = ()) -> None:

@@ -57,15 +57,14 @@ def edit_events(result: DetectionResult) -> list[EditEvent]:
             starts.append(grid(shot.start.seconds, rate))
             mixes.append(0)
     end = grid(result.end_time, rate)
-    events = []
-    rin = starts[0] if starts else 0
+    events: list[EditEvent] = []
     for i, shot in enumerate(result.shots):
-        nxt = starts[i + 1] if i + 1 < len(starts) else end
         # each event begins where the one before ends (gapless) and lasts a frame at least; a mix
         # never outlasts the event it begins
+        rin = events[-1].record_out if events else starts[0]
+        nxt = starts[i + 1] if i + 1 < len(starts) else end
         rout = max(nxt, rin + 1)
         events.append(EditEvent(shot.number, rin, rout, min(mixes[i], rout - rin)))
-        rin = rout
     return events
 
 

@@ -25,6 +25,11 @@ def showing(enabled: bool | None):
         _ENABLED.reset(token)
 
 
+def setting() -> bool | None:
+    """What the innermost :func:`showing` asked for (None: decide by the terminal)."""
+    return _ENABLED.get()
+
+
 def _wanted(enabled: bool | None) -> bool | None:
     """False: silent; True: a bar; None: a bar on a terminal, status lines off it."""
     return _ENABLED.get() if enabled is None else enabled

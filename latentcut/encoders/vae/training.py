@@ -25,6 +25,7 @@ from latentcut.io.checkpoint import OPTIMIZER, STATE, WEIGHTS, check_state_dict,
 from latentcut.io.sampling import evenly_spaced, sample_frames
 from latentcut.io.tensors import load_tensors
 from latentcut.io.video import VideoReader
+from latentcut.io.progress import setting as progress_setting
 
 
 class TrainingError(LatentcutError):
@@ -201,6 +202,8 @@ def train_vae(
     centres = _triplet_centres(train_idx, video_bounds, n) if triplets else None
     bar = None
     # off a terminal, one status line per epoch (unless progress=False asks for silence)
+    if progress is None:
+        progress = progress_setting()  # the command line's -q, or the pipeline's progress=False
     status = progress is None and not sys.stderr.isatty()
     if progress is None:
         progress = sys.stderr.isatty()

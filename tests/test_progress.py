@@ -1,0 +1,77 @@
+"""Progress: a bar on a terminal, a status line now and then off it, silence when asked."""
+import pytest
+
+from latentcut.io import progress
+from latentcut.io.progress import StatusLine, bar, showing, status
+
+
+def test_status_lines_off_a_terminal(capsys):
+    line = StatusLine(200, "decoding film.mp4", "frame", every=0.0)
+    line.update(50)
+    line.update(50)
+    line.close()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("latentcut: decoding film.mp4: 50/200 frames (25%), ") and err[0].endswith(" frames/s")
+    assert err[1].startswith("latentcut: decoding film.mp4: 100/200 frames (50%)")
+    assert err[2].startswith("latentcut: decoding film.mp4: 100/200 frames (50%)")  # close says where it ended
+    assert len(err) == 3
+
+
+def test_short_work_says_nothing_off_a_terminal(capsys):
+    line = StatusLine(None, "thumbnails", "frame")
+    line.update(10)
+    line.close()
+    assert capsys.readouterr().err == ""
+
+
+def test_unknown_totals_have_no_percentage(capsys):
+    line = StatusLine(None, "steps", "step", every=0.0)
+    line.update(3)
+    assert "latentcut: steps: 3 steps, " in capsys.readouterr().err
+
+
+def test_bar_kinds(monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False, raising=False)
+    assert isinstance(bar(10, "x"), StatusLine)
+    assert bar(10, "x", enabled=False) is None
+    with showing(False):
+        assert bar(10, "x") is None
+        assert isinstance(bar(10, "x", enabled=True), object)
+    with showing(True):
+        b = bar(10, "x")
+        assert not isinstance(b, StatusLine) and hasattr(b, "update")
+        b.close()
+
+
+def test_quiet_silences_status(capsys):
+    status("self-training")
+    assert capsys.readouterr().err == "latentcut: self-training\n"
+    with showing(False):
+        status("self-training")
+    assert capsys.readouterr().err == ""
+    with showing(False), showing(None):
+        status("inner")  # the innermost setting wins
+    assert capsys.readouterr().err == "latentcut: inner\n"
+
+
+@pytest.mark.parametrize("every", [progress.STATUS_EVERY])
+def test_the_interval_is_ten_seconds(every):
+    assert every == 10.0
+
+
+def test_self_training_says_what_it_does_and_where_it_caches(tmp_path, capsys, cut_video):
+    import latentcut
+
+    det = latentcut.SceneDetector(encoder="beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48",
+                                  cache=str(tmp_path), progress=False)
+    det.detect(cut_video)
+    assert capsys.readouterr().err == ""  # progress=False: silent
+    det = latentcut.SceneDetector(encoder="beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48",
+                                  cache=str(tmp_path / "b"))
+    det.detect(cut_video)
+    err = capsys.readouterr().err
+    assert "latentcut: beta-vae: self-training on the frames of cuts.mp4 (cached for next time in " in err
+    assert "latentcut: beta-vae: self-trained model cached: " in err
+    enc = latentcut.create_encoder("beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48")
+    enc.fit_video(latentcut.VideoReader(cut_video, size=enc.frame_size), cache_dir=str(tmp_path / "b"))
+    assert "latentcut: beta-vae: using the model self-trained on cuts.mp4 earlier (" in capsys.readouterr().err
