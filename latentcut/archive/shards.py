@@ -1,0 +1,106 @@
+"""Parquet shards: one file per video, every keyframe a row, written whole or not at all.
+
+A shard is named by the video's content identity, so a re-run (or a worker Ray retried after it
+was killed) rewrites the same file with the same rows: there are never two copies of a video,
+and a shard that exists is a video that is done. Rows carry the video, the shot (number, frames,
+times, and on the shot's first row a JPEG thumbnail), the keyframe (frame, time, unit vector)
+and the encoder fingerprint the vector was made with.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+
+from latentcut.errors import LatentcutError
+from latentcut.extras import require
+from latentcut.io.atomic import atomic_path
+
+require("archive", "the archive")
+import pyarrow as pa  # noqa: E402 - after the check, so a missing extra is one line
+import pyarrow.parquet as pq  # noqa: E402
+
+SUFFIX = ".parquet"
+COLUMNS = ("path", "identity", "fps", "frames", "duration", "shot", "shot_start_frame", "shot_end_frame",
+           "shot_start", "shot_end", "frame", "time", "vector", "thumb", "fingerprint")
+
+
+class ShardError(LatentcutError):
+    """A shard that cannot be read, or that another encoder wrote."""
+
+
+def shard_name(identity: str) -> str:
+    return hashlib.sha256(identity.encode()).hexdigest()[:24] + SUFFIX
+
+
+def schema(dim: int) -> pa.Schema:
+    return pa.schema([
+        ("path", pa.string()), ("identity", pa.string()), ("fps", pa.float64()), ("frames", pa.int64()),
+        ("duration", pa.float64()), ("shot", pa.int32()), ("shot_start_frame", pa.int64()),
+        ("shot_end_frame", pa.int64()), ("shot_start", pa.float64()), ("shot_end", pa.float64()),
+        ("frame", pa.int64()), ("time", pa.float64()), ("vector", pa.list_(pa.float32(), dim)),
+        ("thumb", pa.binary()), ("fingerprint", pa.string()),
+    ])
+
+
+def table_of(path: str, identity: str, got, fingerprint: str) -> pa.Table:
+    """The rows of one video from :func:`latentcut.retrieval.embedding.embed_video`'s result."""
+    r = got.result
+    n = len(got.frames)
+    shots = [r.shots[int(s)] for s in got.shot_of]
+    first = np.ones(n, bool)
+    first[1:] = got.shot_of[1:] != got.shot_of[:-1]
+    dim = got.vectors.shape[1]
+    flat = pa.array(np.ascontiguousarray(got.vectors, np.float32).ravel(), pa.float32())
+    cols = {
+        "path": pa.array([path] * n, pa.string()), "identity": pa.array([identity] * n, pa.string()),
+        "fps": pa.array(np.full(n, r.video.fps, np.float64)), "frames": pa.array(np.full(n, r.frames, np.int64)),
+        "duration": pa.array(np.full(n, r.end_time, np.float64)),
+        "shot": pa.array([s.number for s in shots], pa.int32()),
+        "shot_start_frame": pa.array([s.start.frame for s in shots], pa.int64()),
+        "shot_end_frame": pa.array([s.end.frame for s in shots], pa.int64()),
+        "shot_start": pa.array([s.start.seconds for s in shots], pa.float64()),
+        "shot_end": pa.array([s.end.seconds for s in shots], pa.float64()),
+        "frame": pa.array(got.frames.astype(np.int64)), "time": pa.array(got.times.astype(np.float64)),
+        "vector": pa.FixedSizeListArray.from_arrays(flat, dim),
+        "thumb": pa.array([got.thumbs[int(s)] if f else None for s, f in zip(got.shot_of, first)], pa.binary()),
+        "fingerprint": pa.array([fingerprint] * n, pa.string()),
+    }
+    return pa.table(cols, schema=schema(dim))
+
+
+def write_shard(folder: str, identity: str, table: pa.Table) -> str:
+    """Write the shard atomically (a temporary file beside it, renamed into place)."""
+    path = os.path.join(folder, shard_name(identity))
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return path
+
+
+def rows_in(path: str) -> int:
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise ShardError(f"{path}: not a readable shard ({exc})") from None
+
+
+def read_columns(path: str, columns: list[str]) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=columns)
+    except (OSError, pa.ArrowException) as exc:
+        raise ShardError(f"{path}: not a readable shard ({exc})") from None
+
+
+def vectors_of(path: str) -> np.ndarray:
+    """(rows, dim) float32 unit vectors of a shard."""
+    col = read_columns(path, ["vector"]).column("vector").combine_chunks()
+    dim = col.type.list_size
+    return np.asarray(col.values.to_numpy(zero_copy_only=False), np.float32).reshape(-1, dim)
+
+
+def list_shards(folder: str) -> list[str]:
+    """The shard files (whole ones: temporary files of an interrupted write are not shards)."""
+    if not os.path.isdir(folder):
+        return []
+    return sorted(f for f in os.listdir(folder) if f.endswith(SUFFIX) and not f.startswith("."))
