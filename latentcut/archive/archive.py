@@ -13,6 +13,7 @@ import os
 from collections import OrderedDict
 
 from latentcut.archive import index as ix
+from latentcut.archive.pipeline import embed_all
 from latentcut.archive.queries import ArchiveError, ArchiveQueries
 from latentcut.archive.shards import list_shards, read_columns, rows_in, shard_name
 from latentcut.cache import encoder_fingerprint
@@ -80,11 +81,9 @@ class Archive(ArchiveQueries):
     # -- adding videos ----------------------------------------------------------------------------
 
     def add(self, videos: list[str], workers: int = 2, address: str = "local", gpus_per_worker: float = 0.0,
-            on_result=None) -> list[dict]:
+            on_result=None, **pipeline) -> list[dict]:
         """Embed the videos not in the archive yet, on Ray; returns each video's result. A video that
         fails is recorded in ``failed.json`` with its reason; a later run retries it."""
-        from latentcut.archive.pipeline import embed_all
-
         self.encoder()  # the fingerprint check, before any worker starts
         missing = [v for v in videos if not os.path.isfile(v)]
         if missing:
@@ -98,7 +97,7 @@ class Archive(ArchiveQueries):
                 todo.append(v)
         if todo:
             results += embed_all(todo, self.encoder_spec, self.fingerprint, self.keyframes, self.strip, self.shards_dir,
-                                 workers, gpus_per_worker, address, on_result)
+                                 workers, gpus_per_worker, address, on_result, **pipeline)
         self._record_failures(results)
         return results
 

@@ -74,7 +74,7 @@ def decode_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def train(sample: np.ndarray, params: IndexParams) -> faiss.Index:
     """A trained, empty index for vectors like ``sample`` (inner product of unit vectors)."""
-    least = max(params.nlist, 2 ** params.nbits)
+    least = max(params.nlist, 2 ** params.nbits, 256 if params.opq else 0)  # OPQ trains an 8-bit PQ inside
     if len(sample) < least:
         raise ArchiveIndexError(f"{len(sample)} vectors are too few to train IVF-PQ with {params.nlist} lists and "
                                 f"{params.nbits}-bit codes (at least {least}); use fewer lists (--nlist), fewer bits "

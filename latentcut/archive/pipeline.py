@@ -42,12 +42,13 @@ def start_ray(address: str, workers: int):
 
 
 def embed_all(paths: list[str], encoder: str, fingerprint: str, keyframes: dict, strip: bool, shards: str,
-              workers: int = 2, gpus_per_worker: float = 0.0, address: str = "local", on_result=None) -> list[dict]:
+              workers: int = 2, gpus_per_worker: float = 0.0, address: str = "local", on_result=None,
+              embedder=VideoEmbedder) -> list[dict]:
     """Run the pipeline; ``on_result(row)`` sees each video's result as it arrives. What Ray itself
     prints (its C++ core writes straight to the process's standard error) goes to ``log``."""
     with _quiet_ray(os.path.join(os.path.dirname(shards), "ray.log")):
         return _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, gpus_per_worker, address,
-                          on_result)
+                          on_result, embedder)
 
 
 @contextlib.contextmanager
@@ -68,7 +69,8 @@ def _quiet_ray(log: str):
         os.close(saved)
 
 
-def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, gpus_per_worker, address, on_result):
+def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, gpus_per_worker, address, on_result,
+               embedder):
     import ray.data
 
     started = start_ray(address, workers)
@@ -80,7 +82,7 @@ def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, g
         ctx.print_on_execution_start = False
         ds = ray.data.from_items([{"path": os.path.abspath(p)} for p in paths], override_num_blocks=max(1, len(paths)))
         out = ds.map_batches(
-            VideoEmbedder,
+            embedder,
             fn_constructor_kwargs=dict(encoder=encoder, fingerprint=fingerprint, keyframes=keyframes, strip=strip,
                                        shards=shards, device="cuda" if gpus_per_worker else None),
             batch_size=1,

@@ -32,19 +32,22 @@ class ArchiveQueries:
     ``encoder()``, ``shards_dir``, ``keyframes``, ``strip`` and ``_rows``)."""
 
     def _shard(self, number: int) -> dict:
-        """One shard's rows (metadata and vectors), through a small cache."""
-        if number in self._rows:
-            self._rows.move_to_end(number)
-            return self._rows[number]
+        """One shard's rows (metadata and vectors), through a small cache (by file and its stamp,
+        so a generation that numbers shards anew never reads another shard's rows)."""
         _, manifest = self.index()
-        name = next((s["name"] for s in manifest["shards"] if s["number"] == number), None)
-        if name is None:
+        stamp = next((s for s in manifest["shards"] if s["number"] == number), None)
+        if stamp is None:
             raise ArchiveError(f"the index names shard {number}, which its manifest does not list; rebuild the index")
+        name = stamp["name"]
+        key = (name, stamp["size"], stamp["mtime_ns"])
+        if key in self._rows:
+            self._rows.move_to_end(key)
+            return self._rows[key]
         table = read_columns(os.path.join(self.shards_dir, name), META + ["vector"])
         vec = table.column("vector").combine_chunks()
         rows = {c: table.column(c).to_numpy(zero_copy_only=False) for c in META}
         rows["vector"] = np.asarray(vec.values.to_numpy(zero_copy_only=False), np.float32).reshape(len(table), -1)
-        self._rows[number] = rows
+        self._rows[key] = rows
         if len(self._rows) > CACHED_SHARDS:
             self._rows.popitem(last=False)
         return rows
