@@ -15,7 +15,7 @@ import ray  # noqa: E402
 
 from latentcut.archive import index as ix  # noqa: E402
 from latentcut.archive.archive import Archive  # noqa: E402
-from latentcut.archive.shards import list_shards, rows_in  # noqa: E402
+from latentcut.archive.shards import rows_in  # noqa: E402
 from latentcut.cli import main  # noqa: E402
 
 ENC = "pixel,size=16,center=false"

@@ -23,7 +23,7 @@ require("archive", "the archive")
 import ray  # noqa: E402
 
 
-def start_ray(address: str, workers: int):
+def start_ray(address: str, cpus: int):
     """Join or start Ray; returns whether this call started it (and so must stop it)."""
     if ray.is_initialized():
         return False
@@ -33,7 +33,7 @@ def start_ray(address: str, workers: int):
     opts = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
     try:
         if address == "local":
-            ray.init(address="local", num_cpus=max(workers, 1), **opts)
+            ray.init(address="local", num_cpus=max(cpus, 1), **opts)
         else:
             ray.init(address=address, **opts)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -43,12 +43,12 @@ def start_ray(address: str, workers: int):
 
 def embed_all(paths: list[str], encoder: str, fingerprint: str, keyframes: dict, strip: bool, shards: str,
               workers: int = 2, gpus_per_worker: float = 0.0, address: str = "local", on_result=None,
-              embedder=VideoEmbedder) -> list[dict]:
+              embedder=VideoEmbedder, cpus_per_worker: int = 1) -> list[dict]:
     """Run the pipeline; ``on_result(row)`` sees each video's result as it arrives. What Ray itself
     prints (its C++ core writes straight to the process's standard error) goes to ``log``."""
     with _quiet_ray(os.path.join(os.path.dirname(shards), "ray.log")):
         return _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, gpus_per_worker, address,
-                          on_result, embedder)
+                          on_result, embedder, cpus_per_worker)
 
 
 @contextlib.contextmanager
@@ -70,10 +70,10 @@ def _quiet_ray(log: str):
 
 
 def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, gpus_per_worker, address, on_result,
-               embedder):
+               embedder, cpus_per_worker):
     import ray.data
 
-    started = start_ray(address, workers)
+    started = start_ray(address, workers * cpus_per_worker)
     try:
         for name in ("ray", "ray.data", "ray.data._internal"):
             logging.getLogger(name).setLevel(logging.ERROR)
@@ -87,7 +87,7 @@ def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, g
                                        shards=shards, device="cuda" if gpus_per_worker else None),
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=max(1, workers)),
-            num_cpus=1,
+            num_cpus=cpus_per_worker,  # Ray gives the actor's torch as many threads
             num_gpus=gpus_per_worker or None,
             max_restarts=3,
             max_task_retries=3,

@@ -24,7 +24,9 @@ class VideoEmbedder:
     def __init__(self, encoder: str, fingerprint: str, keyframes: dict, strip: bool, shards: str,
                  device: str | None = None):
         self.spec, self.fingerprint, self.keyframes, self.strip, self.shards = encoder, fingerprint, keyframes, strip, shards
-        self.encoder = create_encoder(encoder, **({"device": device} if device else {}))
+        self.encoder = create_encoder(encoder)
+        if device and "device" in self.encoder.get_params():  # a GPU worker runs a torch encoder there
+            self.encoder.set_params(device=device)
         if hasattr(self.encoder, "_ensure_model"):
             self.encoder._ensure_model()
         self.detector = SceneDetector(progress=False)

@@ -30,6 +30,7 @@ def add_parser(sub) -> None:
     a.add_argument("--address", default="local",
                    help="Ray: 'local' starts Ray here for the run, 'auto' or ray://HOST:PORT joins a cluster")
     a.add_argument("--workers", type=_int_at_least(1), default=2, help="embedding workers (Ray actors)")
+    a.add_argument("--cpus-per-worker", type=_int_at_least(1), default=1, help="cores each worker holds (its torch threads)")
     a.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each worker holds (0: CPU)")
     a.add_argument("--m", type=_int_at_least(1), default=32, help="index: PQ bytes per vector")
     a.add_argument("--nlist", type=_int_at_least(0), default=0, help="index: inverted lists (0: about 4 sqrt(n))")
@@ -75,7 +76,8 @@ def run(args) -> int:
                 say(f"  {os.path.basename(row['path'])}: {row['shots']} shots, {row['rows']} keyframes "
                     f"({row['seconds']:.1f} s)")
 
-        results = arc.add(videos, args.workers, args.address, args.gpus_per_worker, on_result=show)
+        results = arc.add(videos, args.workers, args.address, args.gpus_per_worker, on_result=show,
+                          cpus_per_worker=args.cpus_per_worker)
         done = sum(1 for r in results if not r["error"])
         failed = sum(1 for r in results if r["error"])
         say(f"{args.archive}: {len(arc.shards())} videos in shards; this run: {done} done "
