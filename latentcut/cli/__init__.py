@@ -23,12 +23,13 @@ from latentcut.cli import (
     split,
     train,
     train_detector,
+    train_inbetween,
 )
 from latentcut.cli.common import EXIT_USAGE, _Parser, help_formatter
 from latentcut.errors import LatentcutError
 
-COMMANDS = (detect, split, eval_cmd, demo, train, train_detector, inbetween, index, archive, map_cmd, cache, plugins,
-            schema, completion)
+COMMANDS = (detect, split, eval_cmd, demo, train, train_detector, train_inbetween, inbetween, index, archive, map_cmd,
+            cache, plugins, schema, completion)
 
 
 EXAMPLES = {

@@ -8,10 +8,13 @@ from latentcut.errors import LatentcutError
 
 
 def add_parser(sub) -> None:
-    ib = sub.add_parser("inbetween", help="decode latents interpolated between two frames to PNGs")
+    ib = sub.add_parser("inbetween", help="the frames between two key frames, as PNGs (VAE latents or 3D convolutions)")
     ib.add_argument("a", metavar="A", help="image file, VIDEO@FRAME or VIDEO@SECONDSs")
     ib.add_argument("b", metavar="B")
-    ib.add_argument("--model", required=True, metavar="MODEL_DIR")
+    ib.add_argument("--model", required=True, metavar="MODEL_DIR",
+                    help="a VAE model folder (--method latent) or an in-betweener's (--method 3dconv)")
+    ib.add_argument("--method", choices=["latent", "3dconv"], default="latent",
+                    help="latent: decode interpolated VAE latents; 3dconv: the 3D-convolution in-betweener")
     ib.add_argument("--steps", type=_int_at_least(1), default=8)
     ib.add_argument("--endpoints", action="store_true", help="include the reconstructions of A and B")
     ib.add_argument("--scale", type=_int_at_least(1), default=4, help="enlarge the PNGs by this factor (default 4)")
@@ -35,14 +38,25 @@ def run(args) -> int:
     from latentcut.io.images import read_frame
 
     ins = {"A": _ref_file(args.a), "B": _ref_file(args.b), "--model": args.model}
-    for i in range(args.steps):
+    for i in range(args.steps + 2):
         check_outputs(ins, {"-o": os.path.join(args.output, f"inbetween_{i:03d}.png")})
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise LatentcutError(f"-o {args.output}: is a file, not a folder")
-    enc = VAEEncoder.load(args.model)
-    a, la = read_frame(args.a, enc.frame_size)
-    b, lb = read_frame(args.b, enc.frame_size)
-    imgs = enc.interpolate(a, b, args.steps, args.endpoints)
+    if args.method == "3dconv":
+        from latentcut.inbetween.methods import Conv3dInbetween
+
+        method = Conv3dInbetween(args.model)
+        size = (method.size, method.size)
+        a, la = read_frame(args.a, size)
+        b, lb = read_frame(args.b, size)
+        imgs = method.inbetween(a, b, args.steps)
+        if args.endpoints:
+            imgs = [a, *imgs, b]
+    else:
+        enc = VAEEncoder.load(args.model)
+        a, la = read_frame(args.a, enc.frame_size)
+        b, lb = read_frame(args.b, enc.frame_size)
+        imgs = enc.interpolate(a, b, args.steps, args.endpoints)
 
     for i, img in enumerate(imgs):
         with atomic_path(os.path.join(args.output, f"inbetween_{i:03d}.png")) as tmp:
