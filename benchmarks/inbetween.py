@@ -12,13 +12,14 @@ them: a linear cross-fade of the pixels, and the shipped Repro-VAE's latent inte
 
 Per method: SSIM and PSNR of the generated middle frames against the real ones (mean over
 frames), a Fréchet distance between lite0 features of generated and real middle frames (FID's
-formula on 256-d features; needs the EfficientNet-Lite0 weights), generation frames/s (middle
+formula on 256-d features of the frames enlarged to 128x128; needs the EfficientNet-Lite0 weights), generation frames/s (middle
 frames made a second) and, for trained models, training frames/s (clip frames seen a second).
 Trained models are kept under runs/inbetween-bench/ and reused unless --retrain.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -74,16 +75,30 @@ def main() -> None:
             out = train_inbetween(train, cfg, InbetweenTrainOptions(steps=args.steps, batch=args.batch, device=args.device,
                                                                     save_every=max(50, args.steps // 4)),
                                   folder, resume=not args.retrain)
-            train_rate[label] = args.steps * args.batch * 16 / max(out["seconds"], 1e-9)
+            with open(folder + ".rate.json", "w") as f:  # beside the model folder, which holds only its own files
+                json.dump({"frames_per_s": args.steps * args.batch * 16 / max(out["seconds"], 1e-9),
+                           "device": out["device"]}, f)
+        if os.path.exists(folder + ".rate.json"):
+            with open(folder + ".rate.json") as f:
+                train_rate[label] = json.load(f)["frames_per_s"]
         m = Conv3dInbetween(folder, device=args.device or "cpu")
         m.name = label
         methods.append(m)
     from latentcut.encoders import create_encoder
 
     methods += [LinearBlend(), LatentInterpolation(create_encoder("repro-vae"))]
-    features = create_encoder("lite0")
+    lite0 = create_encoder("lite0")
+
+    def feats(frames: np.ndarray) -> np.ndarray:
+        """lite0 features of 64x64 frames, enlarged to its 128x128 input (bilinear)."""
+        from PIL import Image
+
+        h, w = lite0.frame_size
+        big = np.stack([np.asarray(Image.fromarray(f).resize((w, h), Image.Resampling.BILINEAR)) for f in frames])
+        return np.concatenate([lite0.transform(big[i : i + 64]).mean for i in range(0, len(big), 64)])
+
     real_mid = test[:, 1:-1].reshape(-1, 64, 64, 3)
-    real_feat = features.transform(real_mid).mean
+    real_feat = feats(real_mid)
     print(f"{'method':<32} {'SSIM':>6} {'PSNR dB':>8} {'Frechet':>8} {'gen frames/s':>13} {'train frames/s':>15}")
     for m in methods:
         t0 = time.perf_counter()
@@ -91,7 +106,7 @@ def main() -> None:
         gen_rate = made.shape[0] * 14 / (time.perf_counter() - t0)
         s = np.mean([ssim(a, b) for a, b in zip(made.reshape(-1, 64, 64, 3), real_mid)])
         q = np.mean([min(psnr(a, b), 100.0) for a, b in zip(made.reshape(-1, 64, 64, 3), real_mid)])
-        fd = frechet(features.transform(made.reshape(-1, 64, 64, 3)).mean, real_feat)
+        fd = frechet(feats(made.reshape(-1, 64, 64, 3)), real_feat)
         tr = f"{train_rate[m.name]:.0f}" if m.name in train_rate else "-"
         print(f"{m.name:<32} {s:6.3f} {q:8.2f} {fd:8.3f} {gen_rate:13.0f} {tr:>15}", flush=True)
 

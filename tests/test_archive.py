@@ -178,6 +178,11 @@ def test_cli_round_trip(ray_local, videos, tmp_path, capsys):
     assert main(["archive", "info", arc]) == 0
     info = capsys.readouterr().out
     assert "1 videos, encoder pixel" in info and "failed: " in info
+    assert main(["archive", "query", arc, "--shot", str(row["hits"][0]["shot_id"]), "--json"]) == 0
+    shot_hits = json.loads(capsys.readouterr().out)["hits"]
+    assert all(h["shot_id"] != row["hits"][0]["shot_id"] for h in shot_hits)  # the shot itself is left out
+    assert main(["archive", "query", arc, "--shot", "999999999"]) == 2
+    assert "no shot with id" in capsys.readouterr().err
     assert main(["archive", "query", arc]) == 2
     assert "takes pictures" in capsys.readouterr().err
     assert main(["archive", "info", str(tmp_path / "nothing")]) == 2

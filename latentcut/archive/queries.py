@@ -108,6 +108,18 @@ class ArchiveQueries:
     def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
         return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
 
+    def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
+        """Shots like one in the archive (its ``shot_id`` from a hit), its keyframes as one query."""
+        shard, number = int(shot_id) >> SHOT_BITS, int(shot_id) & ((1 << SHOT_BITS) - 1)
+        _, manifest = self.index()
+        if not any(s["number"] == shard for s in manifest["shards"]):
+            raise ArchiveError(f"no shot with id {shot_id} in the archive's index")
+        rows = self._shard(shard)
+        mine = rows["shot"] == number
+        if not mine.any():
+            raise ArchiveError(f"no shot with id {shot_id} in the archive's index")
+        return self.search_many(rows["vector"][mine], k, exclude=int(shot_id))
+
     def query_clip(self, video: str, k: int = 10) -> list[Hit]:
         got = embed_video(video, SceneDetector(progress=False), self.encoder(), self.keyframes, self.strip)
         return self.search_many(got.vectors, k)

@@ -42,6 +42,7 @@ def add_parser(sub) -> None:
     a.add_argument("--image", action="append", default=[], metavar="X.png", help="query: a picture (several allowed)")
     a.add_argument("--frame", action="append", default=[], metavar="VIDEO@T", help="query: a frame of a video")
     a.add_argument("--clip", metavar="VIDEO", help="query: a whole clip")
+    a.add_argument("--shot", type=int, metavar="ID", help="query: a shot in the archive (a hit's shot_id)")
     a.add_argument("--library", metavar="LIB", help="import / export: the scene library")
     a.add_argument("-k", type=_int_at_least(1), default=10, help="query: results")
     a.add_argument("--json", action="store_true", help="query: JSON")
@@ -121,15 +122,20 @@ def run(args) -> int:
             say(f"{args.library}: {v} videos ({n} shots) from {args.archive}")
         return 0
     refs = list(args.image) + list(args.frame)
-    if bool(refs) == bool(args.clip):
-        raise LatentcutError("archive query takes pictures (--image, --frame) or one --clip")
+    if sum((bool(refs), args.clip is not None, args.shot is not None)) != 1:
+        raise LatentcutError("archive query takes pictures (--image, --frame), one --clip or one --shot")
     unindexed = arc.unindexed()
     if unindexed and not args.quiet:
         import sys
 
         print(f"latentcut: warning: {len(unindexed)} videos added since the index was built are not searched; "
               "run `latentcut archive index`", file=sys.stderr)
-    results = list(zip(refs, arc.query_refs(refs, args.k))) if refs else [(args.clip, arc.query_clip(args.clip, args.k))]
+    if refs:
+        results = list(zip(refs, arc.query_refs(refs, args.k)))
+    elif args.clip:
+        results = [(args.clip, arc.query_clip(args.clip, args.k))]
+    else:
+        results = [(f"shot {args.shot}", arc.query_shot(args.shot, args.k))]
     for ref, hits in results:
         if args.json:
             print(json.dumps({"query": ref, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
