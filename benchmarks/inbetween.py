@@ -41,6 +41,15 @@ def say(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def trained_steps(folder: str) -> int:
+    """Steps a model folder's last checkpoint holds (0 when there is none)."""
+    try:
+        with open(os.path.join(folder, "training.json")) as f:
+            return int(json.load(f)["step"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--videos", default=os.path.join(ROOT, "..", "shared", "data", "unlabelled"))
@@ -70,13 +79,13 @@ def main() -> None:
                           ("naive", "naive (no latent generator)")):
         cfg = InbetweenConfig(channels=args.channels, base=args.base, units=args.units, fusion=fusion)
         folder = os.path.join(args.runs, f"{fusion}-c{args.channels}-b{args.base}-u{args.units}-s{args.steps}")
-        if args.retrain or not os.path.exists(os.path.join(folder, "config.json")):
+        if args.retrain or trained_steps(folder) < args.steps:  # a run stopped at a checkpoint resumes from it
             say(f"training {label}: {args.steps} steps")
             out = train_inbetween(train, cfg, InbetweenTrainOptions(steps=args.steps, batch=args.batch, device=args.device,
                                                                     save_every=max(50, args.steps // 4)),
                                   folder, resume=not args.retrain)
             with open(folder + ".rate.json", "w") as f:  # beside the model folder, which holds only its own files
-                json.dump({"frames_per_s": args.steps * args.batch * 16 / max(out["seconds"], 1e-9),
+                json.dump({"frames_per_s": out["steps_run"] * args.batch * 16 / max(out["seconds"], 1e-9),
                            "device": out["device"]}, f)
         if os.path.exists(folder + ".rate.json"):
             with open(folder + ".rate.json") as f:

@@ -40,11 +40,13 @@ def train_inbetween(clips: np.ndarray, cfg: InbetweenConfig, opts: InbetweenTrai
     opt_g = torch.optim.Adam(gen.parameters(), lr=opts.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam([*d_v.parameters(), *d_i.parameters()], lr=opts.lr, betas=(0.5, 0.999))
     step, history = 0, []
+    first = 0
     if resume:
         state = load_checkpoint(out_dir, cfg, {"generator": gen, "video_d": d_v, "image_d": d_i},
                                 {"opt_g": opt_g, "opt_d": opt_d}, device)
         if state is not None:
             step, history = state["step"], state["history"]
+            first = step
     shown = progress_bar(opts.steps - step, "train in-betweener", "step", progress)
     t0 = time.perf_counter()
     losses: dict = {}
@@ -86,7 +88,7 @@ def train_inbetween(clips: np.ndarray, cfg: InbetweenConfig, opts: InbetweenTrai
     finally:
         if shown is not None:
             shown.close()
-    return dict(losses, seconds=time.perf_counter() - t0, device=str(device), clips=len(clips),
+    return dict(losses, seconds=time.perf_counter() - t0, steps_run=step - first, device=str(device), clips=len(clips),
                 options=dataclasses.asdict(opts))
 
 
