@@ -1,4 +1,4 @@
-"""The cache: one root for embeddings and self-trained models, and how a video is identified by content.
+r"""The cache: one root for embeddings and self-trained models, and how a video is identified by content.
 
 The root is ``$LATENTCUT_CACHE_DIR``, else the platform's user cache folder for latentcut
 (platformdirs: ``~/.cache/latentcut`` on Linux, ``~/Library/Caches/latentcut`` on macOS,
