@@ -85,7 +85,7 @@ def _tc(frame: int, fps: float = 24.0):
 def test_table_of_writes_a_row_per_keyframe_and_a_thumbnail_per_shot():
     shots = [SimpleNamespace(number=1, start=_tc(0), end=_tc(10)), SimpleNamespace(number=2, start=_tc(10), end=_tc(30))]
     result = SimpleNamespace(shots=shots, video=SimpleNamespace(fps=24.0), frames=30, end_time=1.25)
-    vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
+    vectors = np.arange(12, dtype=np.float64).reshape(4, 3) / 7  # stored as float32 whatever comes in
     got = SimpleNamespace(result=result, frames=np.array([2, 5, 12, 20]), times=np.array([2, 5, 12, 20]) / 24,
                           shot_of=np.array([0, 0, 1, 1]), vectors=vectors, thumbs=[b"one", b"two"])
     t = sh.table_of("clip.mp4", "ident", got, "enc-1")
@@ -98,7 +98,11 @@ def test_table_of_writes_a_row_per_keyframe_and_a_thumbnail_per_shot():
     assert d["shot_start"] == pytest.approx([0, 0, 10 / 24, 10 / 24]) and d["shot_end"] == pytest.approx([10 / 24] * 2 + [30 / 24] * 2)
     assert d["frame"] == [2, 5, 12, 20] and d["time"] == pytest.approx([2 / 24, 5 / 24, 12 / 24, 20 / 24])
     assert d["thumb"] == [b"one", None, b"two", None]
-    assert np.array_equal(np.array(d["vector"], np.float32), vectors)
+    assert t.column("vector").type.value_type == pa.float32()
+    assert np.array_equal(np.array(d["vector"], np.float32), vectors.astype(np.float32))
+    empty = SimpleNamespace(result=result, frames=np.zeros(0, int), times=np.zeros(0), shot_of=np.zeros(0, int),
+                            vectors=np.zeros((0, 3), np.float32), thumbs=[])
+    assert sh.table_of("clip.mp4", "ident", empty, "enc-1").num_rows == 0
 
 
 # -- index parameters and ids ----------------------------------------------------------------------

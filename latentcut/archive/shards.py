@@ -49,23 +49,17 @@ def table_of(path: str, identity: str, got, fingerprint: str) -> pa.Table:
     r = got.result
     n = len(got.frames)
     shots = [r.shots[int(s)] for s in got.shot_of]
-    first = np.ones(n, bool)
-    first[1:] = got.shot_of[1:] != got.shot_of[:-1]
+    first = np.r_[True, got.shot_of[1:] != got.shot_of[:-1]][:n]  # a shot's first keyframe carries its thumbnail
     dim = got.vectors.shape[1]
-    flat = pa.array(np.ascontiguousarray(got.vectors, np.float32).ravel(), pa.float32())
-    cols = {
-        "path": pa.array([path] * n, pa.string()), "identity": pa.array([identity] * n, pa.string()),
-        "fps": pa.array(np.full(n, r.video.fps, np.float64)), "frames": pa.array(np.full(n, r.frames, np.int64)),
-        "duration": pa.array(np.full(n, r.end_time, np.float64)),
-        "shot": pa.array([s.number for s in shots], pa.int32()),
-        "shot_start_frame": pa.array([s.start.frame for s in shots], pa.int64()),
-        "shot_end_frame": pa.array([s.end.frame for s in shots], pa.int64()),
-        "shot_start": pa.array([s.start.seconds for s in shots], pa.float64()),
-        "shot_end": pa.array([s.end.seconds for s in shots], pa.float64()),
-        "frame": pa.array(got.frames.astype(np.int64)), "time": pa.array(got.times.astype(np.float64)),
-        "vector": pa.FixedSizeListArray.from_arrays(flat, dim),
-        "thumb": pa.array([got.thumbs[int(s)] if f else None for s, f in zip(got.shot_of, first)], pa.binary()),
-        "fingerprint": pa.array([fingerprint] * n, pa.string()),
+    flat = pa.array(np.ascontiguousarray(got.vectors, np.float32).ravel())
+    cols = {  # typed by the schema, which pa.table casts every column to
+        "path": [path] * n, "identity": [identity] * n, "fps": [r.video.fps] * n, "frames": [r.frames] * n,
+        "duration": [r.end_time] * n, "shot": [s.number for s in shots],
+        "shot_start_frame": [s.start.frame for s in shots], "shot_end_frame": [s.end.frame for s in shots],
+        "shot_start": [s.start.seconds for s in shots], "shot_end": [s.end.seconds for s in shots],
+        "frame": got.frames, "time": got.times, "vector": pa.FixedSizeListArray.from_arrays(flat, dim),
+        "thumb": [got.thumbs[int(s)] if f else None for s, f in zip(got.shot_of, first)],
+        "fingerprint": [fingerprint] * n,
     }
     return pa.table(cols, schema=schema(dim))
 
