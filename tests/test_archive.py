@@ -7,8 +7,6 @@ import shutil
 import numpy as np
 import pytest
 from conftest import colour_frames, write_video
-from hypothesis import given
-from hypothesis import strategies as st
 
 pytest.importorskip("ray")
 import ray  # noqa: E402
@@ -187,22 +185,6 @@ def test_cli_round_trip(ray_local, videos, tmp_path, capsys):
     assert "takes pictures" in capsys.readouterr().err
     assert main(["archive", "info", str(tmp_path / "nothing")]) == 2
     assert "no archive here" in capsys.readouterr().err
-
-
-@given(st.integers(0, 2**30), st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=20))
-def test_ids_carry_shard_and_row(shard, rows):
-    s, r = ix.decode_ids(ix.encode_ids(shard, np.asarray(rows)))
-    assert (s == shard).all() and r.tolist() == rows
-
-
-def test_index_params():
-    p = ix.IndexParams().resolved(10**7, 256)
-    assert p.nlist == 16384 and p.nprobe == 256 and p.factory(256) == "IVF16384_HNSW32,PQ32x8"
-    assert ix.IndexParams(m=16, opq=True, hnsw_quantizer=False).resolved(10**4, 256).factory(256) == "OPQ16,IVF512,PQ16x8"
-    with pytest.raises(ix.ArchiveIndexError, match="must divide"):
-        ix.IndexParams(m=48).resolved(10, 256)
-    with pytest.raises(ix.ArchiveIndexError, match="too few to train"):
-        ix.train(np.zeros((100, 16), np.float32), ix.IndexParams(m=4).resolved(100, 16))
 
 
 def test_parts_built_in_threads_and_on_ray_are_the_same(ray_local, tmp_path):

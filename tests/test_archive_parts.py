@@ -23,19 +23,8 @@ from latentcut.archive import shards as sh  # noqa: E402
 @pytest.fixture
 def _not_in_a_forked_mutant():
     # read when the test runs: mutmut imports this module before it forks and names the mutant after
-    if trampoline_mutant().startswith("latentcut."):
+    if os.environ.get("MUTANT_UNDER_TEST", "").startswith("latentcut."):
         pytest.skip("FAISS training hangs in mutmut's forked children")
-
-
-def trampoline_mutant() -> str:
-    try:
-        from mutmut.mutation.trampoline import get_mutant_under_test
-    except ImportError:
-        return os.environ.get("MUTANT_UNDER_TEST", "")
-    try:
-        return get_mutant_under_test() or ""
-    except Exception:  # noqa: BLE001 - outside a mutation run there is no mutant
-        return ""
 
 
 trains = pytest.mark.usefixtures("_not_in_a_forked_mutant")
@@ -186,6 +175,8 @@ def test_given_parameters_are_kept_and_probes_never_exceed_lists():
 
 def test_factory_strings_and_training_size():
     assert ix.IndexParams(nlist=512, m=16).factory(256) == "IVF512_HNSW32,PQ16x8"
+    assert ix.IndexParams().resolved(10**7, 256).factory(256) == "IVF16384_HNSW32,PQ32x8"
+    assert ix.IndexParams(m=16, opq=True, hnsw_quantizer=False).resolved(10**4, 256).factory(256) == "OPQ16,IVF512,PQ16x8"
     assert ix.IndexParams(nlist=512, m=16, nbits=4, opq=True, hnsw_quantizer=False).factory(256) == "OPQ16,IVF512,PQ16x4"
     assert ix.IndexParams(nlist=1000, nbits=8).training_size() == 40000
     assert ix.IndexParams(nlist=10, nbits=8).training_size() == 64 * 256
