@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 
 from latentcut.encoders.vae import VAEConfig  # noqa: E402
 from latentcut.encoders.vae.training import TrainOptions, train_vae  # noqa: E402
-from latentcut.io import atomic  # noqa: E402
+from latentcut.io import folders  # noqa: E402
 
 CFG = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
 EPOCHS = 4
@@ -44,12 +44,12 @@ def _instrument(kill_at: int) -> None:
 
         return inner
 
-    atomic._exchange = wrap(atomic._exchange)
+    folders._exchange = wrap(folders._exchange)
     os.rename = wrap(os.rename)
     os.replace = wrap(os.replace)
     os.fsync = wrap(os.fsync)
     shutil.rmtree = wrap(shutil.rmtree)
-    atomic.shutil.rmtree = shutil.rmtree
+    folders.shutil.rmtree = shutil.rmtree
 
 
 if __name__ == "__main__":

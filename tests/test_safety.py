@@ -19,7 +19,8 @@ from latentcut.cache import EmbeddingCache
 from latentcut.cli import main
 from latentcut.encoders.vae.training import train_vae
 from latentcut.errors import CheckpointError
-from latentcut.io.atomic import atomic_write, commit_folder
+from latentcut.io.atomic import atomic_write
+from latentcut.io.folders import commit_folder
 from latentcut.retrieval.library import LibraryError, SceneLibrary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -417,4 +418,4 @@ def test_saving_a_model_never_replaces_a_folder_of_other_files(tmp_path):
     assert (home / "notes.txt").read_text() == "mine" and sorted(os.listdir(home)) == ["notes.txt"]
     enc.save(str(home / "m"))
     enc.save(str(home / "m"))  # its own folder: replaced as a whole
-    assert sorted(os.listdir(home / "m")) == ["config.json", "manifest.json", "model.safetensors"]
+    assert sorted(f for f in os.listdir(home / "m") if not f.startswith(".")) == ["config.json", "manifest.json", "model.safetensors"]

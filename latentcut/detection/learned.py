@@ -29,8 +29,8 @@ from latentcut.detection.thresholders import (
 )
 from latentcut.detection.transitions import _runs
 from latentcut.errors import CheckpointError, ThresholdError
-from latentcut.io.atomic import commit_folder
 from latentcut.io.durations import DEFAULT_FPS
+from latentcut.io.folders import commit_folder, holds_only
 from latentcut.registry import check_number
 
 ARCHITECTURE = "latentcut.boundary-conv1d"
@@ -143,7 +143,7 @@ class BoundaryModel:
             save_file({k: np.ascontiguousarray(v, np.float32) for k, v in self.weights.items()},
                       os.path.join(tmp, "model.safetensors"))
 
-        commit_folder(os.fspath(folder), write)
+        commit_folder(os.fspath(folder), write, owned=holds_only("config.json", "model.safetensors"))
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "BoundaryModel":

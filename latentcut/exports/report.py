@@ -18,7 +18,8 @@ from urllib.parse import quote
 import numpy as np
 
 from latentcut.detection.results import DetectionResult
-from latentcut.io.atomic import atomic_write, commit_folder
+from latentcut.io.atomic import atomic_write
+from latentcut.io.folders import commit_folder
 from latentcut.io.thumbnails import thumbnails
 from latentcut.io.timecode import format_seconds
 from latentcut.maps.projection import map_video

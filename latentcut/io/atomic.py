@@ -5,15 +5,14 @@
 - ``-`` means standard output. An existing symlink is followed: its target is replaced (atomically,
   in the target's folder), the link stays a link. An existing non-regular file (a terminal,
   ``/dev/stdout``, a pipe) is written through, never renamed over.
-- A set of files that belong together (a model folder, a training checkpoint) is one write:
-  :func:`commit_folder` builds the new folder beside the old one and swaps them.
+- Sets of files (a folder, one run's outputs) are one write: :mod:`latentcut.io.folders`.
+- A temporary file of a killed run is removed by the next write to the same place.
 - :func:`check_outputs` refuses an output path that is one of the inputs.
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
+import contextvars
 import errno
 import os
 import shutil
@@ -58,15 +57,42 @@ def _target(path: str) -> tuple[str, str]:
     return "atomic", real
 
 
+def _tmp_prefix(real: str) -> str:
+    return f".{os.path.basename(real)}.latentcut-"
+
+
+def _clean_stale(real: str) -> None:
+    """Remove the temporary files a killed run left beside ``real`` (named with its process id)."""
+    folder, prefix = os.path.dirname(real), _tmp_prefix(real)
+    try:
+        names = [f for f in os.listdir(folder) if f.startswith(prefix) and f.endswith(".tmp")]
+    except OSError:
+        return
+    for f in names:
+        path = os.path.join(folder, f)
+        if _owner_dead(path[: -len(".tmp")]):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
 def _mkstemp(real: str, shown: str) -> tuple[int, str]:
     folder = os.path.dirname(real)
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".tmp", dir=folder)
+        _clean_stale(real)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(real)}{os.getpid()}-", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise OutputError(f"{shown}: cannot write there ({exc.strerror})") from None
     os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs get the usual umask-based mode
     return fd, tmp
+
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def _is_write_error(exc: OSError) -> bool:
+    """A full disk or a failing device: the output's path is what the user needs to hear."""
+    return exc.errno in _WRITE_ERRORS
 
 
 def _replace(tmp: str, real: str) -> None:
@@ -105,11 +131,21 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs):
             yield f
         return
     fd, tmp = _mkstemp(real, path)
+    staged = _ACTIVE.get()
     try:
-        with os.fdopen(fd, mode, **kwargs) as f:
-            yield f
-            f.flush()
-        _replace(tmp, real)
+        try:
+            with os.fdopen(fd, mode, **kwargs) as f:
+                yield f
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            if not _is_write_error(exc):
+                raise
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        if staged is not None:
+            staged._stage_file(tmp, real)
+        else:
+            _replace(tmp, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -124,17 +160,33 @@ def atomic_path(path: str | os.PathLike):
     kind, real = _target(path)
     fd, tmp = _mkstemp(real if kind == "atomic" else os.path.join(tempfile.gettempdir(), "latentcut-out"), path)
     os.close(fd)
+    staged = _ACTIVE.get()
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            if not _is_write_error(exc):
+                raise
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        if staged is not None:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            staged._stage_file(tmp, real, kind)
+            return
         if kind == "atomic":
             _replace(tmp, real)
         else:
-            with open(tmp, "rb") as src, (open(real, "wb") if kind == "through" else contextlib.nullcontext(sys.stdout.buffer)) as dst:
-                shutil.copyfileobj(src, dst)
-                dst.flush()
+            _copy_out(tmp, real, kind)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if staged is None or not staged._holds(tmp):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _copy_out(tmp: str, real: str, kind: str) -> None:
+    with open(tmp, "rb") as src, (open(real, "wb") if kind == "through" else contextlib.nullcontext(sys.stdout.buffer)) as dst:
+        shutil.copyfileobj(src, dst)
+        dst.flush()
 
 
 def check_writable(path: str, opt: str = "") -> None:
@@ -177,40 +229,14 @@ def check_outputs(inputs: dict[str, str], outputs: dict[str, str]) -> None:
             if not os.path.exists(inp):
                 continue
             if _same(out, inp) or (os.path.isdir(inp) and os.path.realpath(out).startswith(os.path.realpath(inp) + os.sep)):
-                raise OutputError(f"{opt} {out}: is the input {what} ({inp}); latentcut never writes over an input")
+                raise OutputError(f"{opt} {out}: is an input ({what}: {inp}); latentcut never writes over an input")
     for i, (opt, out) in enumerate(outs):
         for opt2, out2 in outs[i + 1 :]:
             if _same(out, out2):
                 raise OutputError(f"{opt} and {opt2} name the same file ({out}); give each its own")
 
 
-# -- a folder of files as one write ----------------------------------------------------------------------
-
-_RENAME_EXCHANGE = 2
-_libc = None
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    global _libc
-    if not sys.platform.startswith("linux"):
-        return False
-    if _libc is None:
-        try:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            _libc.renameat2  # noqa: B018 - glibc >= 2.28
-        except (OSError, AttributeError):
-            _libc = False
-    if not _libc:
-        return False
-    at_fdcwd = -100
-    rc = _libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    if rc == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), b)
+# -- processes, for a killed run's leftovers ---------------------------------------------------------
 
 
 def _pid_alive(pid: int) -> bool:
@@ -223,16 +249,8 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _siblings(folder: str, tag: str) -> list[str]:
-    parent, name = os.path.split(os.path.abspath(folder))
-    prefix = f".{name}.{tag}-"
-    try:
-        return [os.path.join(parent, f) for f in os.listdir(parent) if f.startswith(prefix)]
-    except OSError:
-        return []
-
-
 def _owner_dead(path: str) -> bool:
+    """``path`` ends in ``-PID-RANDOM``: whether that process is gone."""
     try:
         pid = int(os.path.basename(path).rsplit("-", 2)[-2])
     except (ValueError, IndexError):
@@ -240,65 +258,5 @@ def _owner_dead(path: str) -> bool:
     return pid != os.getpid() and not _pid_alive(pid)
 
 
-def recover_folder(folder: str, complete=lambda path: True) -> None:
-    """Finish or undo a folder swap that a killed process left half done, and remove its leftovers.
-
-    Only the fallback swap (two renames, where the file system cannot exchange) can leave
-    ``folder`` missing; ``complete(path)`` tells whether a leftover holds a whole set of files.
-    """
-    folder = os.path.abspath(folder)
-    new = [p for p in _siblings(folder, "new") if _owner_dead(p)]
-    old = [p for p in _siblings(folder, "old") if _owner_dead(p)]
-    if not os.path.exists(folder):
-        done = [p for p in new if complete(p)]
-        back = done or [p for p in old if complete(p)]
-        if back:
-            os.rename(max(back, key=os.path.getmtime), folder)
-    for p in new + old:
-        if os.path.exists(p):
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def commit_folder(folder: str | os.PathLike, write, complete=lambda path: True) -> None:
-    """Make ``folder`` hold exactly what ``write(tmp_folder)`` writes, as one atomic step.
-
-    The new set is written to a hidden sibling folder, fsynced, then swapped with the old one
-    (renameat2 exchange: at every instant ``folder`` is the whole old set or the whole new one).
-    """
-    folder = os.path.abspath(os.fspath(folder))
-    parent, name = os.path.split(folder)
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise OutputError(f"{folder}: is a file, not a folder")
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot write there ({exc.strerror})") from None
-    recover_folder(folder, complete)
-    try:
-        tmp = tempfile.mkdtemp(prefix=f".{name}.new-{os.getpid()}-", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot write there ({exc.strerror})") from None
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
-        write(tmp)
-        for f in os.listdir(tmp):
-            with open(os.path.join(tmp, f), "rb+") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-        if os.path.exists(folder):
-            if _exchange(tmp, folder):
-                _fsync_dir(parent)
-                shutil.rmtree(tmp, ignore_errors=True)  # now the old set
-                return
-            old = tempfile.mkdtemp(prefix=f".{name}.old-{os.getpid()}-", dir=parent)
-            os.rmdir(old)
-            os.rename(folder, old)
-            os.rename(tmp, folder)
-            _fsync_dir(parent)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, folder)
-            _fsync_dir(parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+#: the output set being written (latentcut.io.folders.output_set), if any: writes are staged into it
+_ACTIVE: contextvars.ContextVar = contextvars.ContextVar("latentcut_output_set", default=None)

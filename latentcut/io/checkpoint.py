@@ -11,7 +11,8 @@ import json
 import os
 
 from latentcut.errors import CheckpointError
-from latentcut.io.atomic import OutputError, commit_folder, recover_folder
+from latentcut.io.atomic import OutputError
+from latentcut.io.folders import MARKER, commit_folder, recover_folder
 from latentcut.io.tensors import file_sha256, load_tensors, save_tensors  # noqa: F401 - model folders hold tensors
 
 CONFIG = "config.json"
@@ -20,6 +21,18 @@ OPTIMIZER = "optimizer.safetensors"
 STATE = "training.json"
 MANIFEST = "manifest.json"  #: written last into each new folder: every file's size and SHA-256
 MANIFEST_FORMAT = "latentcut.folder/1"
+
+
+MODEL_FILES = frozenset({CONFIG, WEIGHTS, OPTIMIZER, STATE, MANIFEST, MARKER})
+
+
+def is_model_folder(folder: str) -> bool:
+    """A folder holding only the files a model folder has (one written before markers existed)."""
+    try:
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    return CONFIG in names and names <= MODEL_FILES
 
 
 def _write_json(path: str, obj) -> None:
@@ -46,7 +59,7 @@ def save_model(folder: str, config: dict, state_dict: dict, metadata: dict | Non
 
     # The swap replaces the whole folder: never one that holds anything latentcut did not write.
     if os.path.isdir(folder):
-        foreign = sorted(set(os.listdir(folder)) - {CONFIG, WEIGHTS, OPTIMIZER, STATE, MANIFEST})
+        foreign = sorted(set(os.listdir(folder)) - MODEL_FILES)
         if foreign:
             raise OutputError(f"{folder}: holds files latentcut did not write ({', '.join(foreign[:3])}"
                               f"{', ...' if len(foreign) > 3 else ''}); save the model into its own folder")
@@ -65,7 +78,7 @@ def save_model(folder: str, config: dict, state_dict: dict, metadata: dict | Non
                  for f in sorted(os.listdir(tmp))}
         _write_json(os.path.join(tmp, MANIFEST), {"format": MANIFEST_FORMAT, "files": files})
 
-    commit_folder(folder, write, complete=_manifest_ok)
+    commit_folder(folder, write, complete=_manifest_ok, owned=is_model_folder)
 
 
 def verify_folder(folder: str, required: bool = False) -> None:
@@ -131,3 +144,20 @@ def check_state_dict(folder: str, expected: dict, got: dict) -> None:
         if extra:
             parts.append(f"unexpected {extra[:3]}")
         raise CheckpointError(f"{folder}: the weights do not fit the architecture in its config: " + ", ".join(parts))
+
+
+def check_training_folder(out_dir: str, resume: bool, option: str = "-o") -> None:
+    """Before any work: a new training writes into a new or empty folder, never over a trained
+    model; ``resume`` continues a folder that holds a training state."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CheckpointError(f"{option} {out_dir}: is a file, not a model folder")
+    if not os.path.isdir(out_dir):
+        return
+    names = [f for f in os.listdir(out_dir) if not f.startswith(".")]
+    if not resume and names:
+        raise CheckpointError(f"{option} {out_dir}: already exists and is not empty; --resume continues the training "
+                              "saved there, or choose another folder (nothing was overwritten)")
+    if resume and names and not os.path.exists(os.path.join(out_dir, STATE)):
+        raise CheckpointError(f"{option} {out_dir}: holds {'a model' if WEIGHTS in names else 'files'} but no training "
+                              f"state ({STATE}), so it cannot be resumed; train into a new folder (nothing was "
+                              "overwritten)")

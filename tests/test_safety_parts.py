@@ -1,0 +1,291 @@
+"""The parts that keep a user's files and the API's arguments safe, unit by unit (in mutmut's
+selection): folder ownership and swaps, output sets, the ledger of files latentcut wrote, and
+the public arguments' checks."""
+import json
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+from latentcut.errors import LatentcutError
+from latentcut.io import arguments as A
+from latentcut.io import folders as F
+from latentcut.io.atomic import OutputError, atomic_path, atomic_write
+from latentcut.io.ledger import FORMAT, NAME, Ledger
+
+# -- folders ----------------------------------------------------------------------------------------
+
+
+def _files(folder):
+    return sorted(os.listdir(folder))
+
+
+def test_folder_is_ours_by_marker_listing_emptiness_or_the_callers_test(tmp_path):
+    assert F.folder_is_ours(str(tmp_path / "missing"))
+    (tmp_path / "e").mkdir()
+    assert F.folder_is_ours(str(tmp_path / "e"))
+    (tmp_path / "e" / "x").write_text("1")
+    assert not F.folder_is_ours(str(tmp_path / "e"))
+    assert F.folder_is_ours(str(tmp_path / "e"), owned=lambda f: True)
+    assert not F.folder_is_ours(str(tmp_path / "e"), owned=lambda f: False)
+    (tmp_path / "e" / F.MARKER).write_text(json.dumps({"made_by": "latentcut", "files": ["x"]}))
+    assert F.folder_is_ours(str(tmp_path / "e"))
+    (tmp_path / "e" / F.MARKER).write_text(json.dumps({"made_by": "someone", "files": ["x"]}))
+    assert not F.folder_is_ours(str(tmp_path / "e"))
+    (tmp_path / "e" / F.MARKER).write_text(json.dumps({"made_by": "latentcut", "files": []}))
+    assert not F.folder_is_ours(str(tmp_path / "e"))
+    (tmp_path / "e" / F.MARKER).write_text(json.dumps({"made_by": "latentcut"}))
+    assert not F.folder_is_ours(str(tmp_path / "e"))
+
+
+def test_foreign_lists_what_the_marker_does_not_name(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    for n in ("a", "b", "c"):
+        (d / n).write_text(n)
+    assert F._foreign(str(d), ["a", "b", "c"]) == ["a", "b", "c"]
+    (d / F.MARKER).write_text(json.dumps({"made_by": "latentcut", "files": ["a", "c"]}))
+    assert F._foreign(str(d), ["a", "b", "c", F.MARKER]) == ["b"]
+    (d / F.MARKER).write_text("{")
+    assert F._foreign(str(d), ["a", F.MARKER]) == ["a"]
+
+
+def test_holds_only_accepts_the_named_files_and_the_marker(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    owned = F.holds_only("config.json", "model.safetensors")
+    assert owned(str(tmp_path))
+    (tmp_path / F.MARKER).write_text("x")
+    assert owned(str(tmp_path))
+    (tmp_path / "other").write_text("x")
+    assert not owned(str(tmp_path))
+    assert F.holds_only()(str(tmp_path / "missing"))  # nothing there holds nothing else
+
+
+def test_check_folder_messages_and_writability(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(OutputError, match=r"^--x .*file: is a file, not a folder$"):
+        F.check_folder(f, "--x")
+    d = tmp_path / "d"
+    d.mkdir()
+    for n in ("a", "b", "c", "d"):
+        (d / n).write_text(n)
+    with pytest.raises(OutputError) as e:
+        F.check_folder(d)
+    assert str(e.value).startswith(f"{d}: holds files latentcut did not make (a, b, c, ...)")
+    (d / "d").unlink()
+    with pytest.raises(OutputError, match=r"\(a, b, c\);"):
+        F.check_folder(d)
+    F.check_folder(tmp_path / "new" / "deeper")  # its parent is made, the folder itself is not
+    assert (tmp_path / "new").is_dir() and not (tmp_path / "new" / "deeper").exists()
+    assert _files(tmp_path / "new") == []  # no probe left behind
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        with pytest.raises(OutputError, match="cannot write there"):
+            F.check_folder(ro / "x")
+
+
+def test_commit_folder_writes_the_marker_and_a_failed_write_leaves_nothing(tmp_path):
+    F.commit_folder(tmp_path / "f", lambda t: (pathlib.Path(t) / "a").write_text("1"))
+    assert _files(tmp_path / "f") == [F.MARKER, "a"]
+    assert json.loads((tmp_path / "f" / F.MARKER).read_text()) == {"made_by": "latentcut", "files": ["a"]}
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(tmp_path / "f").st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's 0700
+
+    def boom(t):
+        (pathlib.Path(t) / "b").write_text("2")
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        F.commit_folder(tmp_path / "f", boom)
+    assert _files(tmp_path / "f") == [F.MARKER, "a"] and _files(tmp_path) == ["f"]
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(OutputError, match="is a file"):
+        F.commit_folder(tmp_path / "plain", lambda t: None)
+
+
+def test_output_set_stages_files_and_folders_and_nests(tmp_path):
+    a = tmp_path / "a"
+    a.write_text("old")
+    with F.output_set():
+        with F.output_set():  # an inner set belongs to the outer one
+            with atomic_write(a) as f:
+                f.write("new")
+        F.commit_folder(tmp_path / "dir", lambda t: (pathlib.Path(t) / "x").write_text("1"))
+        assert a.read_text() == "old" and not (tmp_path / "dir").exists()
+    assert a.read_text() == "new" and _files(tmp_path / "dir") == [F.MARKER, "x"]
+    with pytest.raises(KeyboardInterrupt):
+        with F.output_set():
+            F.commit_folder(tmp_path / "dir", lambda t: (pathlib.Path(t) / "y").write_text("1"))
+            with atomic_path(a) as tmp:
+                open(tmp, "w").write("never")
+            raise KeyboardInterrupt
+    assert a.read_text() == "new" and _files(tmp_path / "dir") == [F.MARKER, "x"]
+    assert sorted(_files(tmp_path)) == ["a", "dir"]  # nothing staged is left behind
+
+
+def test_output_set_writes_standard_output_at_once(tmp_path, capsys):
+    with F.output_set():
+        with atomic_write("-") as f:
+            f.write("to stdout")
+    assert capsys.readouterr().out == "to stdout"
+
+
+def test_recover_folder_finishes_a_swap_a_killed_process_left(tmp_path):
+    folder = tmp_path / "m"
+    dead = 2 ** 22 + 12345  # no such process
+    new = tmp_path / f".m.new-{dead}-abc"
+    new.mkdir()
+    (new / "x").write_text("whole")
+    F.recover_folder(str(folder), complete=lambda p: True)
+    assert (folder / "x").read_text() == "whole" and not new.exists()
+    old = tmp_path / f".m.old-{dead}-def"
+    old.mkdir()
+    F.recover_folder(str(folder))
+    assert not old.exists() and (folder / "x").exists()  # a leftover beside a whole folder goes
+    live = tmp_path / f".m.new-{os.getpid()}-ghi"
+    live.mkdir()
+    F.recover_folder(str(folder))
+    assert live.exists()  # a live process's work is not touched
+
+
+# -- the ledger -------------------------------------------------------------------------------------
+
+
+def test_ledger_owns_only_unchanged_files_it_recorded_in_its_folder(tmp_path):
+    led = Ledger(str(tmp_path))
+    a = tmp_path / "a.png"
+    a.write_bytes(b"1234")
+    assert not led.owns(str(a))
+    led.record([str(a), str(tmp_path / "missing.png"), str(tmp_path / "sub" / "b.png")])
+    assert led.owns(str(a)) and list(led.files) == ["a.png"]
+    assert Ledger(str(tmp_path)).owns(str(a))  # saved
+    doc = json.loads((tmp_path / NAME).read_text())
+    assert doc["format"] == FORMAT and doc["files"]["a.png"]["size"] == 4
+    st = os.stat(a)
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
+    assert not led.owns(str(a))  # touched since
+    led.record([str(a)])
+    a.write_bytes(b"12345")
+    os.utime(a, ns=(st.st_atime_ns, led.files["a.png"]["mtime_ns"]))
+    assert not led.owns(str(a))  # same time, other size
+    assert not led.owns(str(tmp_path / "other" / "a.png"))
+
+
+def test_ledger_mine_forget_and_a_damaged_ledger(tmp_path):
+    led = Ledger(str(tmp_path))
+    for n in ("b", "a"):
+        (tmp_path / n).write_text(n)
+    led.record([str(tmp_path / "b"), str(tmp_path / "a")])
+    assert led.mine() == [str(tmp_path / "a"), str(tmp_path / "b")]
+    (tmp_path / "b").unlink()
+    assert led.mine() == [str(tmp_path / "a")]
+    led.save()
+    assert list(Ledger(str(tmp_path)).files) == ["a"]  # gone files leave the ledger
+    led.forget([str(tmp_path / "a")])
+    assert Ledger(str(tmp_path)).files == {}
+    (tmp_path / NAME).write_text("not json")
+    assert Ledger(str(tmp_path)).files == {}
+    (tmp_path / NAME).write_text(json.dumps({"format": "other", "files": {"a": {}}}))
+    assert Ledger(str(tmp_path)).files == {}
+    (tmp_path / NAME).write_text(json.dumps({"format": FORMAT, "files": {"a": {"size": 1}, "b": 3}}))
+    assert list(Ledger(str(tmp_path)).files) == ["a"]
+    (tmp_path / NAME).write_text(json.dumps({"format": FORMAT, "files": [1]}))
+    assert Ledger(str(tmp_path)).files == {}
+
+
+# -- arguments --------------------------------------------------------------------------------------
+
+
+def test_path_arg():
+    assert A.path_arg("a.mp4") == "a.mp4"
+    assert A.path_arg(pathlib.Path("a.mp4")) == "a.mp4"
+    assert A.path_arg(b"a.mp4") == "a.mp4"
+    for bad, hint in ((None, ""), (5, ""), ([1], "call once per video"), (np.zeros(2), "transform()")):
+        with pytest.raises(TypeError, match=r"^path must be a video file's path \(str or os.PathLike\), not "):
+            A.path_arg(bad)
+        with pytest.raises(TypeError, match=hint or "."):
+            A.path_arg(bad, "video")
+    with pytest.raises(TypeError, match="^video must"):
+        A.path_arg(3.5, "video")
+    with pytest.raises(A.ArgumentError, match="^path is empty"):
+        A.path_arg("")
+    with pytest.raises(A.ArgumentError, match="NUL"):
+        A.path_arg("a\0b")
+    assert issubclass(A.ArgumentError, LatentcutError) and issubclass(A.ArgumentError, ValueError)
+
+
+def test_int_arg():
+    assert A.int_arg(3, "k") == 3 and type(A.int_arg(np.int64(3), "k")) is int
+    for bad in (True, False, 1.0, "1", None, np.float32(1)):
+        with pytest.raises(TypeError, match=r"^k must be a whole number \(int\), not "):
+            A.int_arg(bad, "k")
+    assert A.int_arg(1, "k", 1) == 1 and A.int_arg(5, "k", 1, 5) == 5
+    with pytest.raises(A.ArgumentError, match=r"^k must be >= 1, not 0$"):
+        A.int_arg(0, "k", 1)
+    with pytest.raises(A.ArgumentError, match=r"^k must be <= 5, not 6$"):
+        A.int_arg(6, "k", 1, 5)
+    assert A.int_arg(-7, "k") == -7
+
+
+def test_bool_args():
+    assert A.bool_arg(True, "x") is True and A.bool_arg(np.bool_(False), "x") is False
+    for bad in (1, 0, "false", None, np.array([True])):
+        with pytest.raises(TypeError, match="^x must be True or False, not "):
+            A.bool_arg(bad, "x")
+    assert A.optional_bool(None, "x") is None and A.optional_bool(False, "x") is False
+    with pytest.raises(TypeError):
+        A.optional_bool(1, "x")
+
+
+def test_length_and_position_args():
+    for good in (12, 0.5, "0.5s", "00:00:01.000", "12"):
+        assert A.length_arg(good, "span") == good
+    assert A.length_arg(None, "span", allow_none=True) is None
+    for bad in (None, True, [1], b"1"):
+        with pytest.raises(TypeError, match="^span must be frames"):
+            A.length_arg(bad, "span")
+    for bad in (-1, "abc", float("nan")):
+        with pytest.raises(A.ArgumentError, match="span"):
+            A.length_arg(bad, "span")
+    assert A.position_arg(None, "start") is None and A.position_arg("1s", "start") == "1s"
+    with pytest.raises(TypeError, match="^start must be"):
+        A.position_arg(object(), "start")
+
+
+def test_vectors_pictures_strings_and_store_args():
+    assert A.vectors_arg([[1, 2]]).dtype == np.float32
+    assert A.vectors_arg(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+    with pytest.raises(A.ArgumentError, match=r"^queries must have 2 or 3 dimensions, not shape \(3,\)$"):
+        A.vectors_arg([1, 2, 3])
+    with pytest.raises(A.ArgumentError, match="^v must have 1 dimensions"):
+        A.vectors_arg([[1.0]], "v", (1,))
+    with pytest.raises(A.ArgumentError, match="NaN or infinite"):
+        A.vectors_arg([[np.nan, 1.0]])
+    with pytest.raises(TypeError, match="^queries must be an array of numbers"):
+        A.vectors_arg([["a"]])
+    pic = np.zeros((4, 5, 3), np.uint8)
+    assert len(A.pictures_arg([pic, pic])) == 2 and len(A.pictures_arg(np.zeros((2, 4, 5, 3), np.uint8))) == 2
+    with pytest.raises(TypeError, match="query_ref"):
+        A.pictures_arg("a.png")
+    with pytest.raises(TypeError, match="^pictures must be a list"):
+        A.pictures_arg(5)
+    for bad, what in ((np.zeros((4, 5), np.uint8), "shape"), (np.zeros((0, 5, 3), np.uint8), "shape"),
+                      (np.zeros((4, 5, 3)), "uint8"), ("x", "str")):
+        with pytest.raises(A.ArgumentError, match=f"^pictures\\[1\\] .*{what}"):
+            A.pictures_arg([pic, bad])
+    assert A.strings_arg(["a", pathlib.Path("b")], "refs") == ["a", "b"]
+    for bad in ("ab", b"ab", None, 3):
+        with pytest.raises(TypeError, match="^refs must be a list of strings"):
+            A.strings_arg(bad, "refs")
+    with pytest.raises(TypeError, match=r"^refs\[1\] must be a string, not int"):
+        A.strings_arg(["a", 1], "refs")
+    assert A.store_args("lib", None, True, None, False) == "lib"
+    assert A.store_args(pathlib.Path("lib"), "pixel", False, {"a": 1}, True) == "lib"
+    for i, bad in enumerate([(None, None, True, None, True), ("l", 3, True, None, True), ("l", None, 1, None, True),
+                             ("l", None, True, [1], True), ("l", None, True, None, "yes")]):
+        with pytest.raises(TypeError, match=["folder", "encoder", "create", "keyframes", "strip"][i]):
+            A.store_args(*bad)
