@@ -171,13 +171,15 @@ def _frames(path):
 def test_split_video_stream_copy_cuts_at_keyframes(gop_video, tmp_path, capsys):
     out = tmp_path / "shots"
     assert main(["split-video", gop_video, "-o", str(out)]) == 0
-    names = sorted(os.listdir(out))
+    names = sorted(f for f in os.listdir(out) if not f.startswith("."))
     assert names == ["three shots-Shot-001.mp4", "three shots-Shot-002.mp4", "three shots-Shot-003.mp4"]
     assert [_frames(str(out / n)) for n in names] == [24, 24, 24]
     assert "stream copy" in capsys.readouterr().out
-    # a second run refuses to replace what is there
+    # a second run replaces latentcut's own files, never one the user changed or put there
+    assert main(["split-video", gop_video, "-o", str(out), "-q"]) == 0
+    (out / names[1]).write_bytes(b"edited by the user")
     assert main(["split-video", gop_video, "-o", str(out)]) == 2
-    assert "already exists" in capsys.readouterr().err
+    assert "already exists" in capsys.readouterr().err and (out / names[1]).read_bytes() == b"edited by the user"
     assert main(["split-video", gop_video, "-o", str(out), "--overwrite", "-q"]) == 0
 
 
@@ -197,8 +199,8 @@ def test_split_video_joins_a_shot_without_a_keyframe(tmp_path):
 def test_split_video_precise_is_frame_exact_with_templates(gop_video, tmp_path):
     out = tmp_path / "p"
     assert main(["split-video", gop_video, "-o", str(out), "--precise", "-q", "--template", "$START_FRAME-$VIDEO_NAME"]) == 0
-    assert sorted(os.listdir(out)) == ["0-three shots.mp4", "24-three shots.mp4", "48-three shots.mp4"]
-    for n in os.listdir(out):
+    assert sorted(f for f in os.listdir(out) if not f.startswith(".")) == ["0-three shots.mp4", "24-three shots.mp4", "48-three shots.mp4"]
+    for n in [f for f in os.listdir(out) if not f.startswith(".")]:
         assert _frames(str(out / n)) == 24
     with av.open(str(out / "24-three shots.mp4")) as c:
         first = next(c.decode(video=0)).to_ndarray(format="rgb24")
@@ -249,11 +251,11 @@ def test_save_images(gop_video, tmp_path):
 
     out = tmp_path / "img"
     assert main(["save-images", gop_video, "-o", str(out), "-q"]) == 0
-    names = sorted(os.listdir(out))
+    names = sorted(f for f in os.listdir(out) if not f.startswith("."))
     assert len(names) == 9 and names[0] == "three shots-Shot-001-01.jpg"
     assert Image.open(out / names[0]).size == (64, 48)
     assert main(["save-images", gop_video, "-o", str(tmp_path / "p"), "-n", "1", "--format", "png", "--width", "32", "-q"]) == 0
-    pngs = sorted(os.listdir(tmp_path / "p"))
+    pngs = sorted(f for f in os.listdir(tmp_path / "p") if not f.startswith("."))
     assert len(pngs) == 3 and Image.open(tmp_path / "p" / pngs[1]).size == (32, 24)
     green = np.asarray(Image.open(tmp_path / "p" / pngs[1]).convert("RGB"), float)
     assert green[..., 1].mean() > green[..., 0].mean() + 40
@@ -286,7 +288,7 @@ def test_html_report_loads_in_chromium_and_shows_the_thumbnails(demo, tmp_path, 
     extra = ["--html-assets", str(tmp_path / "report files")] if assets else []
     assert main(["detect", path, "-q", "--html", str(page), *extra]) == 0
     if assets:
-        assert len(os.listdir(tmp_path / "report files")) == 3 * len(r.shots) + 2
+        assert len([f for f in os.listdir(tmp_path / "report files") if not f.startswith(".")]) == 3 * len(r.shots) + 2
     dom = _chromium(page.as_uri(), tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
     console = [ln for ln in dom.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln or "Failed to load" in ln]

@@ -83,7 +83,7 @@ def test_training_resumes_exactly_and_the_folder_loads(tmp_path):
     g2, _ = load_generator(str(tmp_path / "parts"))
     for (n, p1), (_, p2) in zip(g1.state_dict().items(), g2.state_dict().items()):
         assert torch.equal(p1, p2), n
-    assert sorted(os.listdir(tmp_path / "whole")) == ["config.json", "manifest.json", "model.safetensors",
+    assert sorted(f for f in os.listdir(tmp_path / "whole") if not f.startswith(".")) == ["config.json", "manifest.json", "model.safetensors",
                                                       "optimizer.safetensors", "training.json"]
     with pytest.raises(CheckpointError, match="another configuration"):
         train_inbetween(data, InbetweenConfig(**dict(TINY, channels=8)), opts(6), str(tmp_path / "whole"), resume=True)
@@ -149,7 +149,7 @@ def test_cli_trains_and_inbetweens(tmp_path, capsys):
     out = tmp_path / "tween"
     assert main(["inbetween", f"{v}@3", f"{v}@10", "--method", "3dconv", "--model", str(model), "--steps", "4",
                  "--endpoints", "-o", str(out)]) == 0
-    assert sorted(os.listdir(out)) == [f"inbetween_{i:03d}.png" for i in range(6)]
+    assert sorted(f for f in os.listdir(out) if not f.startswith(".")) == [f"inbetween_{i:03d}.png" for i in range(6)]
     assert "6 in-between frames" in capsys.readouterr().out
     assert main(["inbetween", f"{v}@3", f"{v}@10", "--method", "3dconv", "--model", str(tmp_path), "-o", str(out)]) == 2
     assert "latentcut: error:" in capsys.readouterr().err

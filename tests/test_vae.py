@@ -171,7 +171,7 @@ def test_cli_train_detect_with_model_and_inbetween(tmp_path, capsys):
     assert main(["train", v, "-o", m, "--epochs", "2", "--batch-size", "16", "--size", "32"]) == 0
     assert main(["detect", v, "--encoder", "repro-vae", "--model", m, "-q", "-o", str(tmp_path / "o.json")]) == 0
     assert main(["inbetween", f"{v}@3", f"{v}@1.5s", "--model", m, "--steps", "3", "-o", str(tmp_path / "ib")]) == 0
-    pngs = sorted(os.listdir(tmp_path / "ib"))
+    pngs = sorted(f for f in os.listdir(tmp_path / "ib") if not f.startswith("."))
     assert len(pngs) == 3 and Image.open(tmp_path / "ib" / pngs[0]).size == (128, 128)
     capsys.readouterr()
     assert main(["detect", v, "--encoder", "pixel", "--model", m]) == 2  # pixel takes no model

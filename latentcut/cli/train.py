@@ -39,12 +39,15 @@ def run(args) -> int:
     from latentcut.encoders.vae.training import read_training_set
     from latentcut.io.atomic import check_outputs
 
-    check_outputs({f"video {v}": v for v in args.videos}, {"-o": args.output})
+    check_outputs({f"video {i + 1}": v for i, v in enumerate(args.videos)}, {"-o": args.output})
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise LatentcutError(f"-o {args.output}: is a file, not a model folder")
     for v in args.videos:
         if not os.path.exists(v):
             raise LatentcutError(f"{v}: no such file")
+    from latentcut.io.checkpoint import check_training_folder
+
+    check_training_folder(args.output, args.resume)  # before any frame is read
     enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
                          **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
                          epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,

@@ -46,7 +46,7 @@ def run(args) -> int:
             raise LatentcutError(f"{v}: no such file or folder")
     if not videos:
         raise LatentcutError("no videos to learn from")
-    check_outputs({f"video {v}": v for v in videos}, {"-o": args.output})
+    check_outputs({f"video {i + 1}": v for i, v in enumerate(videos)}, {"-o": args.output})
     if os.path.exists(args.output) and (not os.path.isdir(args.output) or os.listdir(args.output)):
         raise LatentcutError(f"-o {args.output}: exists and is not an empty folder; choose a new one")
     say = (lambda *a: None) if args.quiet else print

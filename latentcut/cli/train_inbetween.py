@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from latentcut.cli.common import _check_outputs, _float_in, _int_at_least, help_formatter
+from latentcut.cli.common import _float_in, _int_at_least, help_formatter
 from latentcut.cli.inputs import expand_inputs
 from latentcut.errors import LatentcutError
 
@@ -45,10 +45,13 @@ def run(args) -> int:
     from latentcut.inbetween.config import InbetweenConfig, InbetweenTrainOptions
     from latentcut.inbetween.data import clips_of
     from latentcut.inbetween.training import train_inbetween
+    from latentcut.io.atomic import check_outputs
+    from latentcut.io.checkpoint import check_training_folder
     from latentcut.io.progress import status
 
     videos = expand_inputs(args.videos)
-    _check_outputs({f"video {i}": v for i, v in enumerate(videos)}, {})
+    check_outputs({f"video {i + 1}": v for i, v in enumerate(videos)}, {"-o": args.output})
+    check_training_folder(args.output, args.resume)  # before the stretch search, not after it
     try:
         cfg = InbetweenConfig(size=args.size, frames=args.frames, channels=args.channels, base=args.base,
                               units=args.units, fusion=args.fusion)

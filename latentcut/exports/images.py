@@ -10,6 +10,7 @@ import numpy as np
 from latentcut.exports.names import fill
 from latentcut.exports.split import _check_free
 from latentcut.io.atomic import atomic_path
+from latentcut.io.ledger import Ledger
 from latentcut.io.video import VideoReader, probe
 from latentcut.errors import LatentcutError
 
@@ -67,7 +68,11 @@ def save_images(video: str, shots, out_dir: str, n: int = 3, template: str = DEF
     if len(set(paths)) != len(paths):
         raise LatentcutError("the name template gives two images the same file name; add $SHOT_NUMBER and $IMAGE_NUMBER")
     _check_free(paths, overwrite, (video,))
-    os.makedirs(out_dir, exist_ok=True)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise LatentcutError(f"-o {out_dir}: cannot make this folder ({exc.strerror})") from None
+    ledger = Ledger(out_dir)
     size = output_size(probe(video).display_size, scale, width, height)
     last = max(plan) if plan else -1
     q = quality if quality is not None else (100 if fmt == "webp" else 95)
@@ -78,6 +83,7 @@ def save_images(video: str, shots, out_dir: str, n: int = 3, template: str = DEF
                 with atomic_path(path) as tmp:
                     Image.fromarray(np.ascontiguousarray(pic)).save(tmp, format="JPEG" if ext == ".jpg" else ext[1:].upper(),
                                                                     **options)
+                ledger.record([path])
                 if progress is not None:
                     progress.update(1)
         if len(batch.indices) and int(batch.indices[-1]) >= last:

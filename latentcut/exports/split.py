@@ -9,6 +9,7 @@ renamed into place once whole; an existing file is never replaced unless ``overw
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -19,7 +20,13 @@ import numpy as np
 from latentcut.errors import LatentcutError
 from latentcut.exports.names import fill
 from latentcut.io.atomic import atomic_path, check_outputs
+from latentcut.io.ledger import Ledger
 from latentcut.io.video import _open
+
+#: containers a stream copy writes; other inputs (GIF, raw video, ...) are re-encoded to MP4
+COPYABLE = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts")
+#: video codecs that MP4 and the other containers above cannot hold as they are
+UNCOPYABLE_CODECS = {"gif", "rawvideo", "apng", "png", "bmp", "webp"}
 
 DEFAULT_TEMPLATE = "$VIDEO_NAME-Shot-$SHOT_NUMBER"
 
@@ -39,11 +46,19 @@ def plan_names(video: str, shots, out_dir: str, template: str, ext: str) -> list
 
 
 def _check_free(paths: list[str], overwrite: bool, inputs: tuple[str, ...] = ()) -> None:
-    """No planned file is an input (even with ``overwrite``), and none exists unless ``overwrite``."""
-    check_outputs({f"input {i + 1}": p for i, p in enumerate(inputs)}, {os.path.basename(p): p for p in paths})
+    """No planned file is an input (even with ``overwrite``), and none exists unless ``overwrite``
+    or latentcut wrote it there itself (an earlier, interrupted run: see :mod:`latentcut.io.ledger`)."""
+    check_outputs({"video" if len(inputs) == 1 else f"input {i + 1}": p for i, p in enumerate(inputs)},
+                  {os.path.basename(p): p for p in paths})
     if overwrite:
         return
-    taken = [p for p in paths if os.path.lexists(p)]
+    ledgers: dict[str, Ledger] = {}
+
+    def ours(p: str) -> bool:
+        folder = os.path.dirname(os.path.abspath(p))
+        return (ledgers.get(folder) or ledgers.setdefault(folder, Ledger(folder))).owns(p)
+
+    taken = [p for p in paths if os.path.lexists(p) and not ours(p)]
     if taken:
         more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
         raise LatentcutError(f"{taken[0]}: already exists{more}; latentcut does not replace files it did not just "
@@ -56,16 +71,42 @@ def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLAT
     if not shots:
         return []
     ext = os.path.splitext(video)[1].lower() or ".mp4"
-    if precise or ext not in (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts"):
-        ext = ".mp4" if precise or ext not in (".webm",) else ext
+    copy = not precise and ext in COPYABLE and _video_codec(video) not in UNCOPYABLE_CODECS
+    if not copy:
+        ext = ".mp4"
     names = plan_names(video, shots, out_dir, template, ext)
     if len(set(names)) != len(names):
         raise LatentcutError("the name template gives two shots the same file name; add $SHOT_NUMBER")
     _check_free(names, overwrite, (video,))
-    os.makedirs(out_dir, exist_ok=True)
-    if precise:
-        return _reencode(video, shots, names, progress, codec, crf)
-    return _copy(video, shots, names, progress)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise LatentcutError(f"-o {out_dir}: cannot make this folder ({exc.strerror})") from None
+    ledger = Ledger(out_dir)
+    if not copy:
+        files = _reencode(video, shots, names, progress, codec, crf, ledger)
+        if not precise:
+            for f in files:
+                f.notes.append("re-encoded to H.264 MP4: this video's codec cannot be copied into a shot file")
+        return files
+    return _copy(video, shots, names, progress, ledger)
+
+
+def _video_codec(video: str) -> str:
+    container = _open(video)
+    try:
+        return container.streams.video[0].codec_context.name
+    finally:
+        container.close()
+
+
+@contextlib.contextmanager
+def _written(path: str, ledger: Ledger | None):
+    """``atomic_path``, and the file noted as latentcut's once it is in place."""
+    with atomic_path(path) as tmp:
+        yield tmp
+    if ledger is not None:
+        ledger.record([path])
 
 
 # -- stream copy ------------------------------------------------------------------------------------------
@@ -84,7 +125,7 @@ def _keyframe_times(video: str) -> np.ndarray:
     return np.asarray(sorted(out))
 
 
-def _copy(video: str, shots, names: list[str], progress) -> list[SplitFile]:
+def _copy(video: str, shots, names: list[str], progress, ledger: Ledger | None = None) -> list[SplitFile]:
     keys = _keyframe_times(video)
     half = 0.5 / (shots[0].start.fps or 25.0)
     files: list[SplitFile] = []
@@ -119,7 +160,7 @@ def _copy(video: str, shots, names: list[str], progress) -> list[SplitFile]:
         current = 0
         for _ in audio.take(files[0].start):  # audio before the first shot belongs to no file
             pass
-        with _Outputs(files, [vs] + audio.streams, v0) as outputs:
+        with _Outputs(files, [vs] + audio.streams, v0, ledger) as outputs:
             for pkt in container.demux(vs):
                 if pkt.pts is None or pkt.size == 0:
                     continue
@@ -187,8 +228,8 @@ class _Feed:
 class _Outputs:
     """The open output files: each is written to a temporary name and renamed into place when whole."""
 
-    def __init__(self, files: list[SplitFile], streams, v0: float):
-        self.files, self.streams, self.v0 = files, streams, v0
+    def __init__(self, files: list[SplitFile], streams, v0: float, ledger: Ledger | None = None):
+        self.files, self.streams, self.v0, self.ledger = files, streams, v0, ledger
         self.open: dict[int, tuple] = {}
         self.done: set[int] = set()
 
@@ -199,7 +240,7 @@ class _Outputs:
         return self.files[k]
 
     def _start(self, k: int):
-        ctx = atomic_path(self.files[k].path)
+        ctx = _written(self.files[k].path, self.ledger)
         tmp = ctx.__enter__()
         fmt = _format_for(self.files[k].path)
         out = av.open(tmp, "w", format=fmt)
@@ -258,7 +299,8 @@ def _format_for(path: str) -> str:
 # -- frame-exact re-encode ---------------------------------------------------------------------------------
 
 
-def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: int) -> list[SplitFile]:
+def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: int,
+              ledger: Ledger | None = None) -> list[SplitFile]:
     if codec not in av.codecs_available:
         codec = "mpeg4"
     files = [SplitFile(n, [s.number], s.start.seconds, s.end.seconds) for n, s in zip(names, shots)]
@@ -287,7 +329,7 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
                 if state is not None:
                     _close_encoded(state, feed.take(files[k].start))
                 current = k
-                state = _open_encoded(files[k].path, audio, rate, codec, crf, item)
+                state = _open_encoded(files[k].path, audio, rate, codec, crf, item, ledger)
                 _encode_audio(state, feed.take(files[k].start))  # before the file: not in any file
                 state["out_audio"] = True
                 if progress is not None:
@@ -315,10 +357,10 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
     return files
 
 
-def _open_encoded(path, audio, rate, codec, crf, first):
+def _open_encoded(path, audio, rate, codec, crf, first, ledger=None):
     from fractions import Fraction
 
-    ctx = atomic_path(path)
+    ctx = _written(path, ledger)
     tmp = ctx.__enter__()
     out = av.open(tmp, "w", format=_format_for(path))
     v = out.add_stream(codec, rate=Fraction(rate))

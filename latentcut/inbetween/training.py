@@ -21,6 +21,7 @@ from latentcut.encoders.torch_io import pick_device
 from latentcut.inbetween.config import InbetweenConfig, InbetweenTrainOptions
 from latentcut.inbetween.folder import load_checkpoint, save_checkpoint
 from latentcut.inbetween.model import ImageDiscriminator, Inbetweener, VideoDiscriminator
+from latentcut.io.checkpoint import check_training_folder
 from latentcut.io.progress import bar as progress_bar
 
 
@@ -34,6 +35,7 @@ def train_inbetween(clips: np.ndarray, cfg: InbetweenConfig, opts: InbetweenTrai
     """Train on ``clips`` (N, T, S, S, 3) uint8 and save to ``out_dir``; returns the last step's losses."""
     if clips.ndim != 5 or clips.shape[1] != cfg.frames or clips.shape[2:4] != (cfg.size, cfg.size):
         raise ValueError(f"clips must be (N, {cfg.frames}, {cfg.size}, {cfg.size}, 3), not {clips.shape}")
+    check_training_folder(out_dir, resume, option="out_dir")
     device = pick_device(opts.device)
     torch.manual_seed(opts.seed)
     gen, d_v, d_i = Inbetweener(cfg).to(device), VideoDiscriminator(cfg).to(device), ImageDiscriminator(cfg).to(device)

@@ -21,7 +21,15 @@ from latentcut.encoders.vae.folder import model_config
 from latentcut.encoders.vae.loss import vae_loss
 from latentcut.encoders.vae.model import ARCHITECTURE, VAEConfig, build_model
 from latentcut.errors import CheckpointError, LatentcutError
-from latentcut.io.checkpoint import OPTIMIZER, STATE, WEIGHTS, check_state_dict, read_config, save_model
+from latentcut.io.checkpoint import (
+    OPTIMIZER,
+    STATE,
+    WEIGHTS,
+    check_state_dict,
+    check_training_folder,
+    read_config,
+    save_model,
+)
 from latentcut.io.sampling import evenly_spaced, sample_frames
 from latentcut.io.tensors import load_tensors
 from latentcut.io.video import VideoReader
@@ -307,17 +315,7 @@ def _triplet_centres(train_idx, bounds, n) -> np.ndarray:
 
 
 def _check_out_dir(out_dir: str, resume: bool) -> None:
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise CheckpointError(f"{out_dir}: is a file, not a model folder")
-    if not os.path.isdir(out_dir):
-        return
-    names = [f for f in os.listdir(out_dir) if not f.startswith(".")]
-    if not resume and names:
-        raise CheckpointError(f"{out_dir}: already exists and is not empty; --resume continues the training "
-                              "saved there, or choose another folder (nothing was overwritten)")
-    if resume and names and not os.path.exists(os.path.join(out_dir, STATE)):
-        raise CheckpointError(f"{out_dir}: holds {'a model' if WEIGHTS in names else 'files'} but no training state "
-                              f"({STATE}), so it cannot be resumed; train into a new folder (nothing was overwritten)")
+    check_training_folder(out_dir, resume, option="out_dir")
 
 
 def _checkpoint(out_dir, cfg, net, opt, history, opts, digest, reference, extra_config) -> None:
