@@ -73,7 +73,7 @@ def test_a_worker_killed_mid_video_is_retried_with_no_duplicate_rows(ray_local, 
     solo.add([videos["a"]], workers=1)
     assert rows_in(os.path.join(solo.shards_dir, solo.shards()[0])) in [
         rows_in(os.path.join(arc.shards_dir, s)) for s in arc.shards()]
-    assert not [f for f in os.listdir(arc.shards_dir) if not f.endswith(".parquet")]  # no half-written leftovers
+    assert not [f for f in os.listdir(arc.shards_dir) if not f.endswith((".parquet", ".parquet.stamp.json"))]  # no half-written leftovers
 
 
 @pytest.fixture(scope="module")
@@ -161,9 +161,10 @@ def test_library_and_archive_exchange_videos(built, videos, tmp_path):
 
 def test_cli_round_trip(ray_local, videos, tmp_path, capsys):
     arc = str(tmp_path / "c")
-    assert main(["archive", "add", arc, videos["a"], videos["bad"], "--encoder", ENC, "--workers", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "a.mp4: 3 shots" in out and "1 failed" in out
+    assert main(["archive", "add", arc, videos["a"], videos["bad"], "--encoder", ENC, "--workers", "1"]) == 2
+    got = capsys.readouterr()
+    assert "a.mp4: 3 shots" in got.out and "1 failed" in got.out
+    assert f"latentcut: error: {videos['bad']}: " in got.err and "1 of 2 videos failed" in got.err
     assert main(["archive", "index", arc]) == 0
     assert "index generation 1 (flat)" in capsys.readouterr().out
     img = tmp_path / "q.png"
@@ -202,7 +203,7 @@ def test_parts_built_in_threads_and_on_ray_are_the_same(ray_local, tmp_path):
                       "shot_start": [0.0] * n, "shot_end": [1.0] * n, "frame": list(range(n)), "time": [0.0] * n,
                       "vector": pa.FixedSizeListArray.from_arrays(pa.array(v.ravel()), 16), "thumb": [None] * n,
                       "fingerprint": ["f"] * n}, schema=schema(16))
-        shards.append((s, write_shard(str(tmp_path), str(s), t)))
+        shards.append((s, write_shard(str(tmp_path), str(s), "f", t)))
     params = ix.IndexParams(nlist=8, m=4, nbits=6).resolved(1200, 16)
     trained = ix.train(ix.sample_vectors(shards, params.training_size()), params)
     a = ix.build(trained, shards, workers=2)
@@ -218,3 +219,77 @@ def test_parts_built_in_threads_and_on_ray_are_the_same(ray_local, tmp_path):
     assert (ix.decode_ids(c.search(q, 1)[1][:, 0])[1] == np.arange(5)).mean() >= 0.8
     with pytest.raises(ix.ArchiveIndexError, match="too few"):
         ix.train(ix.sample_vectors(shards, 200)[:200], opq)
+
+
+def test_a_damaged_shard_is_named_then_remade_and_a_foreign_one_is_named(ray_local, videos, tmp_path, capsys):
+    from latentcut.archive.shards import STAMP
+
+    arc = Archive(tmp_path / "d", encoder=ENC)
+    arc.add([videos["a"], videos["b"]], workers=1)
+    names = arc.shards()
+    shard = os.path.join(arc.shards_dir, names[0])
+    data = bytearray(open(shard, "rb").read())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: the size alone cannot tell
+    open(shard, "wb").write(bytes(data))
+    assert main(["archive", "info", arc.folder]) == 0
+    assert f"shard {names[0]}" in capsys.readouterr().out
+    assert main(["archive", "index", arc.folder]) == 2
+    err = capsys.readouterr().err
+    assert f"shard {names[0]} of " in err and "damaged" in err and "archive add" in err
+    again = arc.add([videos["a"], videos["b"]], workers=1)  # remade, not skipped because the file exists
+    assert sorted(r["rows"] > 0 for r in again) == [False, True] and arc.shards() == names
+    assert main(["archive", "index", arc.folder, "--pq"]) == 0
+    assert "an exact index, not IVF-PQ" in capsys.readouterr().out
+    # another encoder's shard of the same video: its own name, and named if it is put here
+    other = Archive(tmp_path / "o", encoder="pixel,size=8,center=false")
+    other.add([videos["a"]], workers=1)
+    foreign = other.shards()[0]
+    assert foreign not in names
+    for suffix in ("", STAMP):
+        shutil.copy(os.path.join(other.shards_dir, foreign + suffix), arc.shards_dir)
+    assert main(["archive", "index", arc.folder, "--rebuild"]) == 2
+    assert "made with another encoder" in capsys.readouterr().err
+
+
+def _args(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return " " + f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+@pytest.mark.slow
+def test_sigterm_shuts_down_the_ray_that_archive_add_started(videos, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def rays():  # Ray's servers and the agents and workers they start ("ray::DashboardAgent", ...)
+        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        return {int(line.split()[0]) for line in out.splitlines()[1:]
+                if any(w in line for w in ("raylet", "gcs_server", " ray::", "[ray::"))}
+
+    before = rays()
+    many = []
+    for i in range(12):  # enough work that the run is still going when the signal comes
+        many.append(str(tmp_path / f"v{i}.mp4"))
+        shutil.copy(videos["abc"[i % 3]], many[-1])
+        with open(many[-1], "ab") as f:
+            f.write(bytes([i]))  # another identity each, so none is skipped as done
+    proc = subprocess.Popen([sys.executable, "-m", "latentcut.cli", "archive", "add", str(tmp_path / "t"), *many,
+                             "--encoder", ENC, "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 90
+    while time.time() < deadline and not any(" ray::MapWorker" in _args(p) for p in rays() - before) and proc.poll() is None:
+        time.sleep(0.3)
+    started = rays() - before
+    if proc.poll() is not None:
+        pytest.skip("the run finished before Ray could be seen")
+    assert started, "no Ray process appeared"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130  # an interruption, cleaned up, not a kill
+    deadline = time.time() + 15
+    while time.time() < deadline and (rays() & started):
+        time.sleep(0.5)
+    assert not (rays() & started), "Ray outlived the command"

@@ -46,36 +46,38 @@ def shards(tmp_path):
     out = []
     for s, n in enumerate((400, 200, 300)):
         t, _ = _table(n, 16, s, identity=f"video-{s}")
-        out.append((s, sh.write_shard(str(tmp_path), f"video-{s}", t)))
+        out.append((s, sh.write_shard(str(tmp_path), f"video-{s}", "f", t)))
     return out
 
 
 # -- shards ---------------------------------------------------------------------------------------
 
 
-def test_a_shard_is_named_by_its_video_identity():
-    a = sh.shard_name("video-a")
-    assert a == sh.shard_name("video-a") and a != sh.shard_name("video-b")
+def test_a_shard_is_named_by_its_video_identity_and_encoder():
+    a = sh.shard_name("video-a", "f")
+    assert a == sh.shard_name("video-a", "f") and a != sh.shard_name("video-b", "f")
+    assert a != sh.shard_name("video-a", "g")  # two encoders' shards of one video never collide
     assert a.endswith(".parquet") and len(a) == 24 + len(".parquet")
     assert all(c in "0123456789abcdef" for c in a[:24])
 
 
 def test_a_shard_reads_back_whole(tmp_path):
     t, v = _table(37, 8, 0)
-    path = sh.write_shard(str(tmp_path), "id", t)
-    assert os.path.basename(path) == sh.shard_name("id")
+    path = sh.write_shard(str(tmp_path), "id", "f", t)
+    assert os.path.basename(path) == sh.shard_name("id", "f")
     assert sh.rows_in(path) == 37
     got = sh.vectors_of(path)
     assert got.dtype == np.float32 and got.shape == (37, 8) and np.array_equal(got, v)
-    assert sh.vectors_of(sh.write_shard(str(tmp_path), "none", _table(0, 8, 0)[0])).shape == (0, 8)
+    assert sh.vectors_of(sh.write_shard(str(tmp_path), "none", "f", _table(0, 8, 0)[0])).shape == (0, 8)
     cols = sh.read_columns(path, ["frame", "time"])
     assert cols.column_names == ["frame", "time"] and cols.column("frame").to_pylist() == list(range(37))
-    assert sorted(os.listdir(tmp_path)) == sorted([os.path.basename(path), sh.shard_name("none")])  # no temporary file
+    made = [os.path.basename(path), sh.shard_name("none", "f")]
+    assert sorted(os.listdir(tmp_path)) == sorted(made + [m + sh.STAMP for m in made])  # no temporary file
 
 
 def test_a_shards_stamp_is_its_name_size_and_time(tmp_path):
     t, _ = _table(5, 4, 0)
-    path = sh.write_shard(str(tmp_path), "id", t)
+    path = sh.write_shard(str(tmp_path), "id", "f", t)
     os.utime(path, ns=(1, 1_234_567_890_123))
     name = os.path.basename(path)
     assert ix.shard_stamp(str(tmp_path), name) == {"name": name, "size": os.path.getsize(path), "mtime_ns": 1_234_567_890_123}
@@ -87,8 +89,33 @@ def test_shards_are_compressed_with_zstd(tmp_path):
     import pyarrow.parquet as pq
 
     t, _ = _table(50, 8, 0)
-    meta = pq.ParquetFile(sh.write_shard(str(tmp_path), "id", t)).metadata
+    meta = pq.ParquetFile(sh.write_shard(str(tmp_path), "id", "f", t)).metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_a_shards_stamp_catches_damage_truncation_and_another_encoder(tmp_path):
+    t, _ = _table(40, 8, 0)
+    path = sh.write_shard(str(tmp_path), "id", "f", t)
+    stamp = sh.verify_shard(path, "f")
+    assert stamp["size"] == os.path.getsize(path) and stamp["rows"] == 40 and stamp["identity"] == "id"
+    assert sh.shard_ok(path, "f") and not sh.shard_ok(path, "g")
+    with pytest.raises(sh.ShardError, match="another encoder"):
+        sh.verify_shard(path, "g")
+    data = bytearray(open(path, "rb").read())
+    data[len(data) // 2] ^= 0xFF  # same size, one byte flipped
+    open(path, "wb").write(bytes(data))
+    with pytest.raises(sh.ShardError, match="damaged"):
+        sh.verify_shard(path, "f")
+    assert sh.verify_shard(path, "f", checksum=False)  # the size alone cannot see it
+    open(path, "wb").write(bytes(data[:-10]))
+    with pytest.raises(sh.ShardError, match="damaged"):
+        sh.verify_shard(path, "f", checksum=False)
+    os.unlink(sh.stamp_path(path))
+    with pytest.raises(sh.ShardError, match="incomplete"):
+        sh.verify_shard(path)
+    sh.remove_shard(path)
+    assert os.listdir(tmp_path) == []
+    sh.remove_shard(path)  # nothing there: no error
 
 
 def test_a_damaged_shard_is_one_clear_error(tmp_path):
@@ -259,7 +286,7 @@ def test_a_generation_is_written_whole_and_loads_with_its_probes(shards, tmp_pat
     root, shards_dir = str(tmp_path / "index"), os.path.dirname(shards[0][1])
     assert ix.current(root) is None
     folder = _generation(root, shards_dir, shards)
-    assert folder == os.path.join(root, "gen-3") and sorted(os.listdir(folder)) == ["index.faiss", "manifest.json"]
+    assert folder == os.path.join(root, "gen-3") and sorted(os.listdir(folder)) == [".latentcut-folder", "index.faiss", "manifest.json"]
     with open(os.path.join(root, "current.json")) as f:
         assert json.load(f) == {"generation": 3, "folder": "gen-3"}
     m = ix.current(root)

@@ -15,14 +15,24 @@ from collections import OrderedDict
 from latentcut.archive import index as ix
 from latentcut.archive.pipeline import embed_all
 from latentcut.archive.queries import ArchiveError, ArchiveQueries
-from latentcut.archive.shards import list_shards, read_columns, rows_in, shard_name
+from latentcut.archive.shards import (
+    ShardError,
+    list_shards,
+    read_columns,
+    remove_shard,
+    rows_in,
+    shard_name,
+    shard_ok,
+    verify_shard,
+)
 from latentcut.cache import encoder_fingerprint
 from latentcut.encoders import create_encoder
+from latentcut.io.arguments import store_args
 from latentcut.io.atomic import atomic_write
 from latentcut.io.identity import video_identity
 from latentcut.retrieval.library import DEFAULT_ENCODER, _build_settings
 
-FORMAT = 1
+FORMAT = 2  #: 2: shards named by video and encoder fingerprint, each with a stamp
 FLAT_BELOW = 20_000  #: vectors under which the index is exact (IVF-PQ needs enough to train on)
 
 
@@ -31,7 +41,7 @@ class Archive(ArchiveQueries):
 
     def __init__(self, folder: str | os.PathLike, encoder: str | None = None, create: bool = True,
                  keyframes: dict | None = None, strip: bool = True):
-        self.folder = os.fspath(folder)
+        self.folder = store_args(folder, encoder, create, keyframes, strip)
         self.shards_dir = os.path.join(self.folder, "shards")
         self.index_dir = os.path.join(self.folder, "index")
         meta_path = os.path.join(self.folder, "archive.json")
@@ -56,7 +66,8 @@ class Archive(ArchiveQueries):
             self.encoder_spec, self.fingerprint = meta["encoder"], meta["fingerprint"]
             self.keyframes, self.strip = dict(meta["settings"]["keyframes"]), bool(meta["settings"]["strip"])
             if meta["format"] != FORMAT:
-                raise ArchiveError(f"{self.folder}: archive format {meta['format']} is not supported (expected {FORMAT})")
+                raise ArchiveError(f"{self.folder}: archive format {meta['format']} is not supported (expected {FORMAT}; "
+                                   "an archive made by latentcut 0.1 is rebuilt by adding its videos to a new one)")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ArchiveError(f"{meta_path}: damaged archive description ({type(exc).__name__}: {exc})") from None
         if encoder is not None and encoder != self.encoder_spec:
@@ -90,10 +101,11 @@ class Archive(ArchiveQueries):
             raise ArchiveError(f"{missing[0]}: no such video file")
         todo, results = [], []
         for v in videos:
-            done = os.path.join(self.shards_dir, shard_name(video_identity(v)))
-            if os.path.exists(done):
+            done = os.path.join(self.shards_dir, shard_name(video_identity(v), self.fingerprint))
+            if shard_ok(done, self.fingerprint):
                 results.append({"path": os.path.abspath(v), "shard": os.path.basename(done), "rows": -1, "error": ""})
             else:
+                remove_shard(done)  # damaged or incomplete (latentcut's own file): made again
                 todo.append(v)
         if todo:
             results += embed_all(todo, self.encoder_spec, self.fingerprint, self.keyframes, self.strip, self.shards_dir,
@@ -133,6 +145,7 @@ class Archive(ArchiveQueries):
         names = self.shards()
         if not names:
             raise ArchiveError(f"{self.folder}: no shards to index; add videos first")
+        self.check_shards(names)
         os.makedirs(self.index_dir, exist_ok=True)
         old = None
         if not rebuild:
@@ -190,6 +203,16 @@ class Archive(ArchiveQueries):
         ix.write_generation(self.index_dir, gen, index, manifest)
         self._index, self._manifest = None, None
         return ix.current(self.index_dir)
+
+    def check_shards(self, names: list[str] | None = None) -> None:
+        """Every shard whole, undamaged and made by this archive's encoder; else one line naming the
+        first bad one and how to remake it."""
+        for name in names if names is not None else self.shards():
+            try:
+                verify_shard(os.path.join(self.shards_dir, name), self.fingerprint)
+            except ShardError as exc:
+                raise ArchiveError(f"{self.folder}: {exc}; `latentcut archive add` with its video remakes a damaged "
+                                   "shard, and a shard of another encoder belongs in another archive") from None
 
     def _next_generation(self) -> int:
         gens = [int(f[4:]) for f in os.listdir(self.index_dir) if f.startswith("gen-") and f[4:].isdigit()]

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from latentcut.archive.archive import Archive, ArchiveError
-from latentcut.archive.shards import read_columns, schema, shard_name, write_shard
+from latentcut.archive.shards import read_columns, remove_shard, schema, shard_name, shard_ok, write_shard
 from latentcut.retrieval.library import SceneLibrary
 
 import pyarrow as pa  # noqa: E402,I001 - archive.py checked the extra
@@ -51,8 +51,10 @@ def archive_takes_library(archive: Archive, library: SceneLibrary) -> tuple[int,
     videos = keyframes = 0
     for vid, path, identity, fps, frames, duration in db.execute(
             "SELECT id, path, identity, fps, frames, duration FROM videos ORDER BY id").fetchall():
-        if os.path.exists(os.path.join(archive.shards_dir, shard_name(identity))):
+        done = os.path.join(archive.shards_dir, shard_name(identity, archive.fingerprint))
+        if shard_ok(done, archive.fingerprint):
             continue
+        remove_shard(done)
         rows = db.execute(
             "SELECT s.number, s.start_frame, s.end_frame, s.start_time, s.end_time, s.thumb, k.frame, k.time, k.vector "
             "FROM keyframes k JOIN shots s ON s.id = k.shot_id WHERE s.video_id = ? ORDER BY s.number, k.frame",
@@ -70,7 +72,7 @@ def archive_takes_library(archive: Archive, library: SceneLibrary) -> tuple[int,
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel(), pa.float32()), vectors.shape[1]),
             "thumb": [r[5] if f else None for r, f in zip(rows, first)], "fingerprint": [archive.fingerprint] * n,
         }, schema=schema(vectors.shape[1]))
-        write_shard(archive.shards_dir, identity, table)
+        write_shard(archive.shards_dir, identity, archive.fingerprint, table)
         videos += 1
         keyframes += n
     return videos, keyframes

@@ -14,6 +14,7 @@ name, number, rows, size and modification time, and the index file's SHA-256), a
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -23,7 +24,8 @@ import numpy as np
 from latentcut.archive.shards import rows_in, vectors_of
 from latentcut.errors import LatentcutError
 from latentcut.extras import require
-from latentcut.io.atomic import atomic_path, atomic_write, commit_folder
+from latentcut.io.atomic import atomic_path, atomic_write
+from latentcut.io.folders import commit_folder, holds_only
 from latentcut.io.tensors import file_sha256
 
 require("archive", "the archive")
@@ -81,8 +83,37 @@ def train(sample: np.ndarray, params: IndexParams) -> faiss.Index:
                                 "(--nbits 4), or the exact index (leave out --pq)")
     dim = sample.shape[1]
     index = faiss.index_factory(dim, params.factory(dim), faiss.METRIC_INNER_PRODUCT)
-    index.train(np.ascontiguousarray(sample, np.float32))
+    with _faiss_chatter() as said:
+        index.train(np.ascontiguousarray(sample, np.float32))
+    if "WARNING clustering" in said():
+        import warnings
+
+        warnings.warn(f"IVF-PQ trained on {len(sample)} vectors, fewer than FAISS wants for {params.nlist} lists "
+                      "and its codebooks: search recall may suffer (use fewer lists, --nlist, or add videos)",
+                      stacklevel=2)
     return index
+
+
+@contextlib.contextmanager
+def _faiss_chatter():
+    """FAISS's C++ prints its clustering warnings straight to file descriptor 2: caught here and
+    turned into one line of ours (``said()`` is what it printed)."""
+    import sys
+    import tempfile
+
+    text = [""]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield lambda: text[0]
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            f.seek(0)
+            text[0] = f.read().decode("utf-8", "replace")
 
 
 def _set_nprobe(index: faiss.Index, nprobe: int) -> None:
@@ -139,7 +170,7 @@ def write_generation(root: str, gen: int, index: faiss.Index, manifest: dict) ->
         with open(os.path.join(tmp, "manifest.json"), "w", encoding="utf-8") as f:
             json.dump(body, f, indent=1)
 
-    commit_folder(folder, write)
+    commit_folder(folder, write, owned=holds_only("index.faiss", "manifest.json"))
     with atomic_write(os.path.join(root, "current.json"), encoding="utf-8") as f:
         json.dump({"generation": gen, "folder": f"gen-{gen}"}, f)
     return folder

@@ -73,8 +73,12 @@ def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, g
                embedder, cpus_per_worker):
     import ray.data
 
-    started = start_ray(address, workers * cpus_per_worker)
+    was_up = ray.is_initialized()
+    restore = None if was_up else _stop_on_term()  # before ray.init: a SIGTERM during the start cleans up too
     try:
+        start_ray(address, workers * cpus_per_worker)
+        if restore is not None:
+            _stop_on_term()  # again: ray.init puts in its own handler, which exits without a word
         for name in ("ray", "ray.data", "ray.data._internal"):
             logging.getLogger(name).setLevel(logging.ERROR)
         ctx = ray.data.DataContext.get_current()
@@ -100,5 +104,25 @@ def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, g
                 on_result(row)
         return results
     finally:
-        if started:
-            ray.shutdown()
+        try:
+            if not was_up:
+                ray.shutdown()  # Ctrl-C and SIGTERM come here too: no Ray agents outlive the command
+        finally:
+            if restore is not None:
+                restore()
+
+
+def _stop_on_term():
+    """SIGTERM as an interruption (the default would end the process at once, leaving the Ray it
+    started running for minutes); returns what puts the old handler back."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, old)

@@ -14,6 +14,7 @@ from latentcut.archive import index as ix
 from latentcut.archive.shards import read_columns
 from latentcut.detection.pipeline import SceneDetector
 from latentcut.errors import LatentcutError
+from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
 from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
 from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
@@ -95,10 +96,13 @@ class ArchiveQueries:
         return hits
 
     def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
+        queries, k = vectors_arg(queries), int_arg(k, "k", 1)
+        exclude = None if exclude is None else int_arg(exclude, "exclude")
         per_query = self._neighbours(queries, k)
         return self._shot_hits(per_query, k, exclude) if per_query else []
 
     def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+        pictures, k, mirror = pictures_arg(pictures), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
         if not len(pictures):
             return []
         vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
@@ -106,10 +110,12 @@ class ArchiveQueries:
         return [self._shot_hits([p], k) for p in per_picture] if per_picture else [[] for _ in pictures]
 
     def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+        refs, k, mirror = strings_arg(refs, "refs"), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
         return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
 
     def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
         """Shots like one in the archive (its ``shot_id`` from a hit), its keyframes as one query."""
+        shot_id, k = int_arg(shot_id, "shot_id", 0), int_arg(k, "k", 1)
         shard, number = int(shot_id) >> SHOT_BITS, int(shot_id) & ((1 << SHOT_BITS) - 1)
         _, manifest = self.index()
         if not any(s["number"] == shard for s in manifest["shards"]):
@@ -121,5 +127,6 @@ class ArchiveQueries:
         return self.search_many(rows["vector"][mine], k, exclude=int(shot_id))
 
     def query_clip(self, video: str, k: int = 10) -> list[Hit]:
+        video, k = path_arg(video, "video"), int_arg(k, "k", 1)
         got = embed_video(video, SceneDetector(progress=False), self.encoder(), self.keyframes, self.strip)
         return self.search_many(got.vectors, k)

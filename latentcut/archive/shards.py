@@ -1,27 +1,34 @@
 """Parquet shards: one file per video, every keyframe a row, written whole or not at all.
 
-A shard is named by the video's content identity, so a re-run (or a worker Ray retried after it
-was killed) rewrites the same file with the same rows: there are never two copies of a video,
-and a shard that exists is a video that is done. Rows carry the video, the shot (number, frames,
+A shard is named by the video's content identity and the encoder's fingerprint, so a re-run (or
+a worker Ray retried after it was killed) rewrites the same file with the same rows: there are
+never two copies of a video, and two encoders' shards of one video never collide. Beside each
+shard its stamp (``NAME.stamp.json``, written after the shard) records its size, SHA-256, encoder
+fingerprint and video: a shard whose stamp is missing or does not match is incomplete or damaged,
+and is remade (``add``) or named (``index``), never trusted. Rows carry the video, the shot (number, frames,
 times, and on the shot's first row a JPEG thumbnail), the keyframe (frame, time, unit vector)
 and the encoder fingerprint the vector was made with.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import numpy as np
 
 from latentcut.errors import LatentcutError
 from latentcut.extras import require
-from latentcut.io.atomic import atomic_path
+from latentcut.io.atomic import atomic_path, atomic_write
+from latentcut.io.tensors import file_sha256
 
 require("archive", "the archive")
 import pyarrow as pa  # noqa: E402 - after the check, so a missing extra is one line
 import pyarrow.parquet as pq  # noqa: E402
 
 SUFFIX = ".parquet"
+STAMP = ".stamp.json"  #: the stamp beside each shard: NAME.parquet.stamp.json
+STAMP_FORMAT = "latentcut.shard/1"
 COLUMNS = ("path", "identity", "fps", "frames", "duration", "shot", "shot_start_frame", "shot_end_frame",
            "shot_start", "shot_end", "frame", "time", "vector", "thumb", "fingerprint")
 
@@ -30,8 +37,60 @@ class ShardError(LatentcutError):
     """A shard that cannot be read, or that another encoder wrote."""
 
 
-def shard_name(identity: str) -> str:
-    return hashlib.sha256(identity.encode()).hexdigest()[:24] + SUFFIX
+def shard_name(identity: str, fingerprint: str) -> str:
+    return hashlib.sha256(f"{identity}\0{fingerprint}".encode()).hexdigest()[:24] + SUFFIX
+
+
+def stamp_path(path: str) -> str:
+    return path + STAMP
+
+
+def read_stamp(path: str) -> dict | None:
+    try:
+        with open(stamp_path(path), encoding="utf-8") as f:
+            stamp = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
+
+
+def verify_shard(path: str, fingerprint: str | None = None, checksum: bool = True) -> dict:
+    """The shard's stamp, after checking the shard against it (size, SHA-256 unless not
+    ``checksum``) and, given ``fingerprint``, that this encoder made it; else ShardError saying which."""
+    name = os.path.basename(path)
+    stamp = read_stamp(path)
+    if stamp is None:
+        raise ShardError(f"shard {name}: incomplete (no stamp: its write was interrupted)")
+    try:
+        size = os.path.getsize(path)
+        ok = size == stamp.get("size") and (not checksum or file_sha256(path) == stamp.get("sha256"))
+    except OSError:
+        ok = False
+    if not ok:
+        raise ShardError(f"shard {name} of {stamp.get('video')}: damaged (its size or SHA-256 is not the one its "
+                         "stamp records)")
+    if fingerprint is not None and stamp.get("fingerprint") != fingerprint:
+        raise ShardError(f"shard {name} of {stamp.get('video')}: made with another encoder (fingerprint "
+                         f"{str(stamp.get('fingerprint'))[:12]}, this archive's {fingerprint[:12]})")
+    return stamp
+
+
+def shard_ok(path: str, fingerprint: str) -> bool:
+    """Whether a whole, undamaged shard of this encoder is there (a video that is done)."""
+    try:
+        verify_shard(path, fingerprint)
+        return True
+    except ShardError:
+        return False
+
+
+def remove_shard(path: str) -> None:
+    """Remove a damaged or incomplete shard and its stamp (files latentcut wrote)."""
+    for p in (stamp_path(path), path):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
 
 
 def schema(dim: int) -> pa.Schema:
@@ -64,11 +123,16 @@ def table_of(path: str, identity: str, got, fingerprint: str) -> pa.Table:
     return pa.table(cols, schema=schema(dim))
 
 
-def write_shard(folder: str, identity: str, table: pa.Table) -> str:
-    """Write the shard atomically (a temporary file beside it, renamed into place)."""
-    path = os.path.join(folder, shard_name(identity))
+def write_shard(folder: str, identity: str, fingerprint: str, table: pa.Table) -> str:
+    """Write the shard atomically (a temporary file beside it, renamed into place), then its stamp."""
+    path = os.path.join(folder, shard_name(identity, fingerprint))
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")  # pragma: no mutate - pyarrow reads the codec name case-blind
+        stamp = {"format": STAMP_FORMAT, "size": os.path.getsize(tmp), "sha256": file_sha256(tmp),
+                 "fingerprint": fingerprint, "identity": identity, "rows": table.num_rows,
+                 "video": table.column("path")[0].as_py() if table.num_rows else None}
+    with atomic_write(stamp_path(path), encoding="utf-8") as f:
+        json.dump(stamp, f, indent=1)
     return path
 
 

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from latentcut.archive.shards import shard_name, table_of, write_shard
+from latentcut.archive.shards import remove_shard, shard_name, shard_ok, table_of, write_shard
 from latentcut.detection.pipeline import SceneDetector
 from latentcut.encoders import create_encoder
 from latentcut.io.identity import video_identity
@@ -38,14 +38,16 @@ class VideoEmbedder:
         try:
             identity = video_identity(path)
             out["identity"] = identity
-            done = os.path.join(self.shards, shard_name(identity))
-            if os.path.exists(done):  # written whole by an earlier run, or by a try Ray retried
+            done = os.path.join(self.shards, shard_name(identity, self.fingerprint))
+            if shard_ok(done, self.fingerprint):  # written whole by an earlier run, or by a try Ray retried
                 out.update(shard=os.path.basename(done), rows=-1, shots=-1, frames=0)
                 return out
+            remove_shard(done)  # damaged or incomplete: made again
             got = embed_video(path, self.detector, self.encoder, self.keyframes, self.strip)
             if not len(got.frames):
                 raise ValueError("no keyframe: the video decoded to nothing to index")
-            written = write_shard(self.shards, identity, table_of(os.path.abspath(path), identity, got, self.fingerprint))
+            written = write_shard(self.shards, identity, self.fingerprint,
+                                  table_of(os.path.abspath(path), identity, got, self.fingerprint))
             out.update(shard=os.path.basename(written), rows=len(got.frames), shots=len(got.result.shots),
                        frames=got.result.frames)
         except Exception as exc:  # noqa: BLE001 - one video's failure is recorded, the run goes on

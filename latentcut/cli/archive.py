@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 from latentcut.cli.common import _encoder_spec, _int_at_least, help_formatter
 from latentcut.cli.inputs import expand_inputs
@@ -71,8 +72,8 @@ def run(args) -> int:
         arc = Archive(args.archive, encoder=spec)
 
         def show(row):
-            if row["error"]:
-                say(f"  failed: {row['path']}: {row['error']}")
+            if row["error"]:  # one line each, as every batch reports a bad file; the others go on
+                print(f"latentcut: error: {' '.join(str(row['path']).split())}: {row['error']}", file=sys.stderr)
             else:
                 say(f"  {os.path.basename(row['path'])}: {row['shots']} shots, {row['rows']} keyframes "
                     f"({row['seconds']:.1f} s)")
@@ -84,19 +85,34 @@ def run(args) -> int:
         say(f"{args.archive}: {len(arc.shards())} videos in shards; this run: {done} done "
             f"({sum(1 for r in results if r.get('rows') == -1)} already there), {failed} failed"
             + (f" (see {os.path.join(args.archive, 'failed.json')})" if failed else ""))
-        return 1 if failed and not done else 0
+        if failed:
+            print(f"latentcut: {failed} of {len(results)} videos failed; the others are in the archive "
+                  "(a later `archive add` retries them)", file=sys.stderr)
+        return 2 if failed else 0
     arc = Archive(args.archive, create=False)
     if args.action == "index":
         params = IndexParams(nlist=args.nlist, m=args.m, nbits=args.nbits, nprobe=args.nprobe, opq=args.opq) if (
             args.pq or args.opq or args.nlist or args.nprobe or args.m != 32 or args.nbits != 8) else None
         m = arc.build_index(params, workers=args.workers, rebuild=args.rebuild)
+        if (args.pq or args.opq) and m["kind"] == "flat":
+            from latentcut.archive.archive import FLAT_BELOW
+
+            say(f"  an exact index, not IVF-PQ: {m['ntotal']} keyframes are fewer than {FLAT_BELOW:,}, too few to "
+                "train IVF-PQ on, and an exact search is fast at this size (give --nlist to force IVF-PQ)")
         say(f"{args.archive}: index generation {m['generation']} ({m['kind']}"
             f"{', ' + m['params']['factory'] if 'factory' in m['params'] else ''}): {m['ntotal']} keyframes "
             f"of {len(m['shards'])} videos")
         return 0
     if args.action == "info":
+        from latentcut.archive.shards import ShardError, verify_shard
+
         shards = arc.shards()
         say(f"{args.archive}: {len(shards)} videos, encoder {arc.encoder_spec}")
+        for name in shards:
+            try:
+                verify_shard(os.path.join(arc.shards_dir, name), arc.fingerprint)
+            except ShardError as exc:
+                say(f"  {exc}: `latentcut archive add` with its video remakes it")
         try:
             _, m = arc.index()
             say(f"  index generation {m['generation']}: {m['kind']}, {m['ntotal']} keyframes, "
@@ -126,8 +142,6 @@ def run(args) -> int:
         raise LatentcutError("archive query takes pictures (--image, --frame), one --clip or one --shot")
     unindexed = arc.unindexed()
     if unindexed and not args.quiet:
-        import sys
-
         print(f"latentcut: warning: {len(unindexed)} videos added since the index was built are not searched; "
               "run `latentcut archive index`", file=sys.stderr)
     if refs:
