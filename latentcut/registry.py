@@ -70,9 +70,10 @@ METADATA_KEYS = ("probabilistic", "cacheable", "requires_fit", "default_size", "
 class Registry(Generic[T]):
     """Name -> factory (usually a class) for one plugin family."""
 
-    def __init__(self, kind: str, group: str):
+    def __init__(self, kind: str, group: str, base: type | None = None):
         self.kind = kind  # "encoder", used in messages
         self.group = group  # entry point group
+        self.base = base  # what an instance handed to create() must be
         self._items: dict[str, Callable[..., T]] = {}
         self._extras: dict[str, str] = {}
         self._entry_points_loaded = False
@@ -127,6 +128,7 @@ class Registry(Generic[T]):
         copy through ``set_params``). Parameter values are checked here, where they are set: a
         bad one is a PluginError naming the plugin and the parameter."""
         if not isinstance(spec, str):
+            self._check_instance(spec)
             if not overrides:
                 return spec
             import copy
@@ -140,7 +142,10 @@ class Registry(Generic[T]):
             except ValueError as exc:
                 raise PluginError(f"bad parameters for {self.kind} {name!r}: {exc}") from None
             return self._checked(obj, name)
-        name, args, kwargs = parse_spec(spec)
+        try:
+            name, args, kwargs = parse_spec(spec)
+        except PluginError as exc:  # say which family the spec was meant for
+            raise PluginError(f"bad {self.kind} spec: {exc}") from None
         kwargs.update(overrides)
         factory = self.get(name)
         try:
@@ -150,6 +155,17 @@ class Registry(Generic[T]):
         except ValueError:  # no signature to check (a builtin): let the call itself decide
             pass
         return self._checked(factory(*args, **kwargs), name)
+
+    def _check_instance(self, obj) -> None:
+        """An object that is not this family's is the caller's mistake, said where it comes in."""
+        if self.base is None or isinstance(obj, self.base):
+            return
+        hint = ""
+        if type(obj).__module__.split(".")[0] == "scenedetect":
+            hint = ("; PySceneDetect's detectors do not plug in here (run latentcut inside PySceneDetect's "
+                    "SceneManager with latentcut.detection.scenemanager.LatentcutDetector instead)")
+        raise TypeError(f"{self.kind} must be a registered name, a spec string such as 'name,param=value', or "
+                        f"{'an' if self.base.__name__[0] in 'AEIOU' else 'a'} {self.base.__name__}, not {type(obj).__name__}{hint}")
 
     def _checked(self, obj: T, name: str) -> T:
         check = getattr(obj, "check_params", None)

@@ -118,7 +118,7 @@ def _walk(c: np.ndarray, edge: int, step: int, stops: set[int], rise: float) -> 
     return top
 
 
-fade_finders: Registry[FadeFinder] = Registry("fade finder", "latentcut.fades")
+fade_finders: Registry[FadeFinder] = Registry("fade finder", "latentcut.fades", FadeFinder)
 fade_finders.register(FadeFinder.name, FadeFinder)
 
 

@@ -12,7 +12,8 @@ import numpy as np
 from latentcut.cache import EmbeddingCache
 from latentcut.component import describe
 from latentcut.detection.fades import FadeFinder, create_fade_finder
-from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, Shot, build_shots
+from latentcut.detection import timing
+from latentcut.detection.results import CURVE_COLUMNS, Cut, DetectionResult, Shot
 from latentcut.detection.spacing import min_spacing_frames, spaced_from
 from latentcut.detection.streaming import FrameScorer, ScoredVideo
 from latentcut.detection.thresholders import Thresholder, create_thresholder
@@ -20,6 +21,7 @@ from latentcut.detection.transitions import find_span_boundaries
 from latentcut.detection.verifiers import Verifier, create_verifier
 from latentcut.encoders import Encoder, create_encoder
 from latentcut.errors import LatentcutError
+from latentcut.io.arguments import bool_arg, int_arg, length_arg, optional_bool, path_arg, position_arg
 from latentcut.io.durations import DEFAULT_FPS, position_seconds
 from latentcut.io.timecode import Timecode
 from latentcut.io.video import VideoInfo, VideoReader
@@ -52,6 +54,9 @@ class SceneDetector:
     thresholder was unsure (:mod:`latentcut.detection.verifiers`); off by default. ``fades`` finds
     fades to and from a flat frame on the frames' contrast (:mod:`latentcut.detection.fades`; a spec
     such as ``"fades,min_len=4"``, or None to turn it off); it runs with the other gradual steps.
+    ``short_ends``: the first and last shot may be shorter than the thresholder's ``min_shot_len``
+    (a video that opens on one black frame has a real cut at 1); False holds them to it too (the
+    command line does so when ``--min-shot-len`` is given).
     """
 
     def __init__(
@@ -69,22 +74,26 @@ class SceneDetector:
         fades: "str | FadeFinder | None" = "fades",
         drop_short: bool = False,
         merge_last: bool = False,
+        short_ends: bool = True,
     ):
         self.encoder = create_encoder(encoder)
         if distance is None:
             distance = PROBABILISTIC_DISTANCE if self.encoder.probabilistic else DEFAULT_DISTANCE
         self.distance = create_distance(distance)
         self.thresholder = create_thresholder(thresholder)
-        self.span = span
-        self.gradual = gradual
-        self.stride = stride
-        self.batch_size = batch_size
-        self.progress = progress
+        self.span = length_arg(span, "span")
+        self.gradual = bool_arg(gradual, "gradual")
+        self.stride = int_arg(stride, "stride", 1)
+        self.batch_size = int_arg(batch_size, "batch_size", 1)
+        self.progress = optional_bool(progress, "progress")
+        if not (cache is None or isinstance(cache, (bool, str, os.PathLike))):
+            raise TypeError(f"cache must be None, True, False or a folder path, not {type(cache).__name__}")
         self.cache = cache
         self.verifier = None if verifier is None else create_verifier(verifier)
         self.fades = create_fade_finder(fades)
-        self.drop_short = drop_short
-        self.merge_last = merge_last
+        self.drop_short = bool_arg(drop_short, "drop_short")
+        self.merge_last = bool_arg(merge_last, "merge_last")
+        self.short_ends = bool_arg(short_ends, "short_ends")
 
     # -- the pipeline, one step per method, so each can be reused on its own ------------------
 
@@ -125,6 +134,9 @@ class SceneDetector:
         """Decode and embed the video (or read its embeddings from the cache) and return its score
         curves with what the thresholds need (:class:`ScoredVideo`); with ``keep_embeddings``,
         every analysed frame's embedding too. ``start``/``end``/``duration``: see :meth:`reader`."""
+        path = path_arg(path)
+        keep_embeddings = bool_arg(keep_embeddings, "keep_embeddings")
+        start, end, duration = (position_arg(v, n) for v, n in ((start, "start"), (end, "end"), (duration, "duration")))
         reader = self.reader(path, start, end, duration)
         info = reader.info
         fps = (info.fps or DEFAULT_FPS) / self.stride
@@ -187,14 +199,17 @@ class SceneDetector:
         numbers and times stay the whole video's). ``callback(image, timecode)``, as
         PySceneDetect's ``on_new_scene``, is called for each boundary in order with the new shot's
         first frame (RGB, display size) and its :class:`Timecode` (``int()`` gives the frame)."""
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be a function of (image, timecode), not {type(callback).__name__}")
+        path = path_arg(path)
         scored = self.score(path, keep_embeddings, start, end, duration)
         result = self.detect_curve(scored.curve, scored.info, frames=scored.frames, truncated=scored.truncated,
-                                   end_time=_end_time(scored.curve, scored.info), reference=scored.reference,
+                                   end_time=timing.end_time(scored.curve, scored.info), reference=scored.reference,
                                    sample=scored.sample)
         result.embeddings = scored.embeddings
         if self.verifier is not None and len(result.curve) > 2:
             result.cuts = self.verifier.verify(path, result)
-            result.shots = _shots(result.cuts, result.curve, result.video, result.frames, result.end_time)
+            result.shots = timing.shots_of(result.cuts, result.curve, result.video, result.frames, result.end_time)
         result.shots = self.tidy_shots(result.shots, result.video.fps)
         if start is not None or end is not None or duration is not None:
             result.range = (float(result.curve.times[0]) if len(result.curve) else 0.0, result.end_time)
@@ -230,7 +245,7 @@ class SceneDetector:
         second matters for pretrained CNN features, to which synthetic pictures all look alike.
         ``scale`` gives the yardstick directly instead (curves made some other way, e.g. fused).
         """
-        fps = _sampled_fps(curve, info)
+        fps = timing.sampled_fps(curve, info)
         thr = self.thresholder
         if scale is None:
             scale = self.yardstick(reference, sample)
@@ -266,9 +281,13 @@ class SceneDetector:
                     if not any(lo <= b.end + 1 and b.start <= hi + 1 for lo, hi in covered):
                         take(b)
             cuts.sort(key=lambda c: c.frame.frame)
+        if not self.short_ends and cuts:
+            least = min_spacing_frames(thr.min_shot_len, fps)
+            at = np.searchsorted(curve.indices, [c.frame.frame for c in cuts])  # curve positions: strides count
+            cuts = [c for c, p in zip(cuts, at) if least <= p <= len(curve) - least]
         n_frames = frames if frames is not None else (int(curve.indices[-1]) + 1 if len(curve) else 0)
-        end = end_time if end_time is not None else _end_time(curve, info)
-        shots = _shots(cuts, curve, info, n_frames, end)
+        end = end_time if end_time is not None else timing.end_time(curve, info)
+        shots = timing.shots_of(cuts, curve, info, n_frames, end)
         result = DetectionResult(
             video=info,
             cuts=cuts,
@@ -324,6 +343,7 @@ class SceneDetector:
             "fades": describe(self.fades) if self.fades is not None else None,
             **({"drop_short": True} if self.drop_short else {}),
             **({"merge_last": True} if self.merge_last else {}),
+            **({"short_ends": False} if not self.short_ends else {}),
             **({"verifier": describe(self.verifier)} if self.verifier is not None else {}),
         }
 
@@ -351,39 +371,3 @@ def detect(
     """
     return SceneDetector(encoder, distance, thresholder, **kwargs).detect(
         path, start=start_time, end=end_time, duration=duration, callback=callback)
-
-
-def _sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
-    if len(curve) > 1 and curve.times[-1] > curve.times[0]:
-        return (len(curve) - 1) / float(curve.times[-1] - curve.times[0])
-    return info.fps or DEFAULT_FPS
-
-
-def _end_time(curve: ScoreCurve, info: VideoInfo) -> float:
-    if not len(curve):
-        return 0.0
-    last = float(curve.times[-1])
-    if len(curve) > 1:
-        step = float(np.median(np.diff(curve.times[-min(len(curve), 16) :])))
-    else:
-        step = 1.0 / info.fps if info.fps else 0.0
-    return last + max(step, 0.0)
-
-
-def _shots(cuts, curve: ScoreCurve, info: VideoInfo, frames: int, end: float):
-    first = int(curve.indices[0]) if len(curve) else 0  # a --start range begins past frame 0
-    return build_shots(cuts, frames, _time_lookup(curve, _sampled_fps(curve, info)), end, info.fps or None, first)
-
-
-def _time_lookup(curve: ScoreCurve, fps: float):
-    idx, times = curve.indices, curve.times
-
-    def times_of(frame: int) -> float:
-        if not len(idx):
-            return 0.0
-        p = int(np.searchsorted(idx, frame))
-        if p < len(idx) and idx[p] == frame:
-            return float(times[p])
-        return float(np.interp(frame, idx, times, right=times[-1] + (frame - idx[-1]) / fps))
-
-    return times_of

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentcut.detection.pipeline import SceneDetector, _end_time
+from latentcut.detection.pipeline import SceneDetector
 from latentcut.detection.streaming import FrameScorer
+from latentcut.detection.timing import end_time
 from latentcut.extras import require
 from latentcut.io.durations import DEFAULT_FPS
 from latentcut.io.video import FrameBatch, VideoInfo
@@ -104,7 +105,7 @@ class LatentcutDetector(_PySceneDetector):
         self._flush()
         scored = self._scorer.finish(self._count, False)
         det = self.detector
-        result = det.detect_curve(scored.curve, scored.info, frames=scored.frames, end_time=_end_time(scored.curve, scored.info),
+        result = det.detect_curve(scored.curve, scored.info, frames=scored.frames, end_time=end_time(scored.curve, scored.info),
                                   reference=scored.reference, sample=scored.sample)
         result.shots = det.tidy_shots(result.shots, self._fps)
         self.result_ = result

@@ -358,7 +358,7 @@ def kmeans_1d_split(values: np.ndarray) -> float | None:
     return float((lo_mean + hi_mean) / 2.0)
 
 
-thresholders: Registry[Thresholder] = Registry("thresholder", "latentcut.thresholders")
+thresholders: Registry[Thresholder] = Registry("thresholder", "latentcut.thresholders", Thresholder)
 thresholders.register("learned", "latentcut.detection.learned:LearnedThreshold")
 for _cls in (TopN, KMeansThreshold, FixedThreshold, AdaptiveThreshold):
     thresholders.register(_cls.name, _cls)

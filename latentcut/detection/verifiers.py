@@ -169,7 +169,7 @@ def load_transnetv2(weights: str | None = None, threads: int | None = None):
     return model
 
 
-verifiers: Registry[Verifier] = Registry("verifier", "latentcut.verifiers")
+verifiers: Registry[Verifier] = Registry("verifier", "latentcut.verifiers", Verifier)
 verifiers.register(TransNetV2Verifier.name, TransNetV2Verifier, extra="transnetv2")
 
 

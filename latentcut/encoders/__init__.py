@@ -10,7 +10,7 @@ from latentcut.encoders.base import Encoder
 from latentcut.encoders.pixel import PixelEncoder
 from latentcut.registry import Registry
 
-encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders")
+encoders: Registry[Encoder] = Registry("encoder", "latentcut.encoders", Encoder)
 encoders.register("pixel", PixelEncoder)
 encoders.register("repro-vae", "latentcut.encoders.vae.encoder:VAEEncoder", extra="vae")
 encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder", extra="vae")

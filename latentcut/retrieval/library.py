@@ -36,6 +36,7 @@ import numpy as np
 from latentcut.cache import encoder_fingerprint
 from latentcut.detection.pipeline import SceneDetector, _progress
 from latentcut.encoders import create_encoder
+from latentcut.io.arguments import store_args
 from latentcut.io.identity import video_identity
 from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
@@ -65,13 +66,29 @@ CREATE INDEX IF NOT EXISTS keyframes_shot ON keyframes(shot_id);
 """
 
 
+def _db_error(db: str, exc: sqlite3.Error) -> str:
+    """A full disk or a failing device is not a damaged library: say which it is."""
+    import shutil
+
+    text = str(exc).lower()
+    free = None
+    with contextlib.suppress(OSError):
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(db))).free
+    if "disk is full" in text or "disk i/o" in text or "readonly" in text or "read-only" in text:
+        why = ("the disk is full" if "full" in text or (free is not None and free < 1 << 20)
+               else "the folder or file is read-only" if "readonly" in text or "read-only" in text
+               else "the disk reported an I/O error")
+        return f"{db}: cannot write the scene library ({why}; the library itself is unchanged: sqlite rolls back)"
+    return f"{db}: not a readable scene library database ({exc})"
+
+
 class SceneLibrary(LibraryQueries):
     """Open (or create) a library folder. ``encoder`` is needed to create one; an existing library
     remembers its own and refuses another."""
 
     def __init__(self, folder: str | os.PathLike, encoder: str | None = None, create: bool = True,
                  keyframes: dict | None = None, strip: bool = True):
-        self.folder = os.fspath(folder)
+        self.folder = store_args(folder, encoder, create, keyframes, strip)
         db = os.path.join(self.folder, "library.sqlite")
         if os.path.exists(self.folder) and not os.path.isdir(self.folder):
             raise LibraryError(f"{self.folder}: is a file, not a library folder")
@@ -103,7 +120,7 @@ class SceneLibrary(LibraryQueries):
                     self._init_meta(encoder or DEFAULT_ENCODER, fingerprint, settings)
                     meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"{db}: not a readable scene library database ({exc})") from None
+            raise LibraryError(_db_error(db, exc)) from None
         except OSError as exc:
             raise LibraryError(f"{self.folder}: cannot open the library ({exc.strerror})") from None
         missing = [k for k in ("format", "encoder", "dim", "generation") if k not in meta]

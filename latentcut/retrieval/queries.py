@@ -12,6 +12,7 @@ import sqlite3
 import numpy as np
 
 from latentcut.errors import LatentcutError
+from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
 from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
 from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
@@ -45,6 +46,8 @@ class LibraryQueries:
     def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
         """Shots for a query of several vectors (N, D) or (views, N, D), ranked by the mean over
         the N vectors of each shot's best keyframe score (:func:`~latentcut.retrieval.search.rank_shots`)."""
+        queries, k = vectors_arg(queries), int_arg(k, "k", 1)
+        exclude = None if exclude is None else int_arg(exclude, "exclude")
         per_query = self._neighbours(queries, k)
         return self._shot_hits(per_query, k, exclude) if per_query else []
 
@@ -87,12 +90,13 @@ class LibraryQueries:
 
     def search(self, vector: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
         """Shots for one query vector."""
-        return self.search_many(np.asarray(vector, np.float32).reshape(1, -1), k, exclude)
+        return self.search_many(vectors_arg(vector, "vector", (1,)).reshape(1, -1), k, exclude)
 
     @db_errors
     def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
         """One result list per picture (H, W, 3 uint8, any size): each stripped of its borders
         like the library's keyframes, and also tried mirrored unless ``mirror`` is False."""
+        pictures, k, mirror = pictures_arg(pictures), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
         if not len(pictures):
             return []
         vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
@@ -103,25 +107,31 @@ class LibraryQueries:
 
     def query_frames(self, frames: np.ndarray, k: int = 10, mirror: bool = True) -> list[Hit]:
         """Pictures (N, H, W, 3) taken together as one query (the shots that match all of them)."""
-        vecs = embed_pictures(self.encoder(), list(frames), self.strip, mirror=mirror)
+        frames, mirror = pictures_arg(frames, "frames"), bool_arg(mirror, "mirror")
+        if not frames:
+            raise ValueError("frames is empty; give at least one picture")
+        vecs = embed_pictures(self.encoder(), frames, self.strip, mirror=mirror)
         return self.search_many(vecs if mirror else vecs[None], k)
 
     def query_ref(self, ref: str, k: int = 10, mirror: bool = True) -> list[Hit]:
         """An image file, or a frame of a video as ``video.mp4@12.5s`` / ``video.mp4@120``."""
-        return self.query_refs([ref], k, mirror)[0]
+        return self.query_refs([path_arg(ref, "ref")], k, mirror)[0]
 
     def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
         """Many images or video frames in one call (one encoder batch); a result list for each."""
+        refs, k, mirror = strings_arg(refs, "refs"), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
         return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
 
     def query_clip(self, video: str, k: int = 10) -> list[Hit]:
         """A whole clip: its keyframes, found the library's way, together as one query."""
+        video, k = path_arg(video, "video"), int_arg(k, "k", 1)
         got = embed_video(video, self.detector(False), self.encoder(), self.keyframes, self.strip)
         return self.search_many(got.vectors, k)
 
     @db_errors
     def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
         """Shots like one already in the library (its keyframes together as one query)."""
+        shot_id, k = int_arg(shot_id, "shot_id"), int_arg(k, "k", 1)
         if not self.db.execute("SELECT 1 FROM shots WHERE id = ?", (int(shot_id),)).fetchone():
             raise LibraryError(f"no shot with id {shot_id} in {self.folder}")
         rows = self.db.execute("SELECT vector FROM keyframes WHERE shot_id = ?", (int(shot_id),)).fetchall()

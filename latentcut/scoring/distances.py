@@ -14,12 +14,15 @@ import numpy as np
 
 from latentcut.component import Component
 from latentcut.encoders.embeddings import Embeddings, check_compatible
+from latentcut.errors import EmbeddingError
 from latentcut.registry import Registry
 
-#: Log-variances are clipped here before exponentiation: e^60 still fits float64 with room for
-#: squared mean differences, so finite input never produces NaN (at worst a huge finite number).
-_LOGVAR_CLIP = 30.0
+#: The KL distances' default clip of log-variances (``logvar_clip``): e^60 still fits float64 with
+#: room for squared mean differences, so a score curve stays finite whatever an encoder emits.
+#: :func:`gaussian_kl` itself is exact unless asked to clip.
+LOGVAR_CLIP = 30.0
 _TINY = np.finfo(np.float64).tiny
+_HUGE = np.finfo(np.float64).max
 
 
 class Distance(Component, ABC):
@@ -100,26 +103,55 @@ class Cosine(Distance):
         return d
 
 
-def gaussian_kl(mu_p, lv_p, mu_q, lv_q) -> np.ndarray:
+def gaussian_kl(mu_p, lv_p, mu_q, lv_q, logvar_clip: float | None = None) -> np.ndarray:
     """KL(N(mu_p, e^lv_p) || N(mu_q, e^lv_q)) for diagonal Gaussians, summed over the last axis.
 
-    Written as 0.5 * sum(lv_q - lv_p + e^(lv_p - lv_q) + (mu_p - mu_q)^2 e^-lv_q - 1), in float64,
-    with log-variances clipped to +-30, so it stays finite and non-negative for any finite input.
+    Written as 0.5 * sum(lv_q - lv_p + e^(lv_p - lv_q) + (mu_p - mu_q)^2 e^-lv_q - 1) and computed
+    in float64 without clipping: the result is exact to float64's precision wherever it fits
+    float64, and ``inf`` only where the exact value exceeds float64's range (about 1.8e308). A NaN
+    or infinite input is refused (:class:`EmbeddingError` naming it). ``logvar_clip=c`` clips the
+    log-variances to [-c, c] first (what the KL distances do, :data:`LOGVAR_CLIP`).
     """
-    # One float64 operand per subtraction suffices (float32 -> float64 is exact), so a dropped
-    # cast on the first of each pair is an equivalent mutant.
-    mu_p, mu_q = np.asarray(mu_p, np.float64), np.asarray(mu_q, np.float64)  # pragma: no mutate
-    lv_p = np.clip(np.asarray(lv_p, np.float64), -_LOGVAR_CLIP, _LOGVAR_CLIP)  # pragma: no mutate
-    lv_q = np.clip(np.asarray(lv_q, np.float64), -_LOGVAR_CLIP, _LOGVAR_CLIP)
-    diff = lv_p - lv_q
-    # x - 1 - log x >= 0 with x = e^diff; expm1 keeps precision when the variances are close.
-    var_term = np.expm1(diff) - diff
-    mean_term = np.square(mu_p - mu_q) * np.exp(-lv_q)
-    kl = 0.5 * (var_term + mean_term).sum(axis=-1)
+    parts = {}
+    for name, value in (("mu_p", mu_p), ("lv_p", lv_p), ("mu_q", mu_q), ("lv_q", lv_q)):
+        a = np.asarray(value, np.float64)
+        if not np.isfinite(a).all():
+            raise EmbeddingError(f"gaussian_kl: {name} holds NaN or infinite values")
+        parts[name] = a
+    mu_p, lv_p, mu_q, lv_q = np.broadcast_arrays(parts["mu_p"], parts["lv_p"], parts["mu_q"], parts["lv_q"])
+    if logvar_clip is not None:
+        lv_p, lv_q = np.clip(lv_p, -logvar_clip, logvar_clip), np.clip(lv_q, -logvar_clip, logvar_clip)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        diff = lv_p - lv_q  # +-inf only where |lv_p - lv_q| exceeds float64: the KL is beyond it too
+        # x - 1 - log x >= 0 with x = e^diff; expm1 keeps precision when the variances are close.
+        var_term = np.where(diff == np.inf, np.inf, np.expm1(diff) - diff)
+        mean_term = np.square(mu_p - mu_q) * np.exp(-lv_q)
+        odd = ~np.isfinite(mean_term)
+        if odd.any():  # a square or an exponential overflowed on the way: the same product in logs
+            scale = np.maximum(np.abs(mu_p[odd]), np.abs(mu_q[odd]))
+            ratio = np.abs(mu_p[odd] / scale - mu_q[odd] / scale)
+            log_term = 2.0 * (np.log(scale) + np.log(ratio)) - lv_q[odd]
+            mean_term[odd] = np.where(scale > 0, np.exp(log_term), 0.0)
+        kl = (0.5 * var_term + 0.5 * mean_term).sum(axis=-1)
     return np.maximum(kl, 0.0)
 
 
-class GaussianKL(Distance):
+class _ClippedKL(Distance):
+    """The KL distances' shared parameter: ``logvar_clip`` (default :data:`LOGVAR_CLIP`; None for
+    the exact value), and results capped at float64's largest value so a curve stays finite."""
+
+    def __init__(self, logvar_clip: float | None = LOGVAR_CLIP):
+        self.logvar_clip = logvar_clip
+
+    def check_params(self) -> None:
+        if self.logvar_clip is not None and not (self.logvar_clip > 0):
+            raise ValueError(f"logvar_clip must be > 0 or None (exact), not {self.logvar_clip!r}")
+
+    def _kl(self, mu_p, lv_p, mu_q, lv_q) -> np.ndarray:
+        return np.minimum(gaussian_kl(mu_p, lv_p, mu_q, lv_q, self.logvar_clip), _HUGE)
+
+
+class GaussianKL(_ClippedKL):
     """KL(q_a || q_b) between the diagonal Gaussians of two embeddings.
 
     Direction: ``pairwise(a, b)`` is KL(q_a || q_b); along a video, ``consecutive`` therefore scores
@@ -134,10 +166,10 @@ class GaussianKL(Distance):
     degree = 2
 
     def _pairwise(self, a, b):
-        return gaussian_kl(a.mean, a.logvar_or_zeros(), b.mean, b.logvar_or_zeros())
+        return self._kl(a.mean, a.logvar_or_zeros(), b.mean, b.logvar_or_zeros())
 
 
-class SymmetricKL(Distance):
+class SymmetricKL(_ClippedKL):
     """KL(q_a || q_b) + KL(q_b || q_a) (Jeffreys divergence); symmetric by construction."""
 
     name = "symmetric-kl"
@@ -146,10 +178,10 @@ class SymmetricKL(Distance):
 
     def _pairwise(self, a, b):
         la, lb = a.logvar_or_zeros(), b.logvar_or_zeros()
-        return gaussian_kl(a.mean, la, b.mean, lb) + gaussian_kl(b.mean, lb, a.mean, la)
+        return np.minimum(self._kl(a.mean, la, b.mean, lb) + self._kl(b.mean, lb, a.mean, la), _HUGE)
 
 
-distances: Registry[Distance] = Registry("distance", "latentcut.distances")
+distances: Registry[Distance] = Registry("distance", "latentcut.distances", Distance)
 for _cls in (L1, L2, Cosine, GaussianKL, SymmetricKL):
     distances.register(_cls.name, _cls)
 
