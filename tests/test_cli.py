@@ -112,7 +112,10 @@ def test_eval_reads_scene_csvs_of_latentcut_and_pyscenedetect(tmp_path, capsys):
 def test_eval_scene_csv_errors(tmp_path, text, message):
     bad = tmp_path / "nothing-like-a-clip.csv"
     bad.write_text(text)
-    r = run("eval", str(bad), LABELS)
+    labels = tmp_path / "labels.json"  # its own labels: the test needs no ../shared
+    labels.write_text(json.dumps({"clips": [{"path": "clips/one.mp4", "cuts": [10]},
+                                            {"path": "clips/two.mp4", "cuts": [20]}]}))
+    r = run("eval", str(bad), str(labels))
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
 
 

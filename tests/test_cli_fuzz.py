@@ -39,6 +39,13 @@ def world(tmp_path_factory):
     (d / "weird.json").write_text(json.dumps({"clips": [{"path": "good.mp4", "cuts": [{"start": 5, "end": 2, "kind": "fade"}]}]}))
     (d / "curve.csv").write_text("frame,time,score\n0,0,0\n1,0.04,nan\n")
     (d / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
+    from PIL import Image
+
+    frames = colour_frames([(200, 40, 40), (40, 200, 40)], 8, h=32, w=32)
+    Image.fromarray(frames[0]).save(d / "ok.png")
+    Image.fromarray(frames[0]).save(d / "anim.gif", save_all=True, duration=40,
+                                    append_images=[Image.fromarray(f) for f in frames[1:]])
+    (d / "it's \"odd\" 名前.mp4").write_bytes(data)
     return d
 
 
@@ -168,3 +175,137 @@ def test_train_fuzz(world, video, opt, value, out, resume):
 @given(action=st.sampled_from(["info", "clear", "wipe"]), root=st.sampled_from(["cache", "good.mp4", "dir.mp4", "missing/x"]))
 def test_cache_fuzz(world, action, root):
     _check(world, ["cache", action, "--cache-dir", str(world / root)])
+
+
+OUT_DIRS = st.sampled_from(["shots", "shots", "shots/", "good.mp4", "dir.mp4", "/proc/nope", "missing/deeper"])
+
+
+def rarely(strategy):
+    """Mostly left out, so that most runs get past the options to the work itself."""
+    return st.one_of(st.none(), st.none(), st.none(), strategy)
+
+
+def _out(world, name):
+    return name if name.startswith("/") else str(world / "out" / name if name.startswith(("shots", "missing")) else world / name)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(video=st.sampled_from(VIDEOS + ["anim.gif", "good.mp4", "anim.gif"]), out=OUT_DIRS, template=rarely(st.one_of(
+    junk, st.sampled_from(["$VIDEO_NAME-$SHOT_NUMBER", "$NOPE", "a/b", "$START_TIME", "", "x$"]))),
+       precise=st.booleans(), overwrite=st.booleans(), crf=rarely(junk),
+       cuts=rarely(st.sampled_from(["pred.json", "bad.json", "good.mp4", "missing.json"])))
+def test_split_video_fuzz(world, video, out, template, precise, overwrite, crf, cuts):
+    argv = ["split-video", str(world / video), "-o", _out(world, out), "-q"]
+    if template is not None:
+        argv += ["--template", template]
+    if precise:
+        argv.append("--precise")
+    if overwrite:
+        argv.append("--overwrite")
+    if crf is not None:
+        argv += ["--crf", crf]
+    if cuts:
+        argv += ["--cuts", str(world / cuts)]
+    _check(world, argv)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(video=st.sampled_from(VIDEOS + ["anim.gif", "good.mp4", "anim.gif"]), out=OUT_DIRS, n=rarely(junk),
+       fmt=st.sampled_from([None, "jpeg", "png", "webp", "bmp"]), quality=rarely(junk), scale=rarely(junk),
+       width=rarely(junk), height=rarely(junk), margin=rarely(junk))
+def test_save_images_fuzz(world, video, out, n, fmt, quality, scale, width, height, margin):
+    argv = ["save-images", str(world / video), "-o", _out(world, out), "-q"]
+    for opt, v in (("-n", n), ("--format", fmt), ("--quality", quality), ("--scale", scale), ("--width", width),
+                   ("--height", height), ("--frame-margin", margin)):
+        if v is not None:
+            argv += [opt, v]
+    _check(world, argv)
+
+
+EXPORTS = ["--edl", "--otio", "--fcpxml", "--html", "--plot", "--curve", "--csv", "-o"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(video=st.sampled_from(["good.mp4", "it's \"odd\" 名前.mp4", "text.mp4", "anim.gif"]),
+       flags=st.lists(st.sampled_from(EXPORTS), min_size=1, max_size=4, unique=True),
+       target=st.sampled_from(["x", "-", "good.mp4", "dir.mp4", "/proc/nope/x", "out/y"]),
+       assets=st.sampled_from([None, "pics", ".", "out", "dir.mp4", "good.mp4"]),
+       labels=st.sampled_from([None, "labels.json", "bad.json"]))
+def test_export_flags_fuzz(world, video, flags, target, assets, labels):
+    argv = ["detect", str(world / video), "-q"]
+    for i, flag in enumerate(flags):
+        if target == "-":
+            argv += [flag, "-" if i == 0 else str(world / "out" / f"e{i}{flag.strip('-')}")]
+        elif target.startswith("/"):
+            argv += [flag, target + flag.strip("-")]
+        else:
+            argv += [flag, str(world / target) if target in ("good.mp4", "dir.mp4") else str(world / "out" / f"{target}{i}.{flag.strip('-')}")]
+    if assets:
+        argv += ["--html-assets", str(world / assets)]
+    if labels:
+        argv += ["--labels", str(world / labels)]
+    _check(world, argv)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(action=st.sampled_from(["add", "index", "query", "info", "import", "export", "bogus"]),
+       video=st.sampled_from(VIDEOS), arc=st.sampled_from(["arc", "good.mp4", "dir.mp4", "missing/arc"]),
+       extra=st.lists(st.sampled_from(["--pq", "--rebuild", "--nlist", "0", "-k", "x", "--shot", "-1", "--image",
+                                       "image.png", "--clip", "text.mp4", "--library", "good.mp4", "--workers", "0"]),
+                      max_size=4))
+def test_archive_fuzz(world, action, video, arc, extra):
+    pytest.importorskip("ray")
+    argv = ["archive", action, str(world / arc)]
+    if action == "add":
+        argv += [str(world / video), "--encoder", "pixel,size=16", "--workers", "1"]
+    argv += [str(world / e) if e in ("image.png", "text.mp4", "good.mp4") else e for e in extra]
+    _check(world, argv)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(a=st.sampled_from(["image.png", "good.mp4@3", "good.mp4@999", "good.mp4@x", "missing.png", "text.mp4@1", "ok.png"]),
+       b=st.sampled_from(["ok.png", "good.mp4@0.2s", "dir.mp4"]), steps=rarely(junk),
+       model=st.sampled_from(["vae", "good.mp4", "dir.mp4", "missing"]), method=st.sampled_from([None, "latent", "3dconv", "x"]),
+       out=st.sampled_from(["ib", "ib", "good.mp4", "image.png"]), scale=rarely(junk))
+def test_inbetween_fuzz(world, a, b, steps, model, method, out, scale):
+    pytest.importorskip("torch")
+    from test_no_loss import SHIPPED_VAE
+
+    argv = ["inbetween", str(world / a), str(world / b), "--model", SHIPPED_VAE if model == "vae" else str(world / model),
+            "-o", str(world / "out" / out if out == "ib" else world / out)]
+    for opt, v in (("--steps", steps), ("--method", method), ("--scale", scale)):
+        if v is not None:
+            argv += [opt, v]
+    _check(world, argv)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(video=st.sampled_from(["good.mp4", "text.mp4", "missing.mp4", "dir.mp4"]),
+       opt=st.sampled_from(["--steps", "--size", "--frames", "--batch", "--lr", "--channels", "--fusion", "--device"]),
+       value=junk, out=st.sampled_from(["ib-model", "good.mp4", "dir.mp4"]), resume=st.booleans())
+def test_train_inbetween_fuzz(world, video, opt, value, out, resume):
+    pytest.importorskip("torch")
+    argv = ["train-inbetween", str(world / video), "-o", str(world / "out" / out if out == "ib-model" else world / out),
+            "--steps", "1", "--size", "32", "--frames", "4", "--batch", "2", opt, value] + (["--resume"] if resume else [])
+    _check(world, argv)
+
+
+CONFIG_VALUES = st.one_of(st.integers(-3, 10).map(str), st.sampled_from(['"pixel"', '"nope"', '"0.5s"', "true", "[1, 2]",
+                                                                          '"fixed,value=0.2"', "{ a = 1 }", '"-"', "1.5"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(table=st.sampled_from(["detect", "split-video", "index", "nope", "detect.sub"]),
+       key=st.sampled_from(["encoder", "stride", "threshold", "min_shot_len", "min-shot-len", "output", "csv", "bogus",
+                            "span", "quiet", "html_assets"]),
+       value=CONFIG_VALUES, broken=st.booleans(), command=st.sampled_from(["detect", "--help", "--version", "plugins"]))
+def test_config_file_fuzz(world, table, key, value, broken, command):
+    cfg = world / "out" / "c.toml"
+    cfg.parent.mkdir(exist_ok=True)
+    cfg.write_text(f"[{table}]\n{key} = {value}\n" + ("[[[\n" if broken else ""))
+    argv = ["--config", str(cfg)] + ([command, str(world / "good.mp4"), "-q"] if command == "detect" else [command])
+    code, err = _run(argv)
+    if command in ("--help", "--version"):
+        assert code == 0, err  # help and the version work whatever the file holds
+        return
+    _check(world, argv)

@@ -50,9 +50,10 @@ def test_all_labelled_clips_score_well_and_beat_the_paper():
         r = det.detect(os.path.join(os.path.dirname(LABELS), lab.path))
         pred = [c.interval() for c in r.cuts]
         tot = tot + evaluate(pred, lab, 2)
-    # A regression floor, not a claim: labels.json grew from 13 clips (0.978 F1 in-sample) to 23 with
-    # 10 hard anime fan edits; the default scores 0.83 on all of them. Raising this is issue 10's job.
-    assert tot.f1 >= 0.82 and tot.precision >= 0.95, tot.as_dict()
+    # A regression floor, not a claim: labels.json grew to 35 clips from 21 collections, 12 of them
+    # unseen when the default was tuned; on all 35 it scores F1 0.873, P 0.865 (275 hits, 43 false
+    # cuts, 37 misses at tolerance 2). Raising this is the detection issue's job (issue 24).
+    assert tot.f1 >= 0.86 and tot.precision >= 0.85 and tot.recall >= 0.86, tot.as_dict()
 
 
 def test_result_outputs(tmp_path):

@@ -74,7 +74,15 @@ def _parse(argv: list[str] | None):
     parser = build_parser()
     if path is not None:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        config.apply(parser, sub.choices, config.load(path), path)
+        try:
+            config.apply(parser, sub.choices, config.load(path), path)
+        except LatentcutError as exc:
+            words = argv[: argv.index("--")] if "--" in argv else argv
+            if not {"-h", "--help", "--version"} & set(words):
+                raise
+            # help and the version must work whatever the config file holds: say it, then help
+            print(f"latentcut: warning: {' '.join(str(exc).split())} (the config file is not used for this help)",
+                  file=sys.stderr)
     return parser.parse_args(argv)
 
 
@@ -91,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         if quiet_here:  # a command that prints only for people: -q silences it here
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
         warnings.simplefilter("always" if args.verbose else "default")
+        if not args.verbose:  # a title's CJK letters drawn as boxes: no news to the person who asked for the plot
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
         warnings.showwarning = _show_warning
         try:
             from latentcut.io.progress import showing
@@ -115,6 +125,17 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("latentcut: interrupted", file=sys.stderr)
             return 130
+        except Exception as exc:  # a bug: one line for people (the traceback with -v), status 1, not 2
+            if args.verbose:
+                import traceback
+
+                traceback.print_exc()
+            _error(f"internal error ({type(exc).__name__}: {exc}); this is a bug in latentcut, please report it "
+                   "(-v shows the traceback)")
+            return EXIT_BUG
+
+
+EXIT_BUG = 1
 
 
 def _error(message: str) -> None:

@@ -117,7 +117,8 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
     g.add_argument("--n", type=_int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
     g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
-                   help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500); default 0.3s")
+                   help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
+                        "and last shot included; default 0.3s between cuts (the first and last shot may be shorter)")
     g.add_argument("--span", "--gap", dest="span", default="0.5s", type=_duration,
                    help="span for gradual transitions: frames, seconds or a timecode (default 0.5s; --gap is its old name)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
@@ -193,6 +194,7 @@ def _detector(args):
         fades=getattr(args, "fades", "fades"),
         drop_short=getattr(args, "drop_short", False),
         merge_last=getattr(args, "merge_last", False),
+        short_ends=getattr(args, "min_shot_len", None) is None,  # a length the user gives holds at both ends too
     )
 
 
@@ -233,3 +235,26 @@ def _check_outputs(inputs: dict, outputs: dict) -> None:
     for opt, path in outputs.items():
         if path:
             check_writable(path, opt)
+
+
+def for_each_video(videos: list[str], work, what: str = "video") -> int:
+    """Run ``work(video)`` on each video; with several, a bad one is reported in one line and the
+    rest go on, then a summary, and the exit status says that something failed."""
+    if len(videos) == 1:
+        work(videos[0])
+        return 0
+    failed: list[str] = []
+    for video in videos:
+        try:
+            work(video)
+        except (LatentcutError, OSError) as exc:
+            msg = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.filename else str(exc)
+            if video not in msg:
+                msg = f"{video}: {msg}"
+            print(f"latentcut: error: {' '.join(msg.split())}", file=sys.stderr)
+            failed.append(video)
+    if failed:
+        print(f"latentcut: {len(failed)} of {len(videos)} {what}s failed ({', '.join(failed[:3])}"
+              f"{', ...' if len(failed) > 3 else ''}); the others are done", file=sys.stderr)
+        return EXIT_USAGE
+    return 0

@@ -1,6 +1,7 @@
 """`latentcut detect`."""
 from __future__ import annotations
 
+import os
 import sys
 
 from latentcut.cli.common import (
@@ -12,6 +13,7 @@ from latentcut.cli.common import (
     _inputs,
     _print_cuts,
     _range,
+    for_each_video,
     help_formatter,
 )
 from latentcut.cli.inputs import expand_inputs, output_path
@@ -78,19 +80,38 @@ def run(args) -> int:
     if several and len(set(every)) != len(every):
         raise LatentcutError("two videos would write the same output file (same file name in different folders?); "
                              "put more of the name in the template")
-    for video, outs, _ in plans:  # before any work: no output is an input, every output can be written
-        _check_outputs(_inputs(args, video=video, labels=args.labels), outs)
+    every_assets = [a for _, _, a in plans if a]
+    if several and len(set(every_assets)) != len(every_assets):
+        raise LatentcutError("--html-assets: two videos would share one pictures folder; put $VIDEO_NAME in it")
+    for video, outs, assets in plans:  # before any work: no output is an input, every output can be written
+        ins = _inputs(args, video=video, labels=args.labels)
+        _check_outputs(ins, outs)
+        if assets:
+            _check_assets(assets, videos + list(ins.values()) + [p for p in outs.values() if p])
     human = sys.stderr if "-" in options.values() else sys.stdout  # stdout carries the data then
     det = _detector(args)
     start, end, duration = _range(args)
-    for video, outs, assets in plans:
-        detect_one(args, det, video, outs, assets, human, start, end, duration)
-    return 0
+    by_video = {video: (outs, assets) for video, outs, assets in plans}
+    return for_each_video(videos, lambda video: detect_one(args, det, video, *by_video[video], human, start, end,
+                                                          duration))
+
+
+def _check_assets(folder: str, paths: list[str]) -> None:
+    """The pictures folder is swapped in whole: never one holding an input or another output, never
+    a folder of the user's."""
+    from latentcut.io.folders import check_folder
+
+    real = os.path.realpath(folder)
+    for p in paths:
+        if p == "-":
+            continue
+        rp = os.path.realpath(p)
+        if rp == real or rp.startswith(real + os.sep):
+            raise LatentcutError(f"--html-assets {folder}: would hold {p}; give the pictures a folder of their own")
+    check_folder(folder, "--html-assets")
 
 
 def detect_one(args, det, video: str, outs: dict, assets: str | None, human, start, end, duration) -> None:
-    from latentcut.io.writers import write_curve_csv, write_json, write_scenes_csv
-
     lab = None
     if outs["--plot"] and args.labels:
         from latentcut.evaluation import find_clip, load_labels
@@ -104,6 +125,30 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
 
         groups = group_shots(shot_vectors(result), args.strictness)
         result.scene_groups = [g.to_dict(result) for g in groups]
+    from latentcut.io.folders import output_set
+
+    with output_set():  # one run's outputs replace the last run's together, or not at all
+        _write_outputs(args, result, outs, assets, lab)
+    if args.quiet:
+        return
+    _print_cuts(result, human)
+    if args.verbose:
+        print(f"  settings: {result.settings}", file=human)
+    if groups is not None:
+        print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):", file=human)
+        for g in result.scene_groups:
+            print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
+                  f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
+    names = {"-o": "json", "--csv": "scenes csv", "--curve": "score curve", "--edl": "edl", "--otio": "otio",
+             "--fcpxml": "fcpxml", "--html": "html report", "--plot": "plot"}
+    for opt, what in names.items():
+        if outs[opt] and outs[opt] != "-":
+            print(f"  wrote {what}: {outs[opt]}", file=human)
+
+
+def _write_outputs(args, result, outs: dict, assets: str | None, lab) -> None:
+    from latentcut.io.writers import write_curve_csv, write_json, write_scenes_csv
+
     writers = {"-o": write_json, "--csv": write_scenes_csv, "--curve": write_curve_csv}
     for opt, write in writers.items():
         if outs[opt]:
@@ -128,18 +173,3 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
         from latentcut.scoring.plot import plot_curve
 
         plot_curve(result, outs["--plot"], lab)
-    if args.quiet:
-        return
-    _print_cuts(result, human)
-    if args.verbose:
-        print(f"  settings: {result.settings}", file=human)
-    if groups is not None:
-        print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):", file=human)
-        for g in result.scene_groups:
-            print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
-                  f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
-    names = {"-o": "json", "--csv": "scenes csv", "--curve": "score curve", "--edl": "edl", "--otio": "otio",
-             "--fcpxml": "fcpxml", "--html": "html report", "--plot": "plot"}
-    for opt, what in names.items():
-        if outs[opt] and outs[opt] != "-":
-            print(f"  wrote {what}: {outs[opt]}", file=human)

@@ -1,9 +1,13 @@
 """Several videos in one command: files, folders and globs in, one set of outputs per video out."""
 from __future__ import annotations
 
+import atexit
 import glob
 import os
+import shutil
+import stat
 import string
+import tempfile
 
 from latentcut.errors import LatentcutError
 
@@ -29,6 +33,7 @@ def expand_inputs(items: list[str]) -> list[str]:
             out += found
         else:
             out.append(item)
+    out = [_spooled(p) for p in out]
     seen, unique = set(), []
     for p in out:
         key = os.path.realpath(p)
@@ -36,6 +41,28 @@ def expand_inputs(items: list[str]) -> list[str]:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def _spooled(path: str) -> str:
+    """A pipe (``/dev/stdin``, a FIFO) copied to a temporary file, removed at exit: a video is
+    read more than once (its header, then its frames), and a pipe only once."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path
+    if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+        return path
+    folder = tempfile.mkdtemp(prefix="latentcut-stdin-")
+    atexit.register(shutil.rmtree, folder, True)
+    copy = os.path.join(folder, os.path.basename(path) or "stdin")
+    try:
+        with open(path, "rb") as src, open(copy, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except OSError as exc:
+        raise LatentcutError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if os.path.getsize(copy) == 0:
+        raise LatentcutError(f"{path}: nothing came through the pipe")
+    return copy
 
 
 def output_path(template: str | None, video: str, several: bool, option: str) -> str | None:

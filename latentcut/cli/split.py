@@ -13,6 +13,7 @@ from latentcut.cli.common import (
     _inputs,
     _int_at_least,
     _range,
+    for_each_video,
     help_formatter,
 )
 from latentcut.cli.inputs import expand_inputs
@@ -109,6 +110,9 @@ def _prepare(args, template_fields_ok) -> tuple[list[str], object]:
             raise LatentcutError(f"{v}: is a directory")
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise LatentcutError(f"-o {args.output}: is a file, not a folder")
+    from latentcut.io.atomic import check_writable
+
+    check_writable(os.path.join(args.output, ".latentcut-probe"), "-o")  # before any detection
     return videos, (None if args.cuts else _detector(args))
 
 
@@ -122,7 +126,8 @@ def run_split(args) -> int:
     from latentcut.exports.split import split_video
 
     videos, det = _prepare(args, None)
-    for video in videos:
+
+    def one(video: str) -> None:
         shots = _shots(args, det, video)
         bar = _bar(args, len(shots), "file")
         try:
@@ -137,7 +142,8 @@ def run_split(args) -> int:
             for f in files:
                 note = f"  [{'; '.join(f.notes)}]" if f.notes else ""
                 print(f"  {os.path.basename(f.path)}  {f.start:9.3f} - {f.end:9.3f} s  {f.frames:6d} frames{note}")
-    return 0
+
+    return for_each_video(videos, one)
 
 
 def run_images(args) -> int:
@@ -146,7 +152,8 @@ def run_images(args) -> int:
     videos, det = _prepare(args, None)
     if args.quality is not None and args.quality > 100:
         raise LatentcutError(f"--quality must be 0-100, not {args.quality}")
-    for video in videos:
+
+    def one(video: str) -> None:
         shots = _shots(args, det, video)
         bar = _bar(args, len(shots) * args.num_images, "image")
         try:
@@ -157,4 +164,5 @@ def run_images(args) -> int:
                 bar.close()
         if not args.quiet:
             print(f"{video}: {len(saved)} images of {len(shots)} shots in {args.output}")
-    return 0
+
+    return for_each_video(videos, one)

@@ -62,9 +62,34 @@ def write_fcpxml(result: DetectionResult, path: str) -> None:
 
     if "fcpx_xml" not in otio.adapters.available_adapter_names():
         raise require_fcpx()
-    text = _with_transitions(otio.adapters.write_to_string(tl, "fcpx_xml"), tl)
+    _hide_quotes(tl)
+    text = _unhide_quotes(_with_transitions(otio.adapters.write_to_string(tl, "fcpx_xml"), tl))
     with atomic_write(path, encoding="utf-8") as f:
         f.write(text)
+
+
+# The adapter looks names up with XPath predicates (``[@name='...']``), which a quote in a file name
+# breaks; names travel through it as tokens and come back escaped in the finished XML.
+_QUOTES = {"'": ("LATENTCUT-APOS-2f9c", "&apos;"), '"': ("LATENTCUT-QUOT-2f9c", "&quot;")}
+
+
+def _hide_quotes(tl) -> None:
+    def hide(text: str) -> str:
+        for q, (token, _) in _QUOTES.items():
+            text = text.replace(q, token)
+        return text
+
+    tl.name = hide(tl.name)
+    for track in tl.tracks:
+        track.name = hide(track.name)
+        for item in track:
+            item.name = hide(item.name)
+
+
+def _unhide_quotes(xml: str) -> str:
+    for token, escaped in _QUOTES.values():
+        xml = xml.replace(token, escaped)
+    return xml
 
 
 def _with_transitions(xml: str, tl) -> str:

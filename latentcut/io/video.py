@@ -67,7 +67,7 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
         raise VideoError(f"{path}: no such file")
     if os.path.isdir(path):
         raise VideoError(f"{path}: is a directory, not a video file")
-    if os.path.getsize(path) == 0:
+    if os.path.isfile(path) and os.path.getsize(path) == 0:  # a pipe's size is 0 too, and says nothing
         raise VideoError(f"{path}: the file is empty")
     mp4ish = path.lower().endswith((".mp4", ".m4v", ".mov", ".3gp"))
     hint = " (an MP4 or MOV cut short loses its index, the moov atom, and cannot be read)" if mp4ish else ""
@@ -190,7 +190,10 @@ class VideoReader:
         n = self.info.frame_count
         if (self.start or self.end is not None) and self.info.fps > 0:
             stop = self.end if self.end is not None else self.info.duration or n / self.info.fps
-            n = max(0, min(n, int((stop - (self.start or 0.0)) * self.info.fps)))
+            if self.info.duration > 0:  # a range past the end (even 1e308 s) counts no more than the video
+                stop = min(stop, self.info.duration)
+            span = max(0.0, stop - (self.start or 0.0)) * self.info.fps
+            n = max(0, min(n, int(span) if span < n else n))
         return n // self.stride
 
     def __iter__(self) -> Iterator[FrameBatch]:
@@ -274,9 +277,10 @@ class VideoReader:
             if self.stopped_at_end:
                 index -= 1  # the frame at the range's end was looked at, not taken
             self.frames_decoded = index + 1
-            if index < 0:
+            ranged = self.start is not None or self.end is not None
+            if index < 0 and not (ranged and self.stopped_at_end):
                 raise VideoError(f"{self.path}: no video frame could be decoded (zero frames)")
-            if (self.start is not None or self.end is not None) and fill == 0 and self._kept == 0:
+            if ranged and fill == 0 and self._kept == 0:
                 raise VideoError(f"{self.path}: no frame in the range {self.start or 0:g} s - "
                                  f"{'end' if self.end is None else f'{self.end:g} s'} (the video ends at {last_time:.3f} s)")
             if not self.stopped_at_end:
@@ -289,18 +293,22 @@ class VideoReader:
     def _check_complete(self, decoded: int, last_time: float | None, step: float) -> None:
         """A demuxer often just stops at a cut-off file: compare with what the header promised.
 
-        Truncated when the container's own frame count exceeds what decoded by more than
-        ``TRUNCATION_SLACK`` frames, or when the decoded frames end more than that many frame
-        durations before the declared duration (timestamps, so variable frame rates are judged
-        right; an estimated frame count is never trusted on its own)."""
+        Judged by time where the container states a duration: truncated when the decoded frames
+        end more than ``TRUNCATION_SLACK`` frame durations before it (timestamps, so variable frame
+        rates are judged right; a header's frame count is often larger than what any decoder
+        shows, e.g. edit lists, and is then not evidence). Only without a duration: when the
+        container's own frame count exceeds what decoded by more than that many frames (an
+        estimated count is never trusted)."""
         if self.truncated or last_time is None:
             return
         info = self.info
         slack = TRUNCATION_SLACK
-        short_frames = info.frame_count_exact and decoded < info.frame_count - slack
         end = last_time + step
-        short_time = info.duration > 0 and end < info.duration - max(slack * step, 0.05)
-        if short_frames or short_time:
+        if info.duration > 0:
+            short = end < info.duration - max(slack * step, 0.05)
+        else:
+            short = info.frame_count_exact and decoded < info.frame_count - slack
+        if short:
             self.truncated = True
             self.truncation_message = (
                 f"{self.path}: the header promises {info.frame_count} frames ({info.duration:.2f} s) but only "
