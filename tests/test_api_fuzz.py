@@ -215,4 +215,4 @@ def test_library_arguments(tmp_path_factory, name, value):
         with contextlib.chdir(where):  # a folder named by a generated value lands there
             SceneLibrary(**kwargs).close()
     except ALLOWED as exc:
-        assert _names_it(exc, name, "library", "encoder", "keyframe", str(value)), (name, value, exc)
+        assert _names_it(exc, name, "library", "encoder", "keyframe", "weights", str(value)), (name, value, exc)

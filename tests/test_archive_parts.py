@@ -93,6 +93,22 @@ def test_shards_are_compressed_with_zstd(tmp_path):
     assert meta.row_group(0).column(0).compression == "ZSTD"
 
 
+def test_a_shards_stamp_messages_name_the_shard_its_video_and_both_encoders(tmp_path):
+    t, _ = _table(5, 4, 0)
+    t = t.set_column(0, "path", __import__("pyarrow").array(["/v/clip.mp4"] * 5))
+    path = sh.write_shard(str(tmp_path), "id", "f" * 20, t)
+    name = os.path.basename(path)
+    with pytest.raises(sh.ShardError) as e:
+        sh.verify_shard(path, "g" * 20)
+    assert str(e.value) == (f"shard {name} of /v/clip.mp4: made with another encoder (fingerprint {'f' * 12}, "
+                            f"this archive's {'g' * 12})")
+    os.unlink(path)
+    with pytest.raises(sh.ShardError) as e:
+        sh.verify_shard(path, "f" * 20)  # the shard is gone, its stamp is there
+    assert str(e.value) == (f"shard {name} of /v/clip.mp4: damaged (its size or SHA-256 is not the one its stamp "
+                            "records)")
+
+
 def test_a_shards_stamp_catches_damage_truncation_and_another_encoder(tmp_path):
     t, _ = _table(40, 8, 0)
     path = sh.write_shard(str(tmp_path), "id", "f", t)
@@ -113,6 +129,13 @@ def test_a_shards_stamp_catches_damage_truncation_and_another_encoder(tmp_path):
     os.unlink(sh.stamp_path(path))
     with pytest.raises(sh.ShardError, match="incomplete"):
         sh.verify_shard(path)
+    for stamp in ('{"format": "other"}', "[1]", "{"):
+        with open(sh.stamp_path(path), "w") as f:
+            f.write(stamp)
+        assert sh.read_stamp(path) is None
+        with pytest.raises(sh.ShardError) as e:
+            sh.verify_shard(path)
+        assert str(e.value) == f"shard {os.path.basename(path)}: incomplete (no stamp: its write was interrupted)"
     sh.remove_shard(path)
     assert os.listdir(tmp_path) == []
     sh.remove_shard(path)  # nothing there: no error

@@ -109,3 +109,64 @@ def test_bad_embeddings_are_refused_clearly():
         Embeddings(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(PluginError, match="unknown distance 'manhattan'"):
         create_distance("manhattan")
+
+
+# -- gaussian_kl exact in float64 (issue 22) ----------------------------------------------------------
+
+
+def _one(v):
+    return np.array([[float(v)]])
+
+
+def _kl(mp, lp, mq, lq, clip=None):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warning on the way
+        return float(gaussian_kl(_one(mp), _one(lp), _one(mq), _one(lq), logvar_clip=clip)[0])
+
+
+def test_gaussian_kl_refuses_nan_and_infinity_naming_the_argument():
+    for i, name in enumerate(("mu_p", "lv_p", "mu_q", "lv_q")):
+        for bad in (np.nan, np.inf, -np.inf):
+            args = [_one(0.0) for _ in range(4)]
+            args[i] = _one(bad)
+            with pytest.raises(EmbeddingError) as e:
+                gaussian_kl(*args)
+            assert str(e.value) == f"gaussian_kl: {name} holds NaN or infinite values"
+
+
+def test_gaussian_kl_is_exact_past_the_old_clip_and_for_huge_means():
+    assert _kl(0, 50, 1, -50) == pytest.approx(0.5 * (np.exp(100.0) + np.exp(50.0) - 100 - 1), rel=1e-12)
+    assert _kl(0, 50, 1, -50, clip=30) == pytest.approx(0.5 * (np.exp(60.0) + np.exp(30.0) - 60 - 1), rel=1e-12)
+    assert _kl(0, 50, 1, -50, clip=0.5) == pytest.approx(0.5 * (np.exp(1.0) + np.exp(0.5) - 1 - 1), rel=1e-12)
+    # a squared mean difference past float64, its KL within it (the log route)
+    assert _kl(1e154, 0, -1e154, 10) == pytest.approx(2 * (1e308 * np.exp(-10.0)), rel=1e-9)
+    assert _kl(3e153, 0, 1e153, 10) == pytest.approx(0.5 * (4e306 * np.exp(-10.0)), rel=1e-9)
+    assert _kl(1e308, 0, -1e308, 1e308) == pytest.approx(0.5e308, rel=1e-12)
+    # e^-lv_q past float64 with a tiny mean difference: 0.5 * 1e-6 * e^720, about 1.5e306
+    assert _kl(1e-3, -720, 0, -720) == pytest.approx(0.5 * np.exp(720 + 2 * np.log(1e-3)), rel=1e-9)
+    assert _kl(0, -1000, 0, -1000) == 0.0  # 0 x e^1000 is 0, not NaN
+    # only what is past float64 is inf
+    assert _kl(0, 1e308, 0, -1e308) == np.inf
+    assert _kl(1e308, 0, -1e308, -10) == np.inf
+    assert _kl(0.5, -1000, 0, -1000) == np.inf
+
+
+def test_the_kl_distances_clip_visibly():
+    d = create_distance("gaussian-kl")
+    assert d.get_params() == {"logvar_clip": 30.0} and create_distance("symmetric-kl").get_params() == {"logvar_clip": 30.0}
+    a, b = Embeddings(_one(0), _one(50)), Embeddings(_one(1), _one(-50))
+    assert d.pairwise(a, b)[0] == pytest.approx(_kl(0, 50, 1, -50, clip=30), rel=1e-12)
+    exact = create_distance("gaussian-kl,logvar_clip=None")
+    assert exact.get_params() == {"logvar_clip": None}
+    assert exact.pairwise(a, b)[0] == pytest.approx(_kl(0, 50, 1, -50), rel=1e-12)
+    assert create_distance("gaussian-kl,logvar_clip=0.5").pairwise(a, b)[0] == pytest.approx(_kl(0, 50, 1, -50, clip=0.5))
+    far, near = Embeddings(_one(0), _one(1e308)), Embeddings(_one(0), _one(-1e308))
+    huge = np.finfo(np.float64).max
+    assert exact.pairwise(far, near)[0] == huge  # capped: a curve stays finite
+    assert create_distance("symmetric-kl,logvar_clip=None").pairwise(far, near)[0] == huge
+    for bad in ("0", "-1"):
+        with pytest.raises(PluginError) as e:
+            create_distance(f"gaussian-kl,logvar_clip={bad}")
+        assert str(e.value) == f"bad value for distance 'gaussian-kl': logvar_clip must be > 0 or None (exact), not {bad}"

@@ -4,6 +4,7 @@ the public arguments' checks."""
 import json
 import os
 import pathlib
+import shutil
 
 import numpy as np
 import pytest
@@ -160,7 +161,7 @@ def test_ledger_owns_only_unchanged_files_it_recorded_in_its_folder(tmp_path):
     a = tmp_path / "a.png"
     a.write_bytes(b"1234")
     assert not led.owns(str(a))
-    led.record([str(a), str(tmp_path / "missing.png"), str(tmp_path / "sub" / "b.png")])
+    led.record([str(tmp_path / "missing.png"), str(tmp_path / "sub" / "b.png"), str(a)])  # skipped, not a stop
     assert led.owns(str(a)) and list(led.files) == ["a.png"]
     assert Ledger(str(tmp_path)).owns(str(a))  # saved
     doc = json.loads((tmp_path / NAME).read_text())
@@ -173,6 +174,12 @@ def test_ledger_owns_only_unchanged_files_it_recorded_in_its_folder(tmp_path):
     os.utime(a, ns=(st.st_atime_ns, led.files["a.png"]["mtime_ns"]))
     assert not led.owns(str(a))  # same time, other size
     assert not led.owns(str(tmp_path / "other" / "a.png"))
+    led.record([str(a)])
+    twin = tmp_path / "other" / "a.png"  # same name, size and time, another folder: not the ledger's
+    twin.parent.mkdir()
+    twin.write_bytes(a.read_bytes())
+    os.utime(twin, ns=(st.st_atime_ns, os.stat(a).st_mtime_ns))
+    assert led.owns(str(a)) and not led.owns(str(twin))
 
 
 def test_ledger_mine_forget_and_a_damaged_ledger(tmp_path):
@@ -185,7 +192,7 @@ def test_ledger_mine_forget_and_a_damaged_ledger(tmp_path):
     assert led.mine() == [str(tmp_path / "a")]
     led.save()
     assert list(Ledger(str(tmp_path)).files) == ["a"]  # gone files leave the ledger
-    led.forget([str(tmp_path / "a")])
+    led.forget([str(tmp_path / "never-recorded"), str(tmp_path / "a")])
     assert Ledger(str(tmp_path)).files == {}
     (tmp_path / NAME).write_text("not json")
     assert Ledger(str(tmp_path)).files == {}
@@ -200,29 +207,40 @@ def test_ledger_mine_forget_and_a_damaged_ledger(tmp_path):
 # -- arguments --------------------------------------------------------------------------------------
 
 
+def _message(exc_type, fn, *args):
+    with pytest.raises(exc_type) as e:
+        fn(*args)
+    return str(e.value)
+
+
 def test_path_arg():
     assert A.path_arg("a.mp4") == "a.mp4"
     assert A.path_arg(pathlib.Path("a.mp4")) == "a.mp4"
     assert A.path_arg(b"a.mp4") == "a.mp4"
-    for bad, hint in ((None, ""), (5, ""), ([1], "call once per video"), (np.zeros(2), "transform()")):
-        with pytest.raises(TypeError, match=r"^path must be a video file's path \(str or os.PathLike\), not "):
-            A.path_arg(bad)
-        with pytest.raises(TypeError, match=hint or "."):
-            A.path_arg(bad, "video")
-    with pytest.raises(TypeError, match="^video must"):
-        A.path_arg(3.5, "video")
-    with pytest.raises(A.ArgumentError, match="^path is empty"):
-        A.path_arg("")
-    with pytest.raises(A.ArgumentError, match="NUL"):
-        A.path_arg("a\0b")
+    base = "must be a video file's path (str or os.PathLike), not "
+    assert _message(TypeError, A.path_arg, None) == "path " + base + "NoneType"
+    assert _message(TypeError, A.path_arg, 5, "video") == "video " + base + "int"
+    assert _message(TypeError, A.path_arg, [1]) == "path " + base + "list; for several videos, call once per video"
+    assert _message(TypeError, A.path_arg, (1,)) == "path " + base + "tuple; for several videos, call once per video"
+    assert _message(TypeError, A.path_arg, np.zeros(2)) == (
+        "path " + base + "ndarray; decoded frames go to an encoder's transform(), then SceneDetector.detect_curve()")
+
+    class Odd:
+        def __fspath__(self):
+            return 5
+
+    assert _message(TypeError, A.path_arg, Odd(), "video").startswith("video must be a file path (str or os.PathLike): ")
+    assert _message(A.ArgumentError, A.path_arg, "") == "path is empty; give a video file's path"
+    assert _message(A.ArgumentError, A.path_arg, "a\0b", "p") == "p holds a NUL character, which no file name can"
     assert issubclass(A.ArgumentError, LatentcutError) and issubclass(A.ArgumentError, ValueError)
 
 
 def test_int_arg():
     assert A.int_arg(3, "k") == 3 and type(A.int_arg(np.int64(3), "k")) is int
-    for bad in (True, False, 1.0, "1", None, np.float32(1)):
-        with pytest.raises(TypeError, match=r"^k must be a whole number \(int\), not "):
-            A.int_arg(bad, "k")
+    for bad, shown in ((True, "bool True"), (1.0, "float 1.0"), ("1", "str '1'"), (None, "NoneType None")):
+        assert _message(TypeError, A.int_arg, bad, "k") == f"k must be a whole number (int), not {shown}"
+    with pytest.raises(TypeError):
+        A.int_arg(np.float32(1), "k")
     assert A.int_arg(1, "k", 1) == 1 and A.int_arg(5, "k", 1, 5) == 5
     with pytest.raises(A.ArgumentError, match=r"^k must be >= 1, not 0$"):
         A.int_arg(0, "k", 1)
@@ -236,9 +254,9 @@ def test_bool_args():
     for bad in (1, 0, "false", None, np.array([True])):
         with pytest.raises(TypeError, match="^x must be True or False, not "):
             A.bool_arg(bad, "x")
+    assert _message(TypeError, A.bool_arg, "no", "gradual") == "gradual must be True or False, not str 'no'"
     assert A.optional_bool(None, "x") is None and A.optional_bool(False, "x") is False
-    with pytest.raises(TypeError):
-        A.optional_bool(1, "x")
+    assert _message(TypeError, A.optional_bool, 1, "progress") == "progress must be True or False, not int 1"
 
 
 def test_length_and_position_args():
@@ -248,6 +266,8 @@ def test_length_and_position_args():
     for bad in (None, True, [1], b"1"):
         with pytest.raises(TypeError, match="^span must be frames"):
             A.length_arg(bad, "span")
+    assert _message(TypeError, A.length_arg, [1], "span") == (
+        "span must be frames (int), seconds (float or '0.5s') or a timecode string, not list")
     for bad in (-1, "abc", float("nan")):
         with pytest.raises(A.ArgumentError, match="span"):
             A.length_arg(bad, "span")
@@ -259,33 +279,85 @@ def test_length_and_position_args():
 def test_vectors_pictures_strings_and_store_args():
     assert A.vectors_arg([[1, 2]]).dtype == np.float32
     assert A.vectors_arg(np.zeros((2, 3, 4))).shape == (2, 3, 4)
-    with pytest.raises(A.ArgumentError, match=r"^queries must have 2 or 3 dimensions, not shape \(3,\)$"):
-        A.vectors_arg([1, 2, 3])
-    with pytest.raises(A.ArgumentError, match="^v must have 1 dimensions"):
-        A.vectors_arg([[1.0]], "v", (1,))
-    with pytest.raises(A.ArgumentError, match="NaN or infinite"):
-        A.vectors_arg([[np.nan, 1.0]])
-    with pytest.raises(TypeError, match="^queries must be an array of numbers"):
-        A.vectors_arg([["a"]])
+    assert _message(A.ArgumentError, A.vectors_arg, [1, 2, 3]) == "queries must have 2 or 3 dimensions, not shape (3,)"
+    assert _message(A.ArgumentError, A.vectors_arg, [[1.0]], "v", (1,)) == "v must have 1 dimensions, not shape (1, 1)"
+    assert _message(A.ArgumentError, A.vectors_arg, [[np.nan, 1.0]]) == "queries holds NaN or infinite values"
+    assert _message(TypeError, A.vectors_arg, [["a"]]).startswith("queries must be an array of numbers, not list (")
     pic = np.zeros((4, 5, 3), np.uint8)
-    assert len(A.pictures_arg([pic, pic])) == 2 and len(A.pictures_arg(np.zeros((2, 4, 5, 3), np.uint8))) == 2
-    with pytest.raises(TypeError, match="query_ref"):
-        A.pictures_arg("a.png")
-    with pytest.raises(TypeError, match="^pictures must be a list"):
-        A.pictures_arg(5)
-    for bad, what in ((np.zeros((4, 5), np.uint8), "shape"), (np.zeros((0, 5, 3), np.uint8), "shape"),
-                      (np.zeros((4, 5, 3)), "uint8"), ("x", "str")):
-        with pytest.raises(A.ArgumentError, match=f"^pictures\\[1\\] .*{what}"):
-            A.pictures_arg([pic, bad])
+    got = A.pictures_arg([pic, pic])
+    assert len(got) == 2 and got[0] is pic
+    assert len(A.pictures_arg(np.zeros((2, 4, 5, 3), np.uint8))) == 2
+    assert A.pictures_arg([]) == []
+    assert _message(TypeError, A.pictures_arg, "a.png") == (
+        "pictures must be a list of (H, W, 3) uint8 pictures, not str; a file goes to query_ref() or query_refs()")
+    assert _message(TypeError, A.pictures_arg, 5) == "pictures must be a list of (H, W, 3) uint8 pictures, not int"
+    for bad, shown in ((np.zeros((4, 5), np.uint8), "ndarray of shape (4, 5)"),
+                       (np.zeros((0, 5, 3), np.uint8), "ndarray of shape (0, 5, 3)"),
+                       (np.zeros((4, 0, 3), np.uint8), "ndarray of shape (4, 0, 3)"),
+                       (np.zeros((4, 5, 4), np.uint8), "ndarray of shape (4, 5, 4)"), ("x", "str of shape ()")):
+        assert _message(A.ArgumentError, A.pictures_arg, [pic, bad]) == f"pictures[1] must be an (H, W, 3) picture, not {shown}"
+    assert _message(A.ArgumentError, A.pictures_arg, [[[1], [1, 2]]], "frames") == (
+        "frames[0] must be an (H, W, 3) picture, not list")
+    assert _message(A.ArgumentError, A.pictures_arg, [np.zeros((4, 5, 3))]) == "pictures[0] must be uint8 (0-255), not float64"
     assert A.strings_arg(["a", pathlib.Path("b")], "refs") == ["a", "b"]
     for bad in ("ab", b"ab", None, 3):
         with pytest.raises(TypeError, match="^refs must be a list of strings"):
             A.strings_arg(bad, "refs")
-    with pytest.raises(TypeError, match=r"^refs\[1\] must be a string, not int"):
-        A.strings_arg(["a", 1], "refs")
+    assert _message(TypeError, A.strings_arg, 3, "refs") == "refs must be a list of strings, not int"
+    assert _message(TypeError, A.strings_arg, ["a", 1], "refs") == "refs[1] must be a string, not int"
     assert A.store_args("lib", None, True, None, False) == "lib"
     assert A.store_args(pathlib.Path("lib"), "pixel", False, {"a": 1}, True) == "lib"
-    for i, bad in enumerate([(None, None, True, None, True), ("l", 3, True, None, True), ("l", None, 1, None, True),
-                             ("l", None, True, [1], True), ("l", None, True, None, "yes")]):
-        with pytest.raises(TypeError, match=["folder", "encoder", "create", "keyframes", "strip"][i]):
-            A.store_args(*bad)
+    for bad, message in (((None, None, True, None, True), "folder must be a video file's path"),
+                         (("l", 3, True, None, True), "encoder must be an encoder spec string such as 'lite0' "
+                                                      "(a library stores it), not int"),
+                         (("l", None, 1, None, True), "create must be True or False, not int 1"),
+                         (("l", None, True, [1], True), "keyframes must be a dict of keyframe settings or None, not list"),
+                         (("l", None, True, None, "yes"), "strip must be True or False, not str 'yes'")):
+        assert _message(TypeError, A.store_args, *bad).startswith(message)
+
+
+def test_output_set_with_atomic_path_to_a_file_and_to_standard_output(tmp_path, capsys):
+    a = tmp_path / "a.png"
+    with F.output_set():
+        with atomic_path(a) as tmp:
+            open(tmp, "w").write("picture")
+        with atomic_path("-") as tmp:
+            open(tmp, "w").write("to stdout")
+        assert not a.exists() and capsys.readouterr().out == ""  # both wait for the set
+    assert a.read_text() == "picture" and capsys.readouterr().out == "to stdout"
+    assert _files(tmp_path) == ["a.png"]
+
+
+def test_an_aborted_set_copes_with_its_temporary_files_already_gone(tmp_path):
+    with pytest.raises(RuntimeError, match="stop"):
+        with F.output_set():
+            with atomic_path(tmp_path / "a") as tmp:
+                open(tmp, "w").write("x")
+            os.unlink(tmp)  # gone already (a cleaner, another process)
+            F.commit_folder(tmp_path / "d", lambda t: None)
+            for leftover in os.listdir(tmp_path):
+                if leftover.startswith(".d.new-"):
+                    shutil.rmtree(tmp_path / leftover)
+            raise RuntimeError("stop")
+    assert _files(tmp_path) == []
+
+
+def test_output_set_writes_through_a_fifo_at_commit(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    with F.output_set():
+        with atomic_path(fifo) as tmp:
+            open(tmp, "w").write("through the pipe")
+    reader.join(10)
+    assert got == [b"through the pipe"] and _files(tmp_path) == ["pipe"]
+
+
+def test_holds_only_a_folder_of_exactly_the_named_files(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / F.MARKER).write_text("x")
+    assert F.holds_only("config.json")(str(tmp_path))

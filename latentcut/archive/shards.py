@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pathlib
 
 import numpy as np
 
@@ -47,8 +48,7 @@ def stamp_path(path: str) -> str:
 
 def read_stamp(path: str) -> dict | None:
     try:
-        with open(stamp_path(path), encoding="utf-8") as f:
-            stamp = json.load(f)
+        stamp = json.loads(pathlib.Path(stamp_path(path)).read_bytes())
     except (OSError, ValueError):
         return None
     return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
@@ -61,14 +61,14 @@ def verify_shard(path: str, fingerprint: str | None = None, checksum: bool = Tru
     stamp = read_stamp(path)
     if stamp is None:
         raise ShardError(f"shard {name}: incomplete (no stamp: its write was interrupted)")
-    try:
-        size = os.path.getsize(path)
-        ok = size == stamp.get("size") and (not checksum or file_sha256(path) == stamp.get("sha256"))
-    except OSError:
-        ok = False
-    if not ok:
-        raise ShardError(f"shard {name} of {stamp.get('video')}: damaged (its size or SHA-256 is not the one its "
+    damaged = ShardError(f"shard {name} of {stamp.get('video')}: damaged (its size or SHA-256 is not the one its "
                          "stamp records)")
+    try:
+        same = os.path.getsize(path) == stamp.get("size") and (not checksum or file_sha256(path) == stamp.get("sha256"))
+    except OSError:  # gone since the stamp was written
+        raise damaged from None
+    if not same:
+        raise damaged
     if fingerprint is not None and stamp.get("fingerprint") != fingerprint:
         raise ShardError(f"shard {name} of {stamp.get('video')}: made with another encoder (fingerprint "
                          f"{str(stamp.get('fingerprint'))[:12]}, this archive's {fingerprint[:12]})")

@@ -78,14 +78,19 @@ def save_images(video: str, shots, out_dir: str, n: int = 3, template: str = DEF
     q = quality if quality is not None else (100 if fmt == "webp" else 95)
     options = {"jpeg": {"quality": q}, "jpg": {"quality": q}, "webp": {"quality": q}, "png": {"compress_level": 3}}[fmt]
     for batch in VideoReader(video, size=size, batch_size=8).batches():
-        for pic, i in zip(batch.frames, batch.indices):
-            for path, _ in plan.get(int(i), ()):
-                with atomic_path(path) as tmp:
-                    Image.fromarray(np.ascontiguousarray(pic)).save(tmp, format="JPEG" if ext == ".jpg" else ext[1:].upper(),
-                                                                    **options)
-                ledger.record([path])
-                if progress is not None:
-                    progress.update(1)
+        written = []
+        try:
+            for pic, i in zip(batch.frames, batch.indices):
+                for path, _ in plan.get(int(i), ()):
+                    with atomic_path(path) as tmp:
+                        Image.fromarray(np.ascontiguousarray(pic)).save(
+                            tmp, format="JPEG" if ext == ".jpg" else ext[1:].upper(), **options)
+                    written.append(path)
+                    if progress is not None:
+                        progress.update(1)
+        finally:  # noted as latentcut's once a batch is in place (or as far as it got)
+            if written:
+                ledger.record(written)
         if len(batch.indices) and int(batch.indices[-1]) >= last:
             break
     return [x for x in saved if os.path.exists(x.path)]

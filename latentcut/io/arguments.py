@@ -23,22 +23,22 @@ def _kind(value) -> str:
 
 def path_arg(value, name: str = "path") -> str:
     """A file path: ``str`` or ``os.PathLike`` (bytes are decoded as the file system does)."""
-    if isinstance(value, (str, bytes, os.PathLike)):
-        try:
-            path = os.fsdecode(value)
-        except (TypeError, UnicodeDecodeError) as exc:
-            raise TypeError(f"{name} must be a file path (str or os.PathLike), not {_kind(value)} ({exc})") from None
-        if not path:
-            raise ArgumentError(f"{name} is empty; give a video file's path")
-        if "\0" in path:
-            raise ArgumentError(f"{name} holds a NUL character, which no file name can")
-        return path
-    hint = ""
-    if isinstance(value, (list, tuple)):
-        hint = "; for several videos, call once per video (or use SceneDetector.detect in a loop)"
-    elif hasattr(value, "shape"):
-        hint = "; frames already decoded are embedded with an encoder's transform() and scored with SceneDetector.detect_curve"
-    raise TypeError(f"{name} must be a video file's path (str or os.PathLike), not {_kind(value)}{hint}")
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        hint = ""
+        if isinstance(value, (list, tuple)):
+            hint = "; for several videos, call once per video"
+        elif isinstance(value, np.ndarray):
+            hint = "; decoded frames go to an encoder's transform(), then SceneDetector.detect_curve()"
+        raise TypeError(f"{name} must be a video file's path (str or os.PathLike), not {_kind(value)}{hint}")
+    try:
+        path = os.fsdecode(value)
+    except TypeError as exc:  # an os.PathLike whose __fspath__ gives neither str nor bytes
+        raise TypeError(f"{name} must be a file path (str or os.PathLike): {exc}") from None
+    if not path:
+        raise ArgumentError(f"{name} is empty; give a video file's path")
+    if "\0" in path:
+        raise ArgumentError(f"{name} holds a NUL character, which no file name can")
+    return path
 
 
 def int_arg(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -55,8 +55,7 @@ def int_arg(value, name: str, minimum: int | None = None, maximum: int | None = 
 
 def bool_arg(value, name: str) -> bool:
     """``True`` or ``False`` (a string "false" is not False)."""
-    if not isinstance(value, bool) and not (hasattr(value, "dtype") and getattr(value, "dtype").kind == "b"
-                                             and getattr(value, "shape", None) == ()):
+    if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, not {_kind(value)} {value!r}")
     return bool(value)
 
@@ -100,20 +99,20 @@ def vectors_arg(value, name: str = "queries", ndims: tuple[int, ...] = (2, 3)):
 
 
 def pictures_arg(value, name: str = "pictures") -> list:
-    """Pictures: a sequence (or an (N, H, W, 3) array) of (H, W, 3) uint8 arrays, each at least 1x1."""
-    if isinstance(value, (str, bytes, os.PathLike)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be a list of (H, W, 3) uint8 pictures, not {_kind(value)}"
-                        + ("; a file goes to query_ref()/query_refs()" if isinstance(value, (str, os.PathLike)) else ""))
+    """Pictures: a sequence (or an (N, H, W, 3) array) of (H, W, 3) uint8 arrays, none empty."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a list of (H, W, 3) uint8 pictures, not {_kind(value)}; "
+                        "a file goes to query_ref() or query_refs()")
+    if not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a list of (H, W, 3) uint8 pictures, not {_kind(value)}")
     out = []
     for i, p in enumerate(value):
         try:
             a = np.asarray(p)
-        except (TypeError, ValueError):
-            a = None
-        if a is None or a.ndim != 3 or a.shape[2] != 3 or 0 in a.shape[:2]:
-            shape = getattr(a, "shape", None)
-            raise ArgumentError(f"{name}[{i}] must be an (H, W, 3) picture, not {_kind(p)}"
-                                + (f" of shape {shape}" if shape is not None else ""))
+        except (TypeError, ValueError):  # ragged nested lists
+            raise ArgumentError(f"{name}[{i}] must be an (H, W, 3) picture, not {_kind(p)}") from None
+        if a.ndim != 3 or a.shape[2] != 3 or a.size == 0:
+            raise ArgumentError(f"{name}[{i}] must be an (H, W, 3) picture, not {_kind(p)} of shape {a.shape}")
         if a.dtype != np.uint8:
             raise ArgumentError(f"{name}[{i}] must be uint8 (0-255), not {a.dtype}")
         out.append(a)

@@ -161,6 +161,7 @@ def atomic_path(path: str | os.PathLike):
     fd, tmp = _mkstemp(real if kind == "atomic" else os.path.join(tempfile.gettempdir(), "latentcut-out"), path)
     os.close(fd)
     staged = _ACTIVE.get()
+    handed_over = False  # to the output set, which then owns the temporary file
     try:
         try:
             yield tmp
@@ -172,13 +173,13 @@ def atomic_path(path: str | os.PathLike):
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             staged._stage_file(tmp, real, kind)
-            return
-        if kind == "atomic":
+            handed_over = True
+        elif kind == "atomic":
             _replace(tmp, real)
         else:
             _copy_out(tmp, real, kind)
     finally:
-        if staged is None or not staged._holds(tmp):
+        if not handed_over:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 

@@ -10,49 +10,20 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import errno
 import json
 import os
+import pathlib
 import shutil
 import signal
-import sys
 import tempfile
 
 from latentcut.io.atomic import _ACTIVE, OutputError, _copy_out, _fsync_dir, _is_write_error, _owner_dead, _umask
+from latentcut.io.rename import exchange as _exchange
 
 MARKER = ".latentcut-folder"  #: written into every folder commit_folder makes, naming the files it wrote
 
 
 # -- a folder of files as one write ----------------------------------------------------------------------
-
-_RENAME_EXCHANGE = 2
-_libc = None
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    global _libc
-    if not sys.platform.startswith("linux"):
-        return False
-    if _libc is None:
-        try:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            _libc.renameat2  # noqa: B018 - glibc >= 2.28
-        except (OSError, AttributeError):
-            _libc = False
-    if not _libc:
-        return False
-    at_fdcwd = -100
-    rc = _libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    if rc == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), b)
-
 
 def _siblings(folder: str, tag: str) -> list[str]:
     parent, name = os.path.split(os.path.abspath(folder))
@@ -94,8 +65,7 @@ def _foreign(folder: str, names: list[str]) -> list[str]:
     if MARKER not in names:
         return names
     try:
-        with open(os.path.join(folder, MARKER), encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = json.loads(pathlib.Path(folder, MARKER).read_bytes())
         made = set(doc["files"]) if doc.get("made_by") == "latentcut" else set()
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         made = set()
@@ -227,9 +197,6 @@ class _OutputSet:
         self._files: list[tuple[str, str, str]] = []  # (temporary file, target, kind)
         self._folders: list[tuple[str, str]] = []  # (temporary folder, target)
 
-    def _holds(self, tmp: str) -> bool:
-        return any(t == tmp for t, _, _ in self._files)
-
     def _stage_file(self, tmp: str, real: str, kind: str = "atomic") -> None:
         self._files.append((tmp, real, kind))
 
@@ -246,7 +213,7 @@ class _OutputSet:
                 else:
                     _copy_out(tmp, real, kind)
                     os.unlink(tmp)
-            for folder in {os.path.dirname(r) for _, r, k in self._files if k == "atomic"}:
+            for folder in {os.path.dirname(r) for _, r, _ in self._files}:
                 _fsync_dir(folder)
         self._files, self._folders = [], []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 
 from latentcut.io.atomic import atomic_write
 
@@ -24,8 +25,7 @@ class Ledger:
 
     def _read(self) -> dict[str, dict]:
         try:
-            with open(self.path, encoding="utf-8") as f:
-                doc = json.load(f)
+            doc = json.loads(pathlib.Path(self.path).read_bytes())
         except (OSError, ValueError):
             return {}
         files = doc.get("files") if isinstance(doc, dict) and doc.get("format") == FORMAT else None
@@ -37,8 +37,7 @@ class Ledger:
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` is a file latentcut wrote here and nobody has changed since."""
-        key = self._key(path)
-        want = self.files.get(key) if key else None
+        want = self.files.get(self._key(path))
         if want is None:
             return False
         try:
@@ -62,7 +61,9 @@ class Ledger:
 
     def forget(self, paths) -> None:
         for p in paths:
-            self.files.pop(self._key(p) or "", None)
+            key = self._key(p)
+            if key in self.files:
+                del self.files[key]
         self.save()
 
     def mine(self) -> list[str]:
@@ -73,5 +74,5 @@ class Ledger:
         live = {k: v for k, v in self.files.items() if os.path.lexists(os.path.join(self.folder, k))}
         self.files = live
         os.makedirs(self.folder, exist_ok=True)
-        with atomic_write(self.path, encoding="utf-8") as f:
-            json.dump({"format": FORMAT, "files": live}, f, indent=0, sort_keys=True)
+        with atomic_write(self.path, "wb") as f:
+            f.write(json.dumps({"format": FORMAT, "files": live}).encode())
