@@ -111,7 +111,7 @@ def test_bad_input_is_one_clear_line(files, args, message):
 
 def test_frame_past_the_end_is_an_error(files, tmp_path):
     d, video, _ = files
-    assert run("index", "add", str(tmp_path / "lib"), video, "-q").returncode == 0
+    assert run("index", "add", str(tmp_path / "lib"), video, "-q", "--encoder", "pixel,size=16").returncode == 0
     r = run("index", "query", str(tmp_path / "lib"), "--frame", f"{video}@999s")
     assert r.returncode == 2 and "past the end of the video" in r.stderr and "Traceback" not in r.stderr
 

@@ -85,15 +85,19 @@ def _verbs(kind, obj):
         assert np.all((cuts >= 1) & (cuts < 200)) and obj.decision_function(s, 25.0, 1.0).shape == (200,)
         return
     # encoders: frames at the size the encoder asks for
-    if obj.name in ("xception", "timm"):
-        weights = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors" if obj.name == "timm"
+    if obj.name in ("xception", "timm", "lite0"):
+        weights = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors" if obj.name in ("timm", "lite0")
                                else "xception-imagenet-backbone.safetensors")
         if not os.path.exists(weights):
             with pytest.raises(LatentcutError):
                 obj.set_params(download=False, size=32).transform(np.zeros((1, 32, 32, 3), np.uint8))
             return
-        obj.set_params(weights=weights, size=32, model_name="tf_efficientnet_lite0") if obj.name == "timm" else \
+        if obj.name == "timm":
+            obj.set_params(weights=weights, size=32, model_name="tf_efficientnet_lite0")
+        elif obj.name == "xception":
             obj.set_params(weights=weights, size=32)
+        else:  # lite0 keeps its size: its PCA was fitted at it
+            obj.set_params(weights=weights)
     if obj.requires_fit and not obj.is_fitted():
         obj.set_params(epochs=1, size=16, hidden="8/16", batch_size=8) if "vae" in obj.name else None
         frames = rng.integers(0, 256, (20, *obj.frame_size, 3), dtype=np.uint8)

@@ -265,13 +265,13 @@ def test_library_refuses_a_retrained_model_and_another_query_encoder(video, tmp_
     again = SceneLibrary(tmp_path / "lib", create=False)
     with pytest.raises(LibraryError, match="not the one this library was built with"):
         again.add(write_video(tmp_path / "b.mp4", colour_frames([(9, 9, 9), (200, 200, 9)], 10, h=32, w=32)), progress=False)
-    assert main(["index", "add", str(tmp_path / "p"), video, "-q"]) == 0
+    assert main(["index", "add", str(tmp_path / "p"), video, "-q", "--encoder", "pixel,size=16"]) == 0
     assert main(["index", "query", str(tmp_path / "p"), "--frame", f"{video}@3", "--encoder", "pixel,size=32"]) == 2
     assert "cannot be searched with" in capsys.readouterr().err
 
 
 def test_damaged_index_and_database_are_healed_or_refused(video, tmp_path):
-    lib = SceneLibrary(tmp_path / "lib")
+    lib = SceneLibrary(tmp_path / "lib", encoder="pixel,size=16")
     lib.add(video, progress=False)
     good = [h.shot for h in lib.query_ref(f"{video}@20")]
     raw = bytearray((tmp_path / "lib" / "index.faiss").read_bytes())
