@@ -102,6 +102,9 @@ def test_a_shards_stamp_messages_name_the_shard_its_video_and_both_encoders(tmp_
         sh.verify_shard(path, "g" * 20)
     assert str(e.value) == (f"shard {name} of /v/clip.mp4: made with another encoder (fingerprint {'f' * 12}, "
                             f"this archive's {'g' * 12})")
+    one = sh.write_shard(str(tmp_path), "one", "f", t.slice(0, 1))  # a one-row shard names its video too
+    assert sh.verify_shard(one, "f")["video"] == "/v/clip.mp4"
+    assert sh.verify_shard(sh.write_shard(str(tmp_path), "none", "f", t.slice(0, 0)), "f")["video"] is None
     os.unlink(path)
     with pytest.raises(sh.ShardError) as e:
         sh.verify_shard(path, "f" * 20)  # the shard is gone, its stamp is there

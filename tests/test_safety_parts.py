@@ -361,3 +361,118 @@ def test_holds_only_a_folder_of_exactly_the_named_files(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / F.MARKER).write_text("x")
     assert F.holds_only("config.json")(str(tmp_path))
+
+
+def _put(names):
+    def write(tmp):
+        for n in names:
+            (pathlib.Path(tmp) / n).write_text(n)
+    return write
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two renames"])
+def test_commit_folder_replaces_its_own_folder_whole(tmp_path, monkeypatch, exchange):
+    if not exchange:  # where the file system cannot exchange two paths
+        monkeypatch.setattr(F, "_exchange", lambda a, b: False)
+    F.commit_folder(tmp_path / "f", _put(["a", "b"]))
+    F.commit_folder(tmp_path / "f", _put(["c"]))
+    assert _files(tmp_path / "f") == [F.MARKER, "c"] and _files(tmp_path) == ["f"]
+    assert json.loads((tmp_path / "f" / F.MARKER).read_text())["files"] == ["c"]
+    legacy = tmp_path / "legacy"  # written before markers, recognised by the caller
+    legacy.mkdir()
+    (legacy / "config.json").write_text("old")
+    F.commit_folder(legacy, _put(["config.json"]), owned=F.holds_only("config.json"))
+    assert (legacy / "config.json").read_text() == "config.json"
+    assert sorted(_files(tmp_path)) == ["f", "legacy"]
+
+
+def test_check_folder_names_only_the_files_latentcut_did_not_write(tmp_path):
+    d = tmp_path / "d"
+    F.commit_folder(d, _put(["a"]))
+    (d / "mine.txt").write_text("x")
+    with pytest.raises(OutputError) as e:
+        F.check_folder(d, "--html-assets")
+    assert str(e.value) == (f"--html-assets {d}: holds files latentcut did not make (mine.txt); latentcut never "
+                            "replaces or empties a folder of yours: give a new or empty folder")
+    F.check_folder(d, owned=lambda folder: folder == str(d))  # the caller's test sees the folder itself
+    with pytest.raises(OutputError):
+        F.commit_folder(d, _put(["a"]), owned=lambda folder: False)
+    F.commit_folder(d, _put(["b"]), owned=lambda folder: folder == str(d))
+    assert _files(d) == [F.MARKER, "b"]
+
+
+def test_commit_folder_write_errors(tmp_path, monkeypatch):
+    import errno
+
+    def full(tmp):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OutputError) as e:
+        F.commit_folder(tmp_path / "f", full)
+    assert str(e.value) == f"{tmp_path / 'f'}: cannot write (No space left on device)"
+
+    def other(tmp):
+        raise FileNotFoundError(errno.ENOENT, "No such file", "elsewhere")
+
+    with pytest.raises(FileNotFoundError):  # not a write error: the caller's own, as it is
+        F.commit_folder(tmp_path / "f", other)
+
+    def gone(tmp):  # the writer removed its own folder, then failed
+        shutil.rmtree(tmp)
+        raise RuntimeError("the writer's error")
+
+    with pytest.raises(RuntimeError, match="the writer's error"):
+        F.commit_folder(tmp_path / "f", gone)
+    assert _files(tmp_path) == []
+    real_mkdtemp = F.tempfile.mkdtemp
+
+    def mkdtemp(prefix, dir):  # the disk fills between the check and the write
+        if ".new-" in prefix:
+            raise OSError(errno.ENOSPC, "Disk full")
+        return real_mkdtemp(prefix=prefix, dir=dir)
+
+    monkeypatch.setattr(F.tempfile, "mkdtemp", mkdtemp)
+    with pytest.raises(OutputError) as e:
+        F.commit_folder(tmp_path / "g", _put(["a"]))
+    assert str(e.value) == f"{tmp_path / 'g'}: cannot write there (Disk full)"
+    monkeypatch.undo()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError) as e:
+        F.check_folder(tmp_path / "file" / "sub", "-o")
+    assert str(e.value) == f"-o {tmp_path / 'file' / 'sub'}: cannot write there (a part of the path is a file, not a folder)"
+
+
+def test_recover_folder_takes_the_newest_whole_leftover(tmp_path):
+    folder = tmp_path / "m"
+    dead = 2 ** 22 + 12345
+    whole = lambda p: os.path.exists(os.path.join(p, "whole"))  # noqa: E731
+    half = tmp_path / f".m.new-{dead}-a"  # a new set killed half-written
+    half.mkdir()
+    older, newer = tmp_path / f".m.old-{dead}-z", tmp_path / f".m.old-{dead}-c"  # the newest is not the last by name
+    for p, t in ((older, 1_000_000), (newer, 2_000_000)):
+        p.mkdir()
+        (p / "whole").write_text(p.name)
+        os.utime(p, (t, t))
+    F.recover_folder(str(folder), complete=whole)
+    assert (folder / "whole").read_text() == newer.name and _files(tmp_path) == ["m"]
+
+
+def test_commit_folder_recovers_with_its_callers_completeness_test(tmp_path):
+    dead = 2 ** 22 + 12345
+    half = tmp_path / f".m.new-{dead}-a"  # a killed run's unfinished set, no marker in it
+    half.mkdir()
+    (half / "partial").write_text("x")
+    F.commit_folder(tmp_path / "m", _put(["a"]), complete=lambda p: os.path.exists(os.path.join(p, "whole")))
+    assert _files(tmp_path / "m") == [F.MARKER, "a"] and _files(tmp_path) == ["m"]
+
+
+def test_check_folder_says_why_it_cannot_write(tmp_path, monkeypatch):
+    import errno
+
+    def denied(path, exist_ok=False):
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+
+    monkeypatch.setattr(F.os, "makedirs", denied)
+    with pytest.raises(OutputError) as e:
+        F.check_folder(tmp_path / "x" / "y")
+    assert str(e.value) == f"{tmp_path / 'x' / 'y'}: cannot write there (Permission denied)"

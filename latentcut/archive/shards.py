@@ -131,8 +131,8 @@ def write_shard(folder: str, identity: str, fingerprint: str, table: pa.Table) -
         stamp = {"format": STAMP_FORMAT, "size": os.path.getsize(tmp), "sha256": file_sha256(tmp),
                  "fingerprint": fingerprint, "identity": identity, "rows": table.num_rows,
                  "video": table.column("path")[0].as_py() if table.num_rows else None}
-    with atomic_write(stamp_path(path), encoding="utf-8") as f:
-        json.dump(stamp, f, indent=1)
+    with atomic_write(stamp_path(path), "wb") as f:
+        f.write(json.dumps(stamp).encode())
     return path
 
 

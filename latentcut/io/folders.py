@@ -109,6 +109,8 @@ def check_folder(folder: str | os.PathLike, opt: str = "", owned=None) -> None:
         os.makedirs(parent, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f".{os.path.basename(folder)}.probe-", dir=parent)
         os.rmdir(probe)
+    except (FileExistsError, NotADirectoryError):  # what makedirs says of a file on the way
+        raise OutputError(f"{shown}: cannot write there (a part of the path is a file, not a folder)") from None
     except OSError as exc:
         raise OutputError(f"{shown}: cannot write there ({exc.strerror})") from None
 
@@ -136,11 +138,13 @@ def commit_folder(folder: str | os.PathLike, write, complete=lambda path: True, 
         try:
             write(tmp)
             made = sorted(os.listdir(tmp))
-            with open(os.path.join(tmp, MARKER), "w", encoding="utf-8") as f:
-                json.dump({"made_by": "latentcut", "files": made}, f)
+            pathlib.Path(tmp, MARKER).write_bytes(json.dumps({"made_by": "latentcut", "files": made}).encode())
             for f in os.listdir(tmp):
-                with open(os.path.join(tmp, f), "rb+") as fh:
-                    os.fsync(fh.fileno())
+                fd = os.open(os.path.join(tmp, f), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
         except OSError as exc:
             if not _is_write_error(exc):
                 raise
