@@ -293,3 +293,23 @@ def test_sigterm_shuts_down_the_ray_that_archive_add_started(videos, tmp_path):
     while time.time() < deadline and (rays() & started):
         time.sleep(0.5)
     assert not (rays() & started), "Ray outlived the command"
+
+
+def test_the_archive_query_api_names_a_wrong_argument(built, videos):
+    built.build_index()
+    pic = _frame(videos["a"], 10)
+    for call, exc, message in (
+        (lambda: built.query_pictures("a.png"), TypeError, "pictures must be a list"),
+        (lambda: built.query_pictures([pic], k=0), ValueError, "k must be >= 1"),
+        (lambda: built.query_pictures([pic], k=2.0), TypeError, "k must be a whole number"),
+        (lambda: built.query_pictures([pic], mirror="no"), TypeError, "mirror must be True or False"),
+        (lambda: built.query_pictures([pic[:, :, :2]]), ValueError, r"pictures\[0\] must be an \(H, W, 3\) picture"),
+        (lambda: built.query_refs("a.png"), TypeError, "refs must be a list of strings"),
+        (lambda: built.query_shot("1"), TypeError, "shot_id must be a whole number"),
+        (lambda: built.query_clip(None), TypeError, "video must be a video file's path"),
+        (lambda: built.search_many([1.0, 2.0]), ValueError, "queries must have 2 or 3 dimensions"),
+        (lambda: Archive(videos["a"] + ".x", encoder=3), TypeError, "encoder must be an encoder spec string"),
+    ):
+        with pytest.raises(exc, match=message):
+            call()
+    assert built.query_pictures([pic], k=np.int64(1))[0][0].shot == 1
