@@ -143,6 +143,15 @@ def test_output_set_commits_all_or_none_and_a_killed_runs_temporary_files_go(tmp
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("old a")
     b.write_text("old b")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".a.txt.latentcut-{int(dead.stdout)}-abc123.tmp"  # a run killed mid-write left this
+    stale.write_text("half")
+    other = tmp_path / f".z.png.latentcut-{int(dead.stdout)}-def456.tmp"  # beside another of its outputs
+    other.write_text("half")
+    alive = tmp_path / f".a.txt.latentcut-{os.getpid()}-xyz.tmp"  # a write of a live process: kept
+    alive.write_text("busy")
+    mine = tmp_path / ".notes.tmp"  # the user's own dot file: not latentcut's
+    mine.write_text("mine")
     with pytest.raises(RuntimeError):
         with output_set():
             with atomic.atomic_write(a) as f:
@@ -150,20 +159,13 @@ def test_output_set_commits_all_or_none_and_a_killed_runs_temporary_files_go(tmp
             assert a.read_text() == "old a"  # staged, not yet in place
             raise RuntimeError
     assert (a.read_text(), b.read_text()) == ("old a", "old b")
+    assert not stale.exists() and not other.exists() and alive.exists() and mine.exists()
     with output_set():
         with atomic.atomic_write(a) as f:
             f.write("new a")
         with atomic.atomic_path(b) as tmp:
             open(tmp, "w").write("new b")
     assert (a.read_text(), b.read_text()) == ("new a", "new b")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / f".a.txt.latentcut-{int(dead.stdout)}-abc123.tmp"  # a run killed mid-write left this
-    stale.write_text("half")
-    alive = tmp_path / f".a.txt.latentcut-{os.getpid()}-xyz.tmp"  # a write of a live process: kept
-    alive.write_text("busy")
-    with atomic.atomic_write(a) as f:
-        f.write("again")
-    assert not stale.exists() and alive.exists()
 
 
 def test_a_full_disk_names_the_path(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@
   in the target's folder), the link stays a link. An existing non-regular file (a terminal,
   ``/dev/stdout``, a pipe) is written through, never renamed over.
 - Sets of files (a folder, one run's outputs) are one write: :mod:`latentcut.io.folders`.
-- A temporary file of a killed run is removed by the next write to the same place.
+- A temporary file of a killed run is removed by the next run that writes into its folder.
 - :func:`check_outputs` refuses an output path that is one of the inputs.
 """
 from __future__ import annotations
@@ -61,11 +61,18 @@ def _tmp_prefix(real: str) -> str:
     return f".{os.path.basename(real)}.latentcut-"
 
 
+_CLEANED: set[str] = set()  #: folders this process has already swept (a sweep lists the whole folder)
+
+
 def _clean_stale(real: str) -> None:
-    """Remove the temporary files a killed run left beside ``real`` (named with its process id)."""
-    folder, prefix = os.path.dirname(real), _tmp_prefix(real)
+    """Remove the temporary files killed runs left in ``real``'s folder (their names carry the
+    writer's process id), once a process per folder: a folder of many outputs is listed once."""
+    folder = os.path.dirname(real)
+    if folder in _CLEANED:
+        return
+    _CLEANED.add(folder)
     try:
-        names = [f for f in os.listdir(folder) if f.startswith(prefix) and f.endswith(".tmp")]
+        names = [f for f in os.listdir(folder) if f.startswith(".") and ".latentcut-" in f and f.endswith(".tmp")]
     except OSError:
         return
     for f in names:
