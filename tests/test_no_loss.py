@@ -194,12 +194,26 @@ def test_a_full_disk_names_the_path(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
-def test_a_full_disk_in_the_scene_library_is_not_called_damage():
-    from latentcut.retrieval.library import _db_error
+def test_a_full_disk_in_the_scene_library_is_not_called_damage(tmp_path):
+    from latentcut.retrieval.queries import LibraryError, db_error_message, db_errors
 
-    assert "the disk is full" in _db_error("lib/library.sqlite", sqlite3.OperationalError("database or disk is full"))
-    assert "I/O error" in _db_error("lib/library.sqlite", sqlite3.OperationalError("disk I/O error"))
-    assert "not a readable" in _db_error("lib/library.sqlite", sqlite3.DatabaseError("file is not a database"))
+    def said(exc):
+        return db_error_message("lib/library.sqlite", exc, "not a readable scene library database")
+
+    assert "the disk is full" in said(sqlite3.OperationalError("database or disk is full"))
+    assert "I/O error" in said(sqlite3.OperationalError("disk I/O error"))
+    assert "not a readable" in said(sqlite3.DatabaseError("file is not a database"))
+
+    class Library:  # a full disk in the middle of a library's write (add, remove, the index)
+        folder = str(tmp_path)
+
+        @db_errors
+        def add(self):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(LibraryError) as e:
+        Library().add()
+    assert str(e.value).startswith(f"{tmp_path / 'library.sqlite'}: cannot write the scene library (the disk is full")
 
 
 def test_an_output_that_is_an_input_is_named_plainly(tmp_path):

@@ -25,6 +25,7 @@ from latentcut.archive.shards import rows_in, vectors_of
 from latentcut.errors import LatentcutError
 from latentcut.extras import require
 from latentcut.io.atomic import atomic_path, atomic_write
+from latentcut.io.fd2 import stderr_to
 from latentcut.io.folders import commit_folder, holds_only
 from latentcut.io.tensors import file_sha256
 
@@ -98,20 +99,14 @@ def train(sample: np.ndarray, params: IndexParams) -> faiss.Index:
 def _faiss_chatter():
     """FAISS's C++ prints its clustering warnings straight to file descriptor 2: caught here and
     turned into one line of ours (``said()`` is what it printed)."""
-    import sys
     import tempfile
 
     text = [""]
-    sys.stderr.flush()
-    saved = os.dup(2)
     with tempfile.TemporaryFile() as f:
-        os.dup2(f.fileno(), 2)
         try:
-            yield lambda: text[0]
+            with stderr_to(f):
+                yield lambda: text[0]
         finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
             f.seek(0)
             text[0] = f.read().decode("utf-8", "replace")
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import warnings
 
 from latentcut.archive.worker import RESULT_FIELDS, VideoEmbedder
 from latentcut.errors import LatentcutError
 from latentcut.extras import require
+from latentcut.io.fd2 import stderr_to
 
 require("archive", "the archive")
 import ray  # noqa: E402
@@ -55,18 +55,9 @@ def embed_all(paths: list[str], encoder: str, fingerprint: str, keyframes: dict,
 def _quiet_ray(log: str):
     """Standard error (the file descriptor: Ray's C++ core writes there) into ``log`` meanwhile, and
     Ray's Python warnings ignored; ours are printed to standard output, so nothing is lost."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(log, "ab") as f:
-            os.dup2(f.fileno(), 2)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
+    with open(log, "ab") as f, stderr_to(f), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _embed_all(paths, encoder, fingerprint, keyframes, strip, shards, workers, gpus_per_worker, address, on_result,

@@ -237,7 +237,7 @@ def _check_outputs(inputs: dict, outputs: dict) -> None:
             check_writable(path, opt)
 
 
-def for_each_video(videos: list[str], work, what: str = "video") -> int:
+def for_each_video(videos: list[str], work) -> int:
     """Run ``work(video)`` on each video; with several, a bad one is reported in one line and the
     rest go on, then a summary, and the exit status says that something failed."""
     if len(videos) == 1:
@@ -254,7 +254,7 @@ def for_each_video(videos: list[str], work, what: str = "video") -> int:
             print(f"latentcut: error: {' '.join(msg.split())}", file=sys.stderr)
             failed.append(video)
     if failed:
-        print(f"latentcut: {len(failed)} of {len(videos)} {what}s failed ({', '.join(failed[:3])}"
+        print(f"latentcut: {len(failed)} of {len(videos)} videos failed ({', '.join(failed[:3])}"
               f"{', ...' if len(failed) > 3 else ''}); the others are done", file=sys.stderr)
         return EXIT_USAGE
     return 0

@@ -92,20 +92,9 @@ def picture_refs(images: list[str], frames: list[str], listing: str | None) -> l
 
 
 def run(args) -> int:
-    import sqlite3
-
     from latentcut.extras import require
 
     require("index", "the scene library")
-    from latentcut.retrieval.library import _db_error
-
-    try:
-        return _run(args)
-    except sqlite3.Error as exc:  # a full disk mid-write: the transaction rolled back
-        raise LatentcutError(_db_error(os.path.join(args.library, "library.sqlite"), exc)) from None
-
-
-def _run(args) -> int:
     from latentcut.retrieval.library import SceneLibrary
 
     if os.path.exists(args.library) and not os.path.isdir(args.library):

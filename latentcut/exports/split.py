@@ -45,24 +45,25 @@ def plan_names(video: str, shots, out_dir: str, template: str, ext: str) -> list
     return [os.path.join(out_dir, fill(template, video, s, len(shots), 0, 1) + ext) for s in shots]
 
 
-def _check_free(paths: list[str], overwrite: bool, inputs: tuple[str, ...] = ()) -> None:
+def _check_free(paths: list[str], overwrite: bool, inputs: tuple[str, ...], ledger: Ledger) -> None:
     """No planned file is an input (even with ``overwrite``), and none exists unless ``overwrite``
-    or latentcut wrote it there itself (an earlier, interrupted run: see :mod:`latentcut.io.ledger`)."""
+    or ``ledger`` (of the folder they go to) says latentcut wrote it there (an earlier, interrupted run)."""
     check_outputs({"video" if len(inputs) == 1 else f"input {i + 1}": p for i, p in enumerate(inputs)},
                   {os.path.basename(p): p for p in paths})
     if overwrite:
         return
-    ledgers: dict[str, Ledger] = {}
-
-    def ours(p: str) -> bool:
-        folder = os.path.dirname(os.path.abspath(p))
-        return (ledgers.get(folder) or ledgers.setdefault(folder, Ledger(folder))).owns(p)
-
-    taken = [p for p in paths if os.path.lexists(p) and not ours(p)]
+    taken = [p for p in paths if os.path.lexists(p) and not ledger.owns(p)]
     if taken:
         more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
         raise LatentcutError(f"{taken[0]}: already exists{more}; latentcut does not replace files it did not just "
                              "make (choose another folder or template, or give --overwrite)")
+
+
+def make_out_dir(out_dir: str) -> None:
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise LatentcutError(f"-o {out_dir}: cannot make this folder ({exc.strerror})") from None
 
 
 def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLATE, precise: bool = False,
@@ -77,12 +78,9 @@ def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLAT
     names = plan_names(video, shots, out_dir, template, ext)
     if len(set(names)) != len(names):
         raise LatentcutError("the name template gives two shots the same file name; add $SHOT_NUMBER")
-    _check_free(names, overwrite, (video,))
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise LatentcutError(f"-o {out_dir}: cannot make this folder ({exc.strerror})") from None
     ledger = Ledger(out_dir)
+    _check_free(names, overwrite, (video,), ledger)
+    make_out_dir(out_dir)
     if not copy:
         files = _reencode(video, shots, names, progress, codec, crf, ledger)
         if not precise:

@@ -57,10 +57,6 @@ def _target(path: str) -> tuple[str, str]:
     return "atomic", real
 
 
-def _tmp_prefix(real: str) -> str:
-    return f".{os.path.basename(real)}.latentcut-"
-
-
 _CLEANED: set[str] = set()  #: folders this process has already swept (a sweep lists the whole folder)
 
 
@@ -87,7 +83,7 @@ def _mkstemp(real: str, shown: str) -> tuple[int, str]:
     try:
         os.makedirs(folder, exist_ok=True)
         _clean_stale(real)
-        fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(real)}{os.getpid()}-", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.latentcut-{os.getpid()}-", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise OutputError(f"{shown}: cannot write there ({exc.strerror})") from None
     os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs get the usual umask-based mode

@@ -93,10 +93,7 @@ def holds_only(*names: str):
     return owned
 
 
-def check_folder(folder: str | os.PathLike, opt: str = "", owned=None) -> None:
-    """Fail now, before any work, if :func:`commit_folder` would refuse ``folder`` later."""
-    shown = f"{opt + ' ' if opt else ''}{os.fspath(folder)}"
-    folder = os.path.abspath(os.fspath(folder))
+def _refuse_foreign(folder: str, shown: str, owned) -> None:
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise OutputError(f"{shown}: is a file, not a folder")
     if not folder_is_ours(folder, owned):
@@ -104,11 +101,23 @@ def check_folder(folder: str | os.PathLike, opt: str = "", owned=None) -> None:
         raise OutputError(f"{shown}: holds files latentcut did not make ({', '.join(names[:3])}"
                           f"{', ...' if len(names) > 3 else ''}); latentcut never replaces or empties a folder "
                           "of yours: give a new or empty folder")
-    parent = os.path.dirname(folder)
+
+
+def check_folder(folder: str | os.PathLike, opt: str = "", owned=None) -> None:
+    """Fail now, before any work, if :func:`commit_folder` would refuse ``folder`` later."""
+    shown = f"{opt + ' ' if opt else ''}{os.fspath(folder)}"
+    folder = os.path.abspath(os.fspath(folder))
+    _refuse_foreign(folder, shown, owned)
+    os.rmdir(_mkdtemp_beside(folder, "probe", shown))
+
+
+def _mkdtemp_beside(folder: str, tag: str, shown: str) -> str:
+    """A new hidden folder ``.NAME.TAG-PID-RANDOM`` beside ``folder`` (its parents made), or
+    OutputError saying why it cannot be written there."""
+    parent, name = os.path.split(folder)
     try:
         os.makedirs(parent, exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=f".{os.path.basename(folder)}.probe-", dir=parent)
-        os.rmdir(probe)
+        return tempfile.mkdtemp(prefix=f".{name}.{tag}-{os.getpid()}-", dir=parent)
     except (FileExistsError, NotADirectoryError):  # what makedirs says of a file on the way
         raise OutputError(f"{shown}: cannot write there (a part of the path is a file, not a folder)") from None
     except OSError as exc:
@@ -125,13 +134,9 @@ def commit_folder(folder: str | os.PathLike, write, complete=lambda path: True, 
     Inside :func:`output_set` the swap waits for the set's commit.
     """
     folder = os.path.abspath(os.fspath(folder))
-    parent, name = os.path.split(folder)
     recover_folder(folder, complete)
-    check_folder(folder, owned=owned)
-    try:
-        tmp = tempfile.mkdtemp(prefix=f".{name}.new-{os.getpid()}-", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot write there ({exc.strerror})") from None
+    _refuse_foreign(folder, folder, owned)
+    tmp = _mkdtemp_beside(folder, "new", folder)
     staged = _ACTIVE.get()
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
@@ -160,13 +165,13 @@ def commit_folder(folder: str | os.PathLike, write, complete=lambda path: True, 
 
 
 def _swap_in(tmp: str, folder: str) -> None:
-    parent, name = os.path.split(folder)
+    parent = os.path.dirname(folder)
     if os.path.exists(folder):
         if _exchange(tmp, folder):
             _fsync_dir(parent)
             shutil.rmtree(tmp, ignore_errors=True)  # now the old set
             return
-        old = tempfile.mkdtemp(prefix=f".{name}.old-{os.getpid()}-", dir=parent)
+        old = _mkdtemp_beside(folder, "old", folder)
         os.rmdir(old)
         os.rename(folder, old)
         os.rename(tmp, folder)
@@ -178,7 +183,6 @@ def _swap_in(tmp: str, folder: str) -> None:
 
 
 # -- the outputs of one run as one write --------------------------------------------------------------
-
 
 
 @contextlib.contextmanager

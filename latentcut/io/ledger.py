@@ -29,7 +29,11 @@ class Ledger:
         except (OSError, ValueError):
             return {}
         files = doc.get("files") if isinstance(doc, dict) and doc.get("format") == FORMAT else None
-        return {k: v for k, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
+        if not isinstance(files, dict):
+            return {}
+        # files gone since are dropped here, once, rather than at every save
+        return {k: v for k, v in files.items()
+                if isinstance(v, dict) and os.path.lexists(os.path.join(self.folder, k))}
 
     def _key(self, path: str) -> str | None:
         path = os.path.abspath(path)
@@ -59,20 +63,11 @@ class Ledger:
             self.files[key] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
         self.save()
 
-    def forget(self, paths) -> None:
-        for p in paths:
-            key = self._key(p)
-            if key in self.files:
-                del self.files[key]
-        self.save()
-
     def mine(self) -> list[str]:
         """The files here that latentcut wrote and nobody changed since."""
         return [os.path.join(self.folder, k) for k in sorted(self.files) if self.owns(os.path.join(self.folder, k))]
 
     def save(self) -> None:
-        live = {k: v for k, v in self.files.items() if os.path.lexists(os.path.join(self.folder, k))}
-        self.files = live
         os.makedirs(self.folder, exist_ok=True)
         with atomic_write(self.path, "wb") as f:
-            f.write(json.dumps({"format": FORMAT, "files": live}).encode())
+            f.write(json.dumps({"format": FORMAT, "files": self.files}).encode())

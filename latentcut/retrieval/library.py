@@ -41,7 +41,7 @@ from latentcut.io.identity import video_identity
 from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
 from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP, pick_keyframes
-from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_errors
+from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_error_message, db_errors
 from latentcut.retrieval.search import Hit  # noqa: F401  (its home before 0.3)
 
 FORMAT = 2
@@ -64,22 +64,6 @@ CREATE TABLE IF NOT EXISTS keyframes (
     frame INTEGER NOT NULL, time REAL NOT NULL, vector BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS keyframes_shot ON keyframes(shot_id);
 """
-
-
-def _db_error(db: str, exc: sqlite3.Error) -> str:
-    """A full disk or a failing device is not a damaged library: say which it is."""
-    import shutil
-
-    text = str(exc).lower()
-    free = None
-    with contextlib.suppress(OSError):
-        free = shutil.disk_usage(os.path.dirname(os.path.abspath(db))).free
-    if "disk is full" in text or "disk i/o" in text or "readonly" in text or "read-only" in text:
-        why = ("the disk is full" if "full" in text or (free is not None and free < 1 << 20)
-               else "the folder or file is read-only" if "readonly" in text or "read-only" in text
-               else "the disk reported an I/O error")
-        return f"{db}: cannot write the scene library ({why}; the library itself is unchanged: sqlite rolls back)"
-    return f"{db}: not a readable scene library database ({exc})"
 
 
 class SceneLibrary(LibraryQueries):
@@ -120,7 +104,7 @@ class SceneLibrary(LibraryQueries):
                     self._init_meta(encoder or DEFAULT_ENCODER, fingerprint, settings)
                     meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(_db_error(db, exc)) from None
+            raise LibraryError(db_error_message(db, exc, "not a readable scene library database")) from None
         except OSError as exc:
             raise LibraryError(f"{self.folder}: cannot open the library ({exc.strerror})") from None
         missing = [k for k in ("format", "encoder", "dim", "generation") if k not in meta]

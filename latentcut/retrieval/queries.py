@@ -5,8 +5,10 @@ writing) so each stays small; :class:`~latentcut.retrieval.library.SceneLibrary`
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import shutil
 import sqlite3
 
 import numpy as np
@@ -22,14 +24,34 @@ class LibraryError(LatentcutError):
     """A library folder is missing, corrupt, or was built with another encoder."""
 
 
+def db_error_message(db: str, exc: sqlite3.Error, damaged: str) -> str:
+    """What went wrong with the database ``db``: a full disk, a read-only folder or a failing
+    device (sqlite rolled the write back, the library is whole), else ``damaged``."""
+    text = str(exc).lower()
+    if "full" in text:
+        why = "the disk is full"
+    elif "readonly" in text or "read-only" in text:
+        why = "the folder or file is read-only"
+    elif "disk i/o" in text:  # what sqlite often says of a full disk while it writes its journal
+        free = None
+        with contextlib.suppress(OSError):
+            free = shutil.disk_usage(os.path.dirname(os.path.abspath(db))).free
+        why = "the disk is full" if free is not None and free < 1 << 20 else "the disk reported an I/O error"
+    else:
+        return f"{db}: {damaged} ({exc})"
+    return f"{db}: cannot write the scene library ({why}; the library itself is unchanged: sqlite rolls back)"
+
+
 def db_errors(method):
-    """A damaged database page shows up on use, not on open: one clear error, never a traceback."""
+    """A damaged database page, or a full disk, shows up on use, not on open: one clear error
+    saying which, never a traceback."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"{os.path.join(self.folder, 'library.sqlite')}: damaged library database ({exc})") from None
+            db = os.path.join(self.folder, "library.sqlite")
+            raise LibraryError(db_error_message(db, exc, "damaged library database")) from None
 
     return wrapper
 
