@@ -393,8 +393,9 @@ def test_check_folder_names_only_the_files_latentcut_did_not_write(tmp_path):
     assert str(e.value) == (f"--html-assets {d}: holds files latentcut did not make (mine.txt); latentcut never "
                             "replaces or empties a folder of yours: give a new or empty folder")
     F.check_folder(d, owned=lambda folder: folder == str(d))  # the caller's test sees the folder itself
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError) as e:
         F.commit_folder(d, _put(["a"]), owned=lambda folder: False)
+    assert str(e.value).startswith(f"{d}: holds files latentcut did not make (mine.txt); ")
     F.commit_folder(d, _put(["b"]), owned=lambda folder: folder == str(d))
     assert _files(d) == [F.MARKER, "b"]
 
