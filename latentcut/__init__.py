@@ -23,13 +23,3 @@ __all__ = [
     "create_distance", "create_encoder", "create_thresholder", "detect", "list_distances",
     "list_encoders", "list_thresholders", "probe",
 ]
-
-
-def __getattr__(name):
-    if name == "Scene":
-        import warnings
-
-        warnings.warn("latentcut.Scene is now latentcut.Shot (a scene is a group of shots)", DeprecationWarning,
-                      stacklevel=2)
-        return Shot
-    raise AttributeError(f"module 'latentcut' has no attribute {name!r}")

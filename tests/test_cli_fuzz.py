@@ -96,7 +96,7 @@ specs = st.builds(lambda n, kv: ",".join([n] + [f"{k}={v}" for k, v in kv]), nam
 def test_detect_fuzz(world, video, encoder, threshold, distance, stride, msl, gap, out, csv, n, gradual):
     argv = ["detect", str(world / video), "-q"]
     for opt, v in (("--encoder", encoder), ("--threshold", threshold), ("--distance", distance), ("--stride", stride),
-                   ("--min-shot-len", msl), ("--gap", gap), ("--n", n)):
+                   ("--min-shot-len", msl), ("--span", gap), ("--n", n)):
         if v is not None:
             argv += [opt, v]
     if out:

@@ -50,9 +50,9 @@ CASES = [
     (["detect", "{v}", "--stride", "-1"], "--stride"),
     (["detect", "{v}", "--min-shot-len", "abc"], "--min-shot-len"),
     (["detect", "{v}", "--min-shot-len", "-1s"], "--min-shot-len"),
-    (["detect", "{v}", "--gap", "abc"], "--gap"),
-    (["detect", "{v}", "--gap", "-1s"], "--gap"),
-    (["detect", "{v}", "--gap", "-5"], "--gap"),
+    (["detect", "{v}", "--span", "abc"], "--span"),
+    (["detect", "{v}", "--span", "-1s"], "--span"),
+    (["detect", "{v}", "--span", "-5"], "--span"),
     (["detect", "{v}", "--strictness", "5"], "--strictness"),
     (["detect", "{v}", "--encoder", "pixel,color=maybe"], "color must be true or false"),
     (["detect", "{v}", "-o", "/proc/x.json"], "/proc/x.json"),
@@ -132,6 +132,6 @@ def test_help_and_usage_errors_exit_as_they_should():
 
 def test_lengths_as_timecodes_are_accepted(files, tmp_path):
     d, video, _ = files
-    r = run("detect", video, "--min-shot-len", "00:00:01.000", "--gap", "00:00.250", "-o", str(tmp_path / "o.json"))
+    r = run("detect", video, "--min-shot-len", "00:00:01.000", "--span", "00:00.250", "-o", str(tmp_path / "o.json"))
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "o.json").read_text())["settings"]["thresholder"] == "adaptive,min_shot_len=00:00:01.000"

@@ -79,22 +79,6 @@ def test_labels_file_formats_and_errors(tmp_path):
         load_labels(tmp_path / "missing.json")
 
 
-def test_deprecated_metric_names_still_answer_the_same():
-    import warnings
-
-    from latentcut.evaluation import BoundaryScores, Interval, boundaries
-
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        assert boundaries.Scores is BoundaryScores
-        assert Interval(5, 9).gap(Interval(12, 12)) == 3 == Interval(5, 9).distance_to(Interval(12, 12))
-        assert Interval(12, 12).gap(Interval(5, 9)) == 3 and Interval(5, 9).gap(Interval(7, 7)) == 0
-    assert [w.category for w in seen] == [DeprecationWarning] * 4
-    assert "BoundaryScores" in str(seen[0].message) and "distance_to" in str(seen[1].message)
-    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        boundaries.Nope  # noqa: B018
-
-
 def test_why_not_names_the_nearest_hard_negative_within_reach():
     lab = ClipLabels("x", [], hard_negatives=[(10, "flash"), (14, "pan"), (30, "zoom")])
     assert lab.why_not(11) == "flash" and lab.why_not(13) == "pan" and lab.why_not(12) == "flash"

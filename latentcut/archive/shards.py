@@ -127,7 +127,7 @@ def write_shard(folder: str, identity: str, fingerprint: str, table: pa.Table) -
     """Write the shard atomically (a temporary file beside it, renamed into place), then its stamp."""
     path = os.path.join(folder, shard_name(identity, fingerprint))
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")  # pragma: no mutate - pyarrow reads the codec name case-blind
+        pq.write_table(table, tmp, compression="zstd")
         stamp = {"format": STAMP_FORMAT, "size": os.path.getsize(tmp), "sha256": file_sha256(tmp),
                  "fingerprint": fingerprint, "identity": identity, "rows": table.num_rows,
                  "video": table.column("path")[0].as_py() if table.num_rows else None}
@@ -152,7 +152,7 @@ def read_columns(path: str, columns: list[str]) -> pa.Table:
 
 def vectors_of(path: str) -> np.ndarray:
     """(rows, dim) float32 unit vectors of a shard."""
-    col = read_columns(path, ["vector"]).column("vector").combine_chunks()  # pragma: no mutate - all columns give the same vectors, slower
+    col = read_columns(path, ["vector"]).column("vector").combine_chunks()
     return col.values.to_numpy().reshape(len(col), col.type.list_size)  # float32 by the schema, no nulls: no copy
 
 

@@ -119,8 +119,8 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
                    help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
                         "and last shot included; default 0.3s between cuts (the first and last shot may be shorter)")
-    g.add_argument("--span", "--gap", dest="span", default="0.5s", type=_duration,
-                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s; --gap is its old name)")
+    g.add_argument("--span", dest="span", default="0.5s", type=_duration,
+                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
     g.add_argument("--drop-short", action="store_true",
                    help="leave out shots shorter than --min-shot-len (the shot list then has gaps)")

@@ -94,8 +94,8 @@ class FadeFinder(Component):
         return _walk(c, edge, step, stops, max(_RISE, pace / 4))
 
 
-_RISE = 0.3 / 255  # pragma: no mutate - below what any fade moves per frame
-_NOISE = 1.0 / 255  # pragma: no mutate - compression noise on a held frame
+_RISE = 0.3 / 255
+_NOISE = 1.0 / 255
 
 
 def _walk(c: np.ndarray, edge: int, step: int, stops: set[int], rise: float) -> int:

@@ -6,7 +6,6 @@ call the shots "scenes".
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,12 +124,6 @@ class DetectionResult:
     range: tuple | None = None  #: (start, end) seconds analysed, when the work was limited to part of the video
 
     @property
-    def scenes(self) -> list[Shot]:
-        """Deprecated name of :attr:`shots` (a scene is now a group of shots)."""
-        warnings.warn("DetectionResult.scenes is now DetectionResult.shots", DeprecationWarning, stacklevel=2)
-        return self.shots
-
-    @property
     def cut_frames(self) -> list[int]:
         return [c.frame.frame for c in self.cuts]
 
@@ -171,12 +164,3 @@ def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float, fps: fl
         shots.append(Shot(i + 1, Timecode(a, times_of(a), fps), end))
     return shots
 
-
-_OLD_NAMES = {"Scene": "Shot", "build_scenes": "build_shots"}
-
-
-def __getattr__(name):
-    if name in _OLD_NAMES:
-        warnings.warn(f"latentcut.detection.results.{name} is now {_OLD_NAMES[name]}", DeprecationWarning, stacklevel=2)
-        return globals()[_OLD_NAMES[name]]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

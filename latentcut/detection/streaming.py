@@ -31,9 +31,6 @@ class ScoredVideo:
     sample: Embeddings | None  #: frames spread over this video, for its own yardstick
     embeddings: Embeddings | None = None  #: every analysed frame's, when asked for
 
-    def __iter__(self):
-        return iter((self.curve, self))
-
 
 class FrameScorer:
     """Embeds each pushed :class:`FrameBatch` and extends the score curves; ``keep`` holds every

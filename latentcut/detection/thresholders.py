@@ -263,7 +263,7 @@ class AdaptiveThreshold(Thresholder):
             return np.zeros(len(s), bool)
         ref = _yardstick(s, scale)
         out = s >= self.sure_score * ref
-        out[0] = False  # pragma: no mutate - None is False in a bool array
+        out[0] = False
         return out
 
     def predict(self, scores, fps=None, scale=None):
@@ -273,7 +273,7 @@ class AdaptiveThreshold(Thresholder):
             return cuts
         # cuts of a rapid run may be 2 frames apart: the minimum shot length yields to them
         extra = [int(i) for i in np.flatnonzero(fast) if spaced_from(int(i), cuts, 2)]
-        extra = np.asarray(extra, np.int64)  # pragma: no mutate - select_spaced makes them int64 anyway
+        extra = np.asarray(extra, np.int64)
         return np.sort(np.concatenate([cuts, select_spaced(extra, _check_scores(scores), 2)]))
 
     def fit(self, scores, fps=None, scale=None):

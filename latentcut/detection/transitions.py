@@ -45,8 +45,8 @@ def find_span_boundaries(
     g, st, raw, sc = curve.span, curve.straightness, curve.raw, curve.scores
     cand = (st >= straightness) & (g >= 0.2 * level)
     # A score curve has no gap before frame k (g = 0 there already); a hand-made one might.
-    cand[:k] = False  # pragma: no mutate
-    cuts = np.asarray(hard_cuts, np.int64)  # pragma: no mutate - frame positions are integers already
+    cand[:k] = False
+    cuts = np.asarray(hard_cuts, np.int64)
     out = []
     for a, b in _runs(cand):
         lo, hi = max(1, a - k + 1), b  # positions whose step lies inside some candidate window

@@ -7,7 +7,6 @@ a frame the labellers marked ``uncertain`` is neither a hit nor a false alarm.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,14 +93,8 @@ def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0) ->
         return np.nan
     s = np.asarray(scores, np.float64).copy()
     if len(s):
-        s[0] = -np.inf  # pragma: no mutate - (nan would sort last too)
+        s[0] = -np.inf
     top = np.lexsort((np.arange(len(s)), -s))[:n]  # highest first; ties: the earlier frame
     pred = [Interval(int(i), int(i)) for i in top]
     return len(match(pred, labels.boundaries, tolerance)) / n
 
-
-def __getattr__(name):
-    if name == "Scores":
-        warnings.warn("latentcut.evaluation.Scores is now BoundaryScores", DeprecationWarning, stacklevel=2)  # pragma: no mutate
-        return BoundaryScores
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

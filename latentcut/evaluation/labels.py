@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from dataclasses import dataclass, field
 
 from latentcut.errors import LabelsError
@@ -19,11 +18,6 @@ class Interval:
     lo: int
     hi: int
     kind: str = "cut"
-
-    def gap(self, other: "Interval") -> int:
-        """Deprecated name of :meth:`distance_to`."""
-        warnings.warn("Interval.gap is now Interval.distance_to", DeprecationWarning, stacklevel=2)  # pragma: no mutate
-        return self.distance_to(other)
 
     def distance_to(self, other: "Interval") -> int:
         """Frames between the two intervals; 0 when they overlap or touch."""
@@ -91,7 +85,7 @@ def clip_from_dict(d: dict, where: str) -> ClipLabels:
 
 def load_json(path: str | os.PathLike) -> dict:
     try:
-        with open(path, encoding="utf-8") as f:  # pragma: no mutate - the same under the UTF-8 locales tests run in
+        with open(path, encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
         raise LabelsError(f"{path}: no such file") from None

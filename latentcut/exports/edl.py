@@ -39,7 +39,7 @@ def edl_text(result: DetectionResult, title: str | None = None) -> str:
 
 
 def write_edl(result: DetectionResult, path: str, title: str | None = None) -> None:
-    with atomic_write(path, encoding="utf-8", newline="\r\n") as f:  # pragma: no mutate - UTF-8 by any spelling, the default here
+    with atomic_write(path, encoding="utf-8", newline="\r\n") as f:
         f.write(edl_text(result, title))
 
 

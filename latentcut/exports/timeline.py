@@ -24,12 +24,12 @@ class EditEvent:
 
 def edit_rate(fps: float) -> Fraction:
     """The editors' rate for ``fps``: NTSC rates as n x 1000/1001, whole rates as they are."""
-    if not fps or fps <= 0:  # pragma: no mutate - (< 0 is the same: 0 is caught by `not fps`)
+    if not fps or fps <= 0:
         return Fraction(25)
     for whole in (24, 30, 48, 60, 120):
-        if abs(fps - whole * 1000 / 1001) < 0.01:  # pragma: no mutate - <= differs at exactly 0.01 only
+        if abs(fps - whole * 1000 / 1001) < 0.01:
             return Fraction(whole * 1000, 1001)
-    if abs(fps - round(fps)) < 0.01:  # pragma: no mutate - <= differs at exactly 0.01 only
+    if abs(fps - round(fps)) < 0.01:
         return Fraction(round(fps))
     return Fraction(fps).limit_denominator(1001)
 

@@ -41,7 +41,7 @@ def map_video(result, method: str = "umap", max_points: int = 5000, seed: int = 
 
 def subsample(n: int, max_points: int) -> np.ndarray:
     # (n == max_points gives the same either way)
-    return np.arange(n) if n <= max_points else np.linspace(0, n - 1, max_points).round().astype(int)  # pragma: no mutate
+    return np.arange(n) if n <= max_points else np.linspace(0, n - 1, max_points).round().astype(int)
 
 
 def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.ndarray:
@@ -79,8 +79,8 @@ def autoencoder_map(x: np.ndarray, seed: int = 0, pca_dims: int = 256, steps: in
 
     torch.manual_seed(seed)
     n = len(x)
-    p = PCA(n_components=min(pca_dims, n, x.shape[1]), random_state=seed).fit_transform(x)  # pragma: no mutate
-    p = (p / (p.std() + 1e-8)).astype(np.float32)  # pragma: no mutate - full SVD: no randomness; 1e-8 only guards 0
+    p = PCA(n_components=min(pca_dims, n, x.shape[1]), random_state=seed).fit_transform(x)
+    p = (p / (p.std() + 1e-8)).astype(np.float32)
     data = torch.from_numpy(p)
     d = data.shape[1]
     enc = nn.Sequential(nn.Linear(d, 64), nn.ELU(), nn.Linear(64, 2), nn.Tanh())

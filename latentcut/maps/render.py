@@ -88,7 +88,7 @@ def poster(coords: np.ndarray, thumbs: np.ndarray, path: str, size: tuple[int, i
             draw.rectangle((x, y + ch - (box[3] - box[1]) - 4, x + box[2] - box[0] + 4, y + ch), fill=(0, 0, 0))
             draw.text((x + 2, y + ch - (box[3] - box[1]) - 3), captions[fi], fill=(255, 255, 255))
     with atomic_path(path) as tmp:
-        canvas.save(tmp, format="PNG")  # pragma: no mutate - PIL reads the format case-blind
+        canvas.save(tmp, format="PNG")
 
 
 def poster_layout(coords: np.ndarray, cols: int, rows: int) -> list[tuple[int, int]]:
@@ -99,9 +99,9 @@ def poster_layout(coords: np.ndarray, cols: int, rows: int) -> list[tuple[int, i
     gx, gy = np.meshgrid((np.arange(cols) + 0.5) / cols, (np.arange(rows) + 0.5) / rows)
     centres = np.stack([gx.ravel(), gy.ravel()], 1)
     d = ((centres[:, None, :] - c[None, :, :]) ** 2).sum(-1)  # cells x frames
-    order = np.argsort(d, axis=None, kind="stable")  # pragma: no mutate - ("STABLE" is the same to numpy)
-    cell_used = np.zeros(len(centres), bool)  # pragma: no mutate - float zeros serve as flags too
-    frame_used = np.zeros(len(c), bool)  # pragma: no mutate
+    order = np.argsort(d, axis=None, kind="stable")
+    cell_used = np.zeros(len(centres), bool)
+    frame_used = np.zeros(len(c), bool)
     out = []
     for flat in order:
         ci, fi = divmod(int(flat), len(c))
@@ -109,6 +109,6 @@ def poster_layout(coords: np.ndarray, cols: int, rows: int) -> list[tuple[int, i
             continue
         cell_used[ci] = frame_used[fi] = True
         out.append((ci, fi))
-        if len(out) == min(len(centres), len(c)):  # pragma: no mutate - an early exit; the rest would be skipped
+        if len(out) == min(len(centres), len(c)):
             break
     return out

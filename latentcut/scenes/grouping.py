@@ -17,7 +17,7 @@ import numpy as np
 @dataclass
 class SceneGroup:
     number: int
-    shots: list[int]  #: shot numbers (1-based, as in DetectionResult.scenes)
+    shots: list[int]  #: shot numbers (1-based, as in DetectionResult.shots)
 
     def to_dict(self, result=None) -> dict:
         d = {"scene": self.number, "shots": self.shots}
@@ -37,23 +37,23 @@ def shot_vectors(result) -> np.ndarray:
     for sc in result.shots:
         sel = (idx >= sc.start.frame) & (idx < sc.end.frame)
         out.append(emb[sel].mean(0) if sel.any() else emb[int(np.argmin(np.abs(idx - sc.start.frame)))])
-    v = np.asarray(out, np.float64)  # pragma: no mutate - the float64 tiny below promotes anyway
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), np.finfo(np.float64).tiny)  # pragma: no mutate
+    v = np.asarray(out, np.float64)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), np.finfo(np.float64).tiny)
 
 
 def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 4,
                 threshold: float | None = None) -> list[SceneGroup]:
     if not 0.0 <= strictness <= 1.0:
         raise ValueError(f"strictness must be within 0..1, not {strictness}")
-    v = np.asarray(vectors, np.float64)  # pragma: no mutate - float32 input differs only in rounding
+    v = np.asarray(vectors, np.float64)
     n = len(v)
     if n < 2:
         return [SceneGroup(1, [1])] if n else []
     dist = 1.0 - v @ v.T
     neighbours = np.diag(dist, 1)
     tau = float(threshold) if threshold is not None else float(np.quantile(neighbours, 1.0 - strictness))
-    covered = np.zeros(n, bool)  # pragma: no mutate - covered[p]: some link spans the boundary before shot p
-    for j in range(1, n):  # pragma: no mutate - (j = 0 has no earlier shot to link to)
+    covered = np.zeros(n, bool)
+    for j in range(1, n):
         for i in range(max(0, j - memory), j):
             if dist[i, j] <= tau:
                 covered[i + 1 : j + 1] = True

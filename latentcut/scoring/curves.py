@@ -14,7 +14,6 @@ and a ratio of scores means the same whatever the distance.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,12 +46,6 @@ class ScoreCurve:
             st = np.where(self.path > 0, self.span / np.where(self.path > 0, self.path, 1.0), 0.0)
         return np.clip(st, 0.0, 1.0)
 
-    @property
-    def gap(self) -> np.ndarray:
-        """Deprecated name of :attr:`span`."""
-        warnings.warn("ScoreCurve.gap is now ScoreCurve.span", DeprecationWarning, stacklevel=2)
-        return self.span
-
 
 class CurveBuilder:
     """Feed embeddings batch by batch with :meth:`update`; :meth:`finish` returns the ScoreCurve."""
@@ -84,7 +77,7 @@ class CurveBuilder:
             vals = np.zeros(b)
             # global index g = start + t + j needs full row t + j - lag >= 0
             first = max(0, lag - t)
-            if first < b:  # pragma: no mutate - (<= slices nothing when first == b)
+            if first < b:
                 d = self.distance.pairwise(full[t + first - lag : t + b - lag], full[t + first : t + b])
                 vals[first:] = self.distance.linear(d)
             out.append(vals)
@@ -101,12 +94,12 @@ class CurveBuilder:
         raw, g2, gk = np.concatenate(self._raw), np.concatenate(self._g2), np.concatenate(self._gk)
         n = len(raw)
         scores = raw.copy()
-        if n > 2:  # pragma: no mutate - (>= 2 slices nothing more at n == 2)
+        if n > 2:
             # d(i-2, i) exists from i = 2; d(i-1, i+1) = g2[i+1] exists up to i = n-2.
             scores[2:] = np.minimum(scores[2:], g2[2:])
             scores[1:-1] = np.minimum(scores[1:-1], g2[2:])
         path = np.zeros(n)
-        if n > self.k:  # pragma: no mutate - (>= slices nothing more at n == k)
+        if n > self.k:
             c = np.cumsum(raw)
             path[self.k :] = c[self.k :] - c[: n - self.k]
         raw[0] = scores[0] = 0.0

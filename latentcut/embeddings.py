@@ -1,4 +1,0 @@
-"""Deprecated: moved to latentcut.encoders.embeddings."""
-from latentcut._moved import moved
-
-moved(__name__, "latentcut.encoders.embeddings")

@@ -1,4 +1,0 @@
-"""Deprecated: moved to latentcut.scenes.grouping."""
-from latentcut._moved import moved
-
-moved(__name__, "latentcut.scenes.grouping")

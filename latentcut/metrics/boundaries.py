@@ -1,4 +1,0 @@
-"""Deprecated: moved to latentcut.evaluation.boundaries."""
-from latentcut._moved import moved
-
-moved(__name__, "latentcut.evaluation.boundaries")
