@@ -21,13 +21,10 @@ import argparse
 import numpy as np
 from _common import DEFAULT_LABELS, Timer, clip_frames, clip_paths
 
-from latentcut import SceneDetector, create_encoder
+from latentcut import ShotDetector, create_encoder
 from latentcut.encoders.vae import VAEEncoder
 from latentcut.encoders.vae.training import stack_training_set
 from latentcut.evaluation import BoundaryScores, accuracy_at_n, evaluate
-from latentcut.io.durations import DEFAULT_FPS
-from latentcut.scoring.curves import score_curve
-from latentcut.scoring.yardstick import sample_every, yardstick_sample
 
 BASE = dict(latent_dim=10, beta=4.0, tau=200.0)
 SWEEP = (
@@ -54,13 +51,13 @@ def label(cfg) -> str:
 
 
 def evaluate_encoder(enc, distance, clips) -> tuple[float, float, float]:
-    det = SceneDetector(enc, distance, progress=False)
+    det = ShotDetector(enc, distance, progress=False)
     tot = BoundaryScores(0, 0, 0)
     acc_raw, acc = [], []
     for (path, lab), (batch, info) in clips:
         emb = enc.transform(batch.frames)
-        curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times)
-        res = det.detect_curve(curve, info, sample=yardstick_sample(emb, sample_every(info)))
+        res = det.detect_embeddings(emb, batch.times, batch.indices, info=info)
+        curve = res.curve
         pred = [c.interval() for c in res.cuts]
         tot = tot + evaluate(pred, lab, 2)
         if lab.boundaries:

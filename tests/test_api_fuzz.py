@@ -1,5 +1,5 @@
 """The Python API is a public boundary too: generated arguments of every type go into ``detect``,
-``SceneDetector``, ``gaussian_kl``, the scene library and its queries. Every call ends in a
+``ShotDetector``, ``gaussian_kl``, the scene library and its queries. Every call ends in a
 result or in a LatentcutError / TypeError / ValueError whose message names the argument, never
 in an exception from inside the library, and no input file changes."""
 import contextlib
@@ -54,7 +54,7 @@ def test_scene_detector_arguments(video, name, value):
     before = _digest(video)
     try:
         with contextlib.chdir(os.path.dirname(video)):  # a cache folder named by a generated value lands there
-            det = latentcut.SceneDetector(**{name: value, **({"progress": False} if name != "progress" else {})})
+            det = latentcut.ShotDetector(**{name: value, **({"progress": False} if name != "progress" else {})})
             det.detect(video)
     except ALLOWED as exc:
         assert _names_it(exc, *WORDS.get(name, (name,))), (name, value, exc)

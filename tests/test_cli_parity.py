@@ -66,12 +66,12 @@ def test_start_end_and_duration(folder, tmp_path):
     assert main(["detect", v, "-q", "-o", str(out), "--start", "0.5", "--end", "00:00:02.5"]) == 0
     doc = json.loads(out.read_text())
     assert [c["frame"] for c in doc["cuts"]] == [24, 48]
-    assert doc["scenes"][0]["start_frame"] == 12 and doc["scenes"][-1]["end_frame"] == 60
+    assert doc["shots"][0]["start_frame"] == 12 and doc["shots"][-1]["end_frame"] == 60
     assert doc["range"] == {"start": 0.5, "end": 2.5}
     assert main(["detect", v, "-q", "-o", str(out), "--start", "30", "--duration", "1s"]) == 0  # frames, then seconds
     doc = json.loads(out.read_text())
-    assert [c["frame"] for c in doc["cuts"]] == [48] and doc["scenes"][0]["start_frame"] == 30
-    assert doc["scenes"][-1]["end_frame"] == 54
+    assert [c["frame"] for c in doc["cuts"]] == [48] and doc["shots"][0]["start_frame"] == 30
+    assert doc["shots"][-1]["end_frame"] == 54
     r = latentcut.detect(v, start_time=1.5)
     assert r.cut_frames == [48] and r.shots[0].start.frame == 36 and r.shots[-1].end.frame == 72
 

@@ -7,8 +7,8 @@ import torch
 
 from latentcut import Embeddings, create_distance, create_thresholder
 from latentcut.detection.spacing import select_spaced
-from latentcut.detection.thresholders import _local_maxima, kmeans_1d_split, local_contrast
-from latentcut.detection.transitions import Boundary, _merge, _runs, find_span_boundaries
+from latentcut.detection.thresholders import local_maxima, kmeans_1d_split, local_contrast
+from latentcut.detection.transitions import Boundary, _merge, runs, find_span_boundaries
 from latentcut.encoders.vae import VAEConfig
 from latentcut.encoders.vae.loss import kl_diag, moment_matched_mean, vae_loss
 from latentcut.errors import ThresholdError
@@ -50,14 +50,25 @@ def test_distance_degrees_and_linear_units():
     assert not create_distance("gaussian-kl").symmetric and create_distance("symmetric-kl").symmetric
 
 
+def test_a_thresholder_given_consecutive_distances_finds_the_first_frame_of_the_new_shot():
+    """One convention: score i is the change into frame i, from a distance as from a score curve."""
+    x = Embeddings(np.r_[np.zeros((10, 2)), np.ones((10, 2))].astype(np.float32))
+    from latentcut.detection.thresholders import create_thresholder
+
+    for scores in (create_distance("l1").consecutive(x), score_curve(x, create_distance("l1")).raw):
+        assert create_thresholder("top-n,n=1").fit_predict(scores).tolist() == [10]
+
+
 def test_consecutive_gaps_and_pairing_rules():
     x = E([0], [1], [3], [6])
     l1 = create_distance("l1")
-    assert l1.consecutive(x).tolist() == [1, 2, 3]
-    assert l1.consecutive(x, 2).tolist() == [3, 5]
-    assert l1.consecutive(x, 4).tolist() == [] and l1.consecutive(x, 3).tolist() == [6]
-    with pytest.raises(ValueError, match="lag must be >= 1"):
-        l1.consecutive(x, 0)
+    assert l1.consecutive(x).tolist() == [0, 1, 2, 3]
+    assert l1.consecutive(x, 2).tolist() == [0, 0, 3, 5]
+    assert l1.consecutive(x, 4).tolist() == [0, 0, 0, 0] and l1.consecutive(x, 3).tolist() == [0, 0, 0, 6]
+    assert l1.consecutive(x[:0]).tolist() == []
+    for bad in (0, 1.0, True):
+        with pytest.raises(ValueError, match="lag must be a whole number >= 1"):
+            l1.consecutive(x, bad)
     with pytest.raises(ValueError, match="cannot pair"):
         l1.pairwise(E([0], [1]), E([0], [1], [2]))
     with pytest.raises(ValueError, match="one query row"):
@@ -71,20 +82,20 @@ def test_consecutive_gaps_and_pairing_rules():
 
 def test_curve_values_exactly():
     x = E([0], [0], [1], [1], [1], [3])
-    c = score_curve(x, create_distance("l1"), k=2)
+    c = score_curve(x, create_distance("l1"), span_frames=2)
     assert c.raw.tolist() == [0, 0, 1, 0, 0, 2]
-    assert c.span.tolist() == [0, 0, 1, 1, 0, 2]
+    assert c.span_scores.tolist() == [0, 0, 1, 1, 0, 2]
     assert c.path.tolist() == [0, 0, 1, 1, 0, 2]
     # min(d(i-1,i), d(i-2,i), d(i-1,i+1)); the last frame has no i+1 and the first two no i-2
     assert c.scores.tolist() == [0, 0, 1, 0, 0, 2]
     assert c.straightness.tolist() == [0, 0, 1, 1, 0, 1]
-    flash = score_curve(E([0], [0], [5], [0], [0]), create_distance("l1"), k=2)
+    flash = score_curve(E([0], [0], [5], [0], [0]), create_distance("l1"), span_frames=2)
     assert flash.raw.tolist() == [0, 0, 5, 5, 0] and flash.scores.tolist() == [0, 0, 0, 0, 0]
-    assert len(c) == 6 and c.k == 2 and c.indices.tolist() == list(range(6))
+    assert len(c) == 6 and c.span_frames == 2 and c.indices.tolist() == list(range(6))
 
 
 def test_curve_builder_rules():
-    with pytest.raises(ValueError, match="span k must be >= 2"):
+    with pytest.raises(ValueError, match="span_frames must be >= 2"):
         CurveBuilder(create_distance("l1"), 1)
     b = CurveBuilder(create_distance("l1"), 2)
     b.update(E([0], [1]), np.array([0, 1]), np.array([0.0, 0.5]))
@@ -181,16 +192,16 @@ def test_kmeans_threshold_split_and_floor():
     km.fit(s, fps=25, scale=1.0)
     lo, hi = np.log(d[[40, 80, 120]]), np.log(d[[20, 60, 100, 140]])
     assert km.threshold_ == pytest.approx(float(np.clip(np.exp((lo.mean() + hi.mean()) / 2), 0.5, 2.0)))
-    assert _local_maxima(np.array([0, 1, 1, 0, 2, 0.0])).tolist() == [2, 4]
-    assert _local_maxima(np.array([5.0])).tolist() == []
+    assert local_maxima(np.array([0, 1, 1, 0, 2, 0.0])).tolist() == [2, 4]
+    assert local_maxima(np.array([5.0])).tolist() == []
 
 
 # -- transitions -------------------------------------------------------------------------------------------
 
 
 def test_runs_and_merge():
-    assert _runs(np.array([0, 1, 1, 0, 1, 0, 0, 1], bool)) == [(1, 2), (4, 4), (7, 7)]
-    assert _runs(np.zeros(3, bool)) == []
+    assert runs(np.array([0, 1, 1, 0, 1, 0, 0, 1], bool)) == [(1, 2), (4, 4), (7, 7)]
+    assert runs(np.zeros(3, bool)) == []
     merged = _merge([Boundary(10, 14, 1.0, "gradual"), Boundary(15, 20, 2.0, "gradual"), Boundary(30, 30, 1.0, "cut")])
     assert merged == [Boundary(10, 20, 2.0, "gradual"), Boundary(30, 30, 1.0, "cut")]
     assert _merge([Boundary(5, 8, 3.0, "cut"), Boundary(7, 9, 1.0, "gradual")]) == [Boundary(5, 8, 3.0, "cut")]
@@ -459,10 +470,10 @@ def test_distance_plugin_plumbing():
 
 
 def test_curve_defaults_dtypes_and_short_videos():
-    assert CurveBuilder(create_distance("l1")).k == 12
+    assert CurveBuilder(create_distance("l1")).span_frames == 12
     x = E([0], [1], [1])
     c = score_curve(x, create_distance("l1"))
-    assert c.k == 12 and c.times.dtype == np.float64 and c.times.tolist() == [0.0, 1.0, 2.0]
+    assert c.span_frames == 12 and c.times.dtype == np.float64 and c.times.tolist() == [0.0, 1.0, 2.0]
     assert c.indices.tolist() == [0, 1, 2]
     assert c.scores.tolist() == [0, 1, 0]  # frame 2: min(d(1,2)=0, d(0,2)=1); frame 1: min(d(0,1)=1, d(0,2)=1)
     c3 = score_curve(E([0], [1], [3]), create_distance("l1"), 2)
@@ -472,7 +483,7 @@ def test_curve_defaults_dtypes_and_short_videos():
     t = score_curve(x, create_distance("l1"), 2, indices=np.array([5, 6, 7]), times=np.array([1, 2, 4], np.int64))
     assert t.indices.tolist() == [5, 6, 7] and t.times.tolist() == [1.0, 2.0, 4.0] and t.times.dtype == np.float64
     e = CurveBuilder(create_distance("l1"), 3).finish()
-    assert [len(getattr(e, k)) for k in ("raw", "scores", "span", "path", "indices", "times")] == [0] * 6
+    assert [len(getattr(e, k)) for k in ("raw", "scores", "span_scores", "path", "indices", "times")] == [0] * 6
     assert e.indices.dtype == np.int64
 
 
@@ -484,7 +495,7 @@ def test_streaming_many_small_batches_equals_one_shot():
     for i in range(0, 23, 2):
         b.update(Embeddings(x[i : i + 2]), np.arange(i, min(i + 2, 23)), np.arange(i, min(i + 2, 23)) / 10)
     s = b.finish()
-    for k in ("raw", "scores", "span", "path"):
+    for k in ("raw", "scores", "span_scores", "path"):
         np.testing.assert_allclose(getattr(s, k), getattr(whole, k), rtol=1e-12)
 
 
@@ -575,19 +586,19 @@ def test_predictions_and_accuracy_at_n_details():
 
 def test_interval_reading_exactly():
     from latentcut.errors import LabelsError
-    from latentcut.evaluation.labels import _interval_from
+    from latentcut.evaluation.labels import interval_from
 
-    assert _interval_from(7, "w") == Interval(7, 7, "cut") and _interval_from(7.0, "w") == Interval(7, 7)
-    assert _interval_from({"frame": 4}, "w") == Interval(4, 4, "cut")
-    assert _interval_from({"frame": 4, "start": 2, "end": 6}, "w") == Interval(4, 4, "cut")  # kind cut: the frame
-    assert _interval_from({"start": 2, "end": 6}, "w") == Interval(2, 7, "gradual")  # no kind, no frame
-    assert _interval_from({"start": 2, "end": 6, "kind": "fade"}, "w") == Interval(2, 7, "gradual")
-    assert _interval_from({"start": 2, "end": 2, "kind": "fade"}, "w") == Interval(2, 3, "gradual")
+    assert interval_from(7, "w") == Interval(7, 7, "cut") and interval_from(7.0, "w") == Interval(7, 7)
+    assert interval_from({"frame": 4}, "w") == Interval(4, 4, "cut")
+    assert interval_from({"frame": 4, "start": 2, "end": 6}, "w") == Interval(4, 4, "cut")  # kind cut: the frame
+    assert interval_from({"start": 2, "end": 6}, "w") == Interval(2, 7, "gradual")  # no kind, no frame
+    assert interval_from({"start": 2, "end": 6, "kind": "fade"}, "w") == Interval(2, 7, "gradual")
+    assert interval_from({"start": 2, "end": 2, "kind": "fade"}, "w") == Interval(2, 3, "gradual")
     for bad in ({"start": 2}, {"end": 2}, {"start": 2, "kind": "cut"}, "x", True, None):
         with pytest.raises(LabelsError, match=r"^w: cannot read a boundary from"):
-            _interval_from(bad, "w")
+            interval_from(bad, "w")
     with pytest.raises(LabelsError, match=r"^w: transition ends before it starts \(5..2\)$"):
-        _interval_from({"start": 5, "end": 2, "kind": "fade"}, "w")
+        interval_from({"start": 5, "end": 2, "kind": "fade"}, "w")
     assert Interval(3, 8).distance_to(Interval(4, 5)) == 0  # inside: 0, never negative
 
 
@@ -698,7 +709,7 @@ def _oracle_maxima(d):
 @settings(max_examples=150, deadline=None)
 @given(arrays(np.float64, st.integers(0, 30), elements=st.sampled_from([0.0, 0.5, 1.0, 2.0, -1.0])))
 def test_local_maxima_equal_brute_force(d):
-    got = _local_maxima(d)
+    got = local_maxima(d)
     assert got.dtype == np.int64 and got.tolist() == _oracle_maxima(d)
 
 
@@ -784,7 +795,8 @@ def test_thresholder_defaults():
     a = create_thresholder("adaptive")
     assert (a.ratio, a.min_score, a.strong_ratio, a.weak_score, a.window, a.min_shot_len) == (1.25, 0.4, 5.0, 0.1, 0.25, "0.3s")
     k = create_thresholder("kmeans")
-    assert (k.floor, k.separation, k.window, k.min_shot_len, k.ratio) == (0.5, 1.5, 0.25, "0.3s", 1.25)
+    assert (k.floor, k.separation, k.window, k.min_shot_len) == (0.5, 1.5, 0.25, "0.3s")
+    assert not isinstance(k, type(a))  # it shares the adaptive curve as a function, not by inheriting its rules
     assert k.get_params() == {"floor": 0.5, "separation": 1.5, "window": 0.25, "min_shot_len": "0.3s"}
     assert a.get_params()["ratio"] == 1.25 and repr(create_thresholder("fixed,value=0.2")) == "fixed,value=0.2"
     assert a.set_params(ratio=2.0) is a and a.ratio == 2.0
@@ -833,14 +845,14 @@ def test_thresholder_parameter_limits_are_inclusive(spec):
 
 
 def test_check_scores_and_predict_details():
-    from latentcut.detection.thresholders import _check_scores
+    from latentcut.detection.thresholders import check_scores
 
-    assert _check_scores([1, 2]).dtype == np.float64
+    assert check_scores([1, 2]).dtype == np.float64
     with pytest.raises(ThresholdError, match=r"^scores must be a 1-D curve, got shape \(2, 2\)$"):
-        _check_scores(np.zeros((2, 2)))
+        check_scores(np.zeros((2, 2)))
     with pytest.raises(ThresholdError, match=r"^scores contain NaN or infinite values$"):
-        _check_scores([0, np.inf])
-    assert _check_scores([np.nan, 1.0]).shape == (2,)  # scores[0] is never used
+        check_scores([0, np.inf])
+    assert check_scores([np.nan, 1.0]).shape == (2,)  # scores[0] is never used
     f = create_thresholder("fixed,value=0.5,min_shot_len=1").fit(np.zeros(1))
     assert f.predict(np.array([3.0])).tolist() == [] and f.predict(np.array([0.0, 1.0])).tolist() == [1]
     assert f.predict(np.array([0.0, 0.4, 0.5])).tolist() == [2]
@@ -959,7 +971,7 @@ def test_third_pass_details(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(LabelsError, match=r"f/x.json: cannot read it \(Not a directory\)$"):
         load_json(tmp_path / "f" / "x.json")
-    assert CurveBuilder(create_distance("l1"), 3).finish().k == 3
+    assert CurveBuilder(create_distance("l1"), 3).finish().span_frames == 3
 
 
 def _oracle_layout(coords, cols, rows):
@@ -1104,7 +1116,7 @@ def test_transition_scenarios_exactly():
 def test_a_first_run_that_fails_does_not_stop_the_search():
     rows = _shots([A] * 20, _mix(A, B / 3, 8), [B / 3] * 20, _mix(B / 3, C, 11), [C] * 30)
     c = _curve(rows)
-    assert c.span[25:35].max() >= 0.6  # the first change is a candidate (0.2 x level) but moves too little
+    assert c.span_scores[25:35].max() >= 0.6  # the first change is a candidate (0.2 x level) but moves too little
     found = find_span_boundaries(c, 3.0, np.zeros(0, np.int64))
     assert [(b.kind, b.start) for b in found] == [("gradual", 48)]
     rows = _shots([A] * 20, _mix(A, B, 8), [B] * 20, _mix(B, C, 11), [C] * 30)

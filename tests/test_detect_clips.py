@@ -45,7 +45,7 @@ def test_fades_are_reported_as_gradual_transitions_with_extent():
 
 def test_all_labelled_clips_score_well_and_beat_the_paper():
     tot = BoundaryScores(0, 0, 0)
-    det = latentcut.SceneDetector(progress=False)
+    det = latentcut.ShotDetector(progress=False)
     for lab in load_labels(LABELS):
         r = det.detect(os.path.join(os.path.dirname(LABELS), lab.path))
         pred = [c.interval() for c in r.cuts]
@@ -56,17 +56,32 @@ def test_all_labelled_clips_score_well_and_beat_the_paper():
     assert tot.f1 >= 0.86 and tot.precision >= 0.85 and tot.recall >= 0.86, tot.as_dict()
 
 
+@pytest.mark.parametrize("name", ["bikes.mp4", "testvideo.mp4", "goldeneye-vfr-drop3.mp4"])
+def test_detect_embeddings_finds_what_detect_finds(name):
+    """The public path from embeddings: a user's own frames and embeddings give detect()'s cuts, fades included."""
+    from latentcut.detection.fades import frame_contrast
+
+    det = latentcut.ShotDetector(progress=False)
+    path = clip(name)
+    batch = det.reader(path).read_all()
+    emb = det.encoder.transform(batch.frames)
+    mine = det.detect_embeddings(emb, batch.times, batch.indices, frame_contrast(batch.frames), latentcut.probe(path))
+    theirs = det.detect(path)
+    assert [(c.frame.frame, c.kind) for c in mine.cuts] == [(c.frame.frame, c.kind) for c in theirs.cuts]
+    assert mine.to_dict()["shots"] == theirs.to_dict()["shots"]
+
+
 def test_result_outputs(tmp_path):
-    from latentcut.io.writers import SCENE_COLUMNS, scenes_csv, write_curve_csv, write_json
+    from latentcut.exports.tables import SHOT_LIST_COLUMNS, shots_csv, write_curve_csv, write_json
 
     r = latentcut.detect(clip("anime-onepiece-demo.mp4"), progress=False)
     assert r.cut_frames == [100]
     write_json(r, tmp_path / "o.json")
     doc = json.loads((tmp_path / "o.json").read_text())
     assert doc["cuts"][0]["frame"] == 100 and doc["cuts"][0]["time"] == pytest.approx(100 / (1199 / 50), abs=0.01)
-    lines = scenes_csv(r).splitlines()
+    lines = shots_csv(r).splitlines()
     assert lines[0].startswith("Timecode List:,00:00:04.17")
-    assert lines[1].split(",") == SCENE_COLUMNS
+    assert lines[1].split(",") == SHOT_LIST_COLUMNS
     assert lines[2].split(",")[:2] == ["1", "1"] and lines[3].split(",")[1] == "101"  # 1-based, as PySceneDetect
     write_curve_csv(r, tmp_path / "c.csv")
     rows = (tmp_path / "c.csv").read_text().splitlines()
@@ -81,7 +96,7 @@ def test_single_frame_video_is_one_scene(tmp_path):
 
 
 def test_detector_is_reusable_and_stride_works():
-    det = latentcut.SceneDetector(stride=2, progress=False)
+    det = latentcut.ShotDetector(stride=2, progress=False)
     r = det.detect(clip("bikes.mp4"))
     truth = (30, 76, 137, 187, 242)
     # every cut found within a frame; skipping frames doubles the motion between the ones analysed,

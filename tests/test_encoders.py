@@ -69,6 +69,6 @@ class MeanFrame(Encoder):
 def test_trainable_encoder_is_fitted_on_the_video_by_the_detector(cut_video):
     enc = MeanFrame()
     assert not enc.is_fitted()
-    r = latentcut.SceneDetector(enc, gradual=False, progress=False).detect(cut_video)
+    r = latentcut.ShotDetector(enc, gradual=False, progress=False).detect(cut_video)
     assert enc.is_fitted() and enc.mean_.shape == (16 * 16 * 3,)
     assert r.cut_frames == [24, 48]

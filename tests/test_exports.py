@@ -41,7 +41,7 @@ def test_edit_events_are_gapless_and_carry_the_dissolve(demo):
     _, _, r = demo
     ev = edit_events(r)
     assert [e.number for e in ev] == [s.number for s in r.shots]
-    assert ev[0].record_in == 0 and ev[-1].record_out == round(r.end_time * 24)
+    assert ev[0].record_in == 0 and ev[-1].record_out == round(r.video_end * 24)
     assert all(a.record_out == b.record_in for a, b in zip(ev, ev[1:]))
     mixes = [e for e in ev if e.transition]
     cut = next(c for c in r.cuts if c.is_gradual)
@@ -92,7 +92,7 @@ def test_otio_timeline_reads_back_with_its_dissolve(demo, tmp_path):
     track = tl.tracks[0]
     clips = [i for i in track if isinstance(i, otio.schema.Clip)]
     assert [c.metadata["latentcut"]["shot"] for c in clips] == [s.number for s in r.shots]
-    assert tl.duration().to_frames() == round(r.end_time * 24)
+    assert tl.duration().to_frames() == round(r.video_end * 24)
     assert clips[1].source_range.start_time.to_frames() == r.shots[1].start.frame == 48
     mix = next(i for i in track if isinstance(i, otio.schema.Transition))
     cut = next(c for c in r.cuts if c.is_gradual)
@@ -139,7 +139,7 @@ def test_json_matches_its_schema_and_eval_reads_format_2(demo, tmp_path, capsys)
     assert g["end"] == next(c for c in latentcut.detect(path).cuts if c.is_gradual).end.frame + 1
     assert g["end_time"] == pytest.approx(g["end"] / 24, abs=1e-6)
     # every end is exclusive: the shots' too
-    assert [s["end_frame"] for s in doc["scenes"][:-1]] == [s["start_frame"] for s in doc["scenes"][1:]]
+    assert [s["end_frame"] for s in doc["shots"][:-1]] == [s["start_frame"] for s in doc["shots"][1:]]
     bad = dict(doc, cuts=[dict(doc["cuts"][0], kind="wipe")])
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)

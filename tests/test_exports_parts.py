@@ -61,14 +61,14 @@ def test_a_range_starts_the_events_at_the_first_shot():
     r = result([60], 90)
     r.shots[0] = Shot(1, Timecode(30, 30 / 24, 24.0), r.shots[0].end)
     assert [(e.record_in, e.record_out) for e in edit_events(r)] == [(30, 60), (60, 90)]
-    r.end_time = 50 / 24  # an end before the last shot's start still gives it a frame
+    r.video_end = 50 / 24  # an end before the last shot's start still gives it a frame
     assert edit_events(r)[-1] == EditEvent(2, 60, 61, 0)
 
 
 def test_the_last_event_reaches_the_end_and_never_is_empty():
     assert edit_events(result([], 1))[0] == EditEvent(1, 0, 1, 0)
     r = result([], 10)
-    r.end_time = 0.0
+    r.video_end = 0.0
     assert edit_events(r)[0] == EditEvent(1, 0, 1, 0)
 
 

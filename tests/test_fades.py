@@ -5,10 +5,10 @@ from conftest import write_video
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latentcut import SceneDetector
+from latentcut import ShotDetector
 from latentcut.cache import EmbeddingCache
 from latentcut.detection.fades import FadeFinder, create_fade_finder, frame_contrast
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.errors import EmbeddingError, PluginError
 from latentcut.scoring.curves import CurveBuilder, score_curve
 from latentcut.scoring.distances import create_distance
@@ -147,20 +147,20 @@ def fade_video(tmp_path_factory):
 
 
 def test_detect_reports_both_fades_as_gradual_and_the_cut(fade_video):
-    r = SceneDetector(progress=False).detect(fade_video)
+    r = ShotDetector(progress=False).detect(fade_video)
     assert [c.kind for c in r.cuts] == ["gradual", "gradual", "cut"]
     fade_in, fade_out, cut = (c.interval() for c in r.cuts)
     assert 1 <= fade_in.lo <= 9 and 11 <= fade_in.hi <= 14  # frames of contrast under flat count as flat
     assert 41 <= fade_out.lo <= 44 and 50 <= fade_out.hi <= 56
     assert cut.lo == 65
     assert r.settings["fades"] == "fades"
-    plain = SceneDetector(progress=False, fades=None).detect(fade_video)
+    plain = ShotDetector(progress=False, fades=None).detect(fade_video)
     assert plain.settings["fades"] is None and [c.interval().lo for c in plain.cuts] == [65]
-    assert [c.kind for c in SceneDetector(progress=False, gradual=False).detect(fade_video).cuts] == ["cut"]
+    assert [c.kind for c in ShotDetector(progress=False, gradual=False).detect(fade_video).cuts] == ["cut"]
 
 
 def test_the_embedding_cache_keeps_the_contrast_and_refreshes_entries_without_it(fade_video, tmp_path):
-    det = SceneDetector(progress=False, cache=str(tmp_path))
+    det = ShotDetector(progress=False, cache=str(tmp_path))
     first = det.detect(fade_video)
     cache = EmbeddingCache(str(tmp_path))
     (entry,) = cache.entries()
@@ -257,22 +257,21 @@ def test_strength_is_the_contrast_the_fade_takes_away_or_brings():
 
 
 def test_the_contrast_is_a_column_of_the_curve_csv(fade_video, tmp_path):
-    from latentcut.io.writers import write_curve_csv
+    from latentcut.exports.tables import write_curve_csv
 
-    r = SceneDetector(progress=False).detect(fade_video)
+    r = ShotDetector(progress=False).detect(fade_video)
     assert np.allclose(r.metrics["contrast"], r.curve.contrast)
     write_curve_csv(r, tmp_path / "c.csv")
     header, first = (tmp_path / "c.csv").read_text().splitlines()[:2]
     assert header.endswith(",cut,contrast") and first.endswith(",0")
-    assert "contrast" not in SceneDetector(progress=False, fades=None).detect(fade_video).metrics
+    assert "contrast" not in ShotDetector(progress=False, fades=None).detect(fade_video).metrics
 
 
 def test_curves_made_without_frames_have_no_contrast_column_and_no_fades():
     from latentcut.io.video import VideoInfo
 
     emb = Embeddings(np.r_[np.zeros((20, 4)), np.ones((20, 4))].astype(np.float32))
-    curve = score_curve(emb, create_distance("l1"), 12)
     info = VideoInfo(path="x.mp4", width=32, height=32, fps=24.0, frame_count=40, duration=40 / 24, rotation=0,
                      codec="h264")
-    r = SceneDetector(progress=False).detect_curve(curve, info, frames=40)
+    r = ShotDetector(progress=False).detect_embeddings(emb, np.arange(40) / 24, info=info)
     assert "contrast" not in r.metrics and [c.frame.frame for c in r.cuts] == [20]

@@ -6,8 +6,30 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "latentcut"
 MODULES = {".".join(f.relative_to(ROOT.parent).with_suffix("").parts).removesuffix(".__init__"): f
            for f in ROOT.rglob("*.py")}
 #: Function-level imports of latentcut allowed: the commands load what they use (a fast --help, and
-#: no torch for a pixel run), and deprecated names resolve on access.
-LAZY_OK = ("latentcut.cli", "latentcut.scenes", "latentcut.evaluation")
+#: no torch for a pixel run).
+LAZY_OK = ("latentcut.cli",)
+#: The data's path, bottom to top: a module imports only from its own package or a lower layer. Packages in one
+#: layer stand beside each other and import nothing from one another.
+LAYERS = [
+    ("latentcut.errors",),
+    ("latentcut.extras", "latentcut.embeddings"),
+    ("latentcut.registry",),
+    ("latentcut.component",),
+    ("latentcut.io",),  # video -> frames, and every file latentcut reads or writes
+    ("latentcut.evaluation",),  # labelled boundaries: the truth every later stage is measured against
+    ("latentcut.synthetic",),
+    ("latentcut.cache",),
+    ("latentcut.encoders",),  # frames -> embeddings
+    ("latentcut.scoring",),  # embeddings -> distances -> score curves
+    ("latentcut.detection",),  # score curves -> cuts -> shots
+    ("latentcut.scenes",),  # shots -> scenes
+    ("latentcut.maps", "latentcut.retrieval", "latentcut.inbetween"),  # beside the path
+    ("latentcut.exports",),
+    ("latentcut.archive",),
+    ("latentcut.testing",),
+    ("latentcut.cli",),
+    ("latentcut",),
+]
 
 
 def _targets(node):
@@ -31,8 +53,24 @@ def _graph():
         graph[name] = {d for d in deps if d in MODULES and d != name and d not in own}
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                lazy += [(name, sub.lineno) for sub in ast.walk(node) if _targets(sub)]
+                lazy += [(name, sub.lineno, t) for sub in ast.walk(node) for t in _targets(sub)]
     return graph, lazy
+
+
+def _layer(module: str) -> int:
+    best = max((p for layer in LAYERS for p in layer if module == p or module.startswith(p + ".")), key=len)
+    return next(i for i, layer in enumerate(LAYERS) if best in layer)
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def upward_imports(graph, lazy) -> list[str]:
+    """Imports that run up the data's path, or across to a package beside the importer."""
+    edges = [(m, d) for m, deps in graph.items() for d in deps] + [(m, t) for m, _, t in lazy]
+    return sorted({f"{m} -> {d}" for m, d in edges
+                   if _package(m) != _package(d) and _layer(d) >= _layer(m) and m != "latentcut"})
 
 
 def test_no_import_cycles():
@@ -59,8 +97,24 @@ def test_no_module_over_400_lines():
 
 def test_library_code_imports_latentcut_at_the_top():
     _, lazy = _graph()
-    hidden = [f"{name}:{line}" for name, line in lazy if not name.startswith(LAZY_OK)]
+    hidden = sorted({f"{name}:{line}" for name, line, _ in lazy if not name.startswith(LAZY_OK)})
     assert not hidden
+
+
+def test_every_package_has_a_layer():
+    assert not [m for m in MODULES if not any(m == p or m.startswith(p + ".") for layer in LAYERS for p in layer)]
+
+
+def test_imports_run_down_the_data_path():
+    assert not upward_imports(*_graph())
+
+
+def test_the_checker_sees_an_upward_import():
+    graph = {"latentcut.io.video": {"latentcut.detection.results"}, "latentcut.detection.results": {"latentcut.io"},
+             "latentcut.maps.render": {"latentcut.retrieval.search"}, "latentcut.cli.x": {"latentcut.io.video"}}
+    assert upward_imports(graph, [("latentcut.scoring.curves", 3, "latentcut.scenes.grouping")]) == [
+        "latentcut.io.video -> latentcut.detection.results", "latentcut.maps.render -> latentcut.retrieval.search",
+        "latentcut.scoring.curves -> latentcut.scenes.grouping"]
 
 
 def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):

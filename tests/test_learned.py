@@ -88,7 +88,7 @@ def test_in_shot_changes_keep_the_shot_length_and_change_something(kind):
 
 
 def _curve(n=80, cuts=(20, 50)):
-    from latentcut.encoders.embeddings import Embeddings
+    from latentcut.embeddings import Embeddings
     from latentcut.scoring.curves import score_curve
     from latentcut.scoring.distances import create_distance
 
@@ -109,9 +109,9 @@ def test_features_are_finite_scale_free_and_see_the_cuts():
     step = f[:, FEATURE_NAMES.index("step")]
     assert set(np.argsort(step)[-2:]) == {20, 50}
     # the same curve in other units (a distance 10x larger, and its yardstick) gives the same features
-    big = type(c)(c.indices, c.times, c.raw * 10, c.scores * 10, c.span * 10, c.path * 10, c.k)
+    big = type(c)(c.indices, c.times, c.raw * 10, c.scores * 10, c.span_scores * 10, c.path * 10, c.span_frames)
     np.testing.assert_allclose(curve_features(big, 10.0, 25.0), f, atol=1e-5)
-    bad = type(c)(c.indices, c.times, c.raw, c.scores.copy(), c.span, c.path, c.k)
+    bad = type(c)(c.indices, c.times, c.raw, c.scores.copy(), c.span_scores, c.path, c.span_frames)
     bad.scores[5] = np.nan
     with pytest.raises(ThresholdError, match="NaN"):
         curve_features(bad, 1.0, 25.0)

@@ -136,7 +136,7 @@ def test_map_methods_poster_and_plot_are_real_images(tmp_path, cut_video):
     assert (tmp_path / "c.csv").read_text().count("\n") == 73
     assert main(["detect", cut_video, "-q", "--plot", str(tmp_path / "curve.png"), "--scenes", "-o", str(tmp_path / "o.json")]) == 0
     assert Image.open(tmp_path / "curve.png").size == (1600, 700)
-    assert "scene_groups" in json.loads((tmp_path / "o.json").read_text())
+    assert "scenes" in json.loads((tmp_path / "o.json").read_text())
 
 
 @pytest.mark.slow

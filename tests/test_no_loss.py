@@ -92,11 +92,11 @@ def test_html_assets_never_empties_a_folder_and_is_checked_before_any_work(video
     (tmp_path / "note.txt").write_text("keep me")
     before = _tree(videos)
     monkeypatch.chdir(tmp_path)
-    from latentcut.detection.pipeline import SceneDetector
+    from latentcut.detection.pipeline import ShotDetector
 
     calls = []
-    real = SceneDetector.detect
-    monkeypatch.setattr(SceneDetector, "detect", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    real = ShotDetector.detect
+    monkeypatch.setattr(ShotDetector, "detect", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
     for assets in (videos, ".", str(tmp_path / "sub" / ".."), os.path.join(videos, "..")):
         assert main(["detect", video, "--html", str(tmp_path / "r.html"), "--html-assets", assets, "-q"]) == 2
         assert "latentcut: error: --html-assets" in capsys.readouterr().err
@@ -269,9 +269,9 @@ def test_split_video_goes_on_past_a_bad_file_and_a_rerun_continues(video, tmp_pa
 
 
 def test_split_video_and_save_images_check_their_folder_before_detecting(video, tmp_path, monkeypatch, capsys):
-    from latentcut.detection.pipeline import SceneDetector
+    from latentcut.detection.pipeline import ShotDetector
 
-    monkeypatch.setattr(SceneDetector, "detect", lambda *a, **k: pytest.fail("detected before checking -o"))
+    monkeypatch.setattr(ShotDetector, "detect", lambda *a, **k: pytest.fail("detected before checking -o"))
     blocker = tmp_path / "file"
     blocker.write_text("x")
     for cmd in ("split-video", "save-images"):
@@ -398,12 +398,12 @@ def test_truncation_is_judged_by_time_when_the_container_states_a_duration():
 
 
 def test_an_unexpected_exception_is_one_line_not_a_traceback(video, monkeypatch, capsys):
-    from latentcut.detection.pipeline import SceneDetector
+    from latentcut.detection.pipeline import ShotDetector
 
     def bug(*a, **k):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(SceneDetector, "detect", bug)
+    monkeypatch.setattr(ShotDetector, "detect", bug)
     assert main(["detect", video]) == 1
     err = capsys.readouterr().err
     assert err.startswith("latentcut: error: internal error (ZeroDivisionError: oops)") and "Traceback" not in err
@@ -418,7 +418,7 @@ def test_a_min_shot_len_the_user_gives_holds_for_the_first_and_last_shot(tmp_pat
     assert [c["frame"] for c in json.loads(out.read_text())["cuts"]] == [4, 24]
     assert main(["detect", v, "-o", str(out), "-q", "--min-shot-len", "5"]) == 0
     doc = json.loads(out.read_text())
-    assert doc["cuts"] == [] and all(s["end_frame"] - s["start_frame"] >= 5 for s in doc["scenes"])
+    assert doc["cuts"] == [] and all(s["end_frame"] - s["start_frame"] >= 5 for s in doc["shots"])
     assert main(["detect", v, "-o", str(out), "-q", "--min-shot-len", "4"]) == 0  # exactly 4: both kept
     assert [c["frame"] for c in json.loads(out.read_text())["cuts"]] == [4, 24]
     import latentcut

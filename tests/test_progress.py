@@ -62,11 +62,11 @@ def test_the_interval_is_ten_seconds(every):
 def test_self_training_says_what_it_does_and_where_it_caches(tmp_path, capsys, cut_video):
     import latentcut
 
-    det = latentcut.SceneDetector(encoder="beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48",
+    det = latentcut.ShotDetector(encoder="beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48",
                                   cache=str(tmp_path), progress=False)
     det.detect(cut_video)
     assert capsys.readouterr().err == ""  # progress=False: silent
-    det = latentcut.SceneDetector(encoder="beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48",
+    det = latentcut.ShotDetector(encoder="beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48",
                                   cache=str(tmp_path / "b"))
     det.detect(cut_video)
     err = capsys.readouterr().err

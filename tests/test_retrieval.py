@@ -157,7 +157,7 @@ def test_weights_are_found_in_the_weights_folder_and_a_missing_hub_fails_fast(tm
     monkeypatch.setattr("latentcut.encoders.timm_features._hub_reachable", lambda *a, **k: False)
     t0 = time.monotonic()
     with pytest.raises(WeightsError, match="cannot be reached.*LATENTCUT_WEIGHTS_DIR"):
-        create_encoder("lite0")._ensure_model()
+        create_encoder("lite0").prepare()
     assert time.monotonic() - t0 < 20
     with pytest.raises(WeightsError):
         SceneLibrary(tmp_path / "lib")  # the default encoder cannot run: no library is made for it

@@ -102,7 +102,7 @@ def test_cache_clear_removes_only_what_latentcut_made(video, tmp_path, capsys):
     from safetensors.numpy import save_file
 
     root = tmp_path / "cache"
-    det = latentcut.SceneDetector("pixel", cache=str(root), progress=False)
+    det = latentcut.ShotDetector("pixel", cache=str(root), progress=False)
     det.detect(video)
     ours = os.listdir(root / "embeddings")
     assert len(ours) == 1
@@ -121,7 +121,7 @@ def test_cache_clear_removes_only_what_latentcut_made(video, tmp_path, capsys):
 def test_embedding_cache_round_trip_and_tamper_detection(video, tmp_path):
     """Without ../shared: a synthetic clip, a hit equals a miss, tampered metadata is refused."""
     root = str(tmp_path / "c")
-    det = latentcut.SceneDetector("pixel", cache=root, progress=False)
+    det = latentcut.ShotDetector("pixel", cache=root, progress=False)
     first = det.detect(video)
     calls = []
     enc = det.encoder
@@ -148,7 +148,7 @@ def test_embedding_cache_round_trip_and_tamper_detection(video, tmp_path):
 def test_an_unwritable_cache_warns_and_goes_on(video, tmp_path):
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
-    det = latentcut.SceneDetector("pixel", cache=str(blocker), progress=False)
+    det = latentcut.ShotDetector("pixel", cache=str(blocker), progress=False)
     with pytest.warns(UserWarning, match="could not write the embedding cache"):
         r = det.detect(video)
     assert r.cut_frames == [16, 32]
@@ -394,15 +394,14 @@ def test_a_cache_hit_and_a_miss_give_the_same_result(tmp_path):
     decoding path measured (before, their scales differed by up to 2.4%)."""
     frames = colour_frames([(200, 40, 40), (40, 200, 40), (40, 40, 200), (90, 90, 20)], 70, h=32, w=32)
     video = write_video(tmp_path / "long.mkv", frames)  # MKV: the header's frame count is an estimate
-    det = latentcut.SceneDetector("pixel,size=16", cache=str(tmp_path / "c"), progress=False)
+    det = latentcut.ShotDetector("pixel,size=16", cache=str(tmp_path / "c"), progress=False)
     miss = det.detect(video)
     hit = det.detect(video)
     assert os.listdir(tmp_path / "c" / "embeddings")
     assert hit.to_dict() == miss.to_dict()
     np.testing.assert_array_equal(hit.decision, miss.decision)
     scored = det.score(video)
-    curve, again = scored  # the old (curve, reader) unpacking still works
-    assert curve is scored.curve and again.info.path == video and len(again.sample) <= 64
+    assert scored.info.path == video and len(scored.sample) <= 64 and scored.frames == miss.frames
 
 
 def test_saving_a_model_never_replaces_a_folder_of_other_files(tmp_path):

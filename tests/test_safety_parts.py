@@ -221,7 +221,7 @@ def test_path_arg():
     assert _message(TypeError, A.path_arg, [1]) == "path " + base + "list; for several videos, call once per video"
     assert _message(TypeError, A.path_arg, (1,)) == "path " + base + "tuple; for several videos, call once per video"
     assert _message(TypeError, A.path_arg, np.zeros(2)) == (
-        "path " + base + "ndarray; decoded frames go to an encoder's transform(), then SceneDetector.detect_curve()")
+        "path " + base + "ndarray; decoded frames go to an encoder's transform(), then ShotDetector.detect_embeddings()")
 
     class Odd:
         def __fspath__(self):

@@ -247,11 +247,14 @@ def test_rapid_rule_edges_and_its_place_in_predict():
 def test_rapid_ratio_must_be_a_positive_number(bad):
     from latentcut.detection.thresholders import AdaptiveThreshold, KMeansThreshold
 
-    for cls in (AdaptiveThreshold, KMeansThreshold):
-        obj = cls()
-        obj.rapid_ratio = bad
-        with pytest.raises(ValueError, match="rapid_ratio"):
-            obj.check_params()
+    obj = AdaptiveThreshold()
+    obj.rapid_ratio = bad
+    with pytest.raises(ValueError, match="rapid_ratio"):
+        obj.check_params()
+    obj = KMeansThreshold()
+    obj.window = bad
+    with pytest.raises(ValueError, match="window"):
+        obj.check_params()
     AdaptiveThreshold(rapid_ratio=0.01).check_params()
     AdaptiveThreshold(rapid_ratio=None).check_params()
     obj = AdaptiveThreshold()
@@ -259,7 +262,7 @@ def test_rapid_ratio_must_be_a_positive_number(bad):
     with pytest.raises(ValueError, match="sure_score"):
         obj.check_params()
     AdaptiveThreshold(sure_score=None).check_params()
-    assert KMeansThreshold().sure_score is None and "sure_score" not in KMeansThreshold().get_params()
+    assert not hasattr(KMeansThreshold(), "sure_score") and "sure_score" not in KMeansThreshold().get_params()
 
 
 def test_rapid_rule_bars_are_inclusive_and_cuts_two_frames_from_a_taken_one_stay():

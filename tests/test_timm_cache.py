@@ -78,38 +78,38 @@ def test_missing_or_wrong_weights_are_clear_errors(tmp_path, monkeypatch):
 
 def test_cache_reuses_identical_embeddings_without_encoding(tmp_path, monkeypatch, cut_video):
     v = cut_video  # a synthetic clip: the cache's tests need nothing from ../shared
-    det = latentcut.SceneDetector("pixel", cache=str(tmp_path), progress=False)
+    det = latentcut.ShotDetector("pixel", cache=str(tmp_path), progress=False)
     first = det.detect(v)
     assert len(EmbeddingCache(str(tmp_path)).entries()) == 1
-    det2 = latentcut.SceneDetector("pixel", cache=str(tmp_path), progress=False)
+    det2 = latentcut.ShotDetector("pixel", cache=str(tmp_path), progress=False)
     monkeypatch.setattr(det2.encoder, "transform", lambda f: (_ for _ in ()).throw(AssertionError("encoded again")))
     second = det2.detect(v)
     np.testing.assert_array_equal(first.curve.scores, second.curve.scores)
     np.testing.assert_array_equal(first.curve.times, second.curve.times)
     assert first.cut_frames == second.cut_frames == [24, 48]
     # another config is another entry
-    latentcut.SceneDetector("pixel,size=16", cache=str(tmp_path), progress=False).detect(v)
+    latentcut.ShotDetector("pixel,size=16", cache=str(tmp_path), progress=False).detect(v)
     assert len(EmbeddingCache(str(tmp_path)).entries()) == 2
 
 
 def test_corrupt_cache_entry_is_detected_and_recomputed(tmp_path, cut_video):
     v = cut_video
-    first = latentcut.SceneDetector("pixel", cache=str(tmp_path), progress=False).detect(v)
+    first = latentcut.ShotDetector("pixel", cache=str(tmp_path), progress=False).detect(v)
     (entry,) = EmbeddingCache(str(tmp_path)).entries()
     data = bytearray(open(entry, "rb").read())
     data[-100] ^= 0xFF  # flip bits inside the stored numbers: the checksum must catch it
     open(entry, "wb").write(bytes(data))
     with pytest.warns(UserWarning, match="unusable.*recomputing"):
-        again = latentcut.SceneDetector("pixel", cache=str(tmp_path), progress=False).detect(v)
+        again = latentcut.ShotDetector("pixel", cache=str(tmp_path), progress=False).detect(v)
     np.testing.assert_array_equal(first.curve.scores, again.curve.scores)
     open(entry, "wb").write(bytes(data[:200]))  # truncated
     with pytest.warns(UserWarning, match="unusable"):
-        latentcut.SceneDetector("pixel", cache=str(tmp_path), progress=False).detect(v)
+        latentcut.ShotDetector("pixel", cache=str(tmp_path), progress=False).detect(v)
     assert EmbeddingCache(str(tmp_path)).get(os.path.basename(entry)[:-12]) is not None
 
 
 def test_two_processes_filling_the_cache_at_once(tmp_path, cut_video):
-    code = ("import sys, latentcut; r = latentcut.SceneDetector('pixel', cache=sys.argv[2], progress=False)"
+    code = ("import sys, latentcut; r = latentcut.ShotDetector('pixel', cache=sys.argv[2], progress=False)"
             ".detect(sys.argv[1]); print(r.cut_frames)")
     env = dict(os.environ, PYTHONPATH=ROOT)
     procs = [subprocess.Popen([sys.executable, "-c", code, cut_video, str(tmp_path / "c")], stdout=subprocess.PIPE,
@@ -119,7 +119,7 @@ def test_two_processes_filling_the_cache_at_once(tmp_path, cut_video):
     assert all(o[0].strip() == "[24, 48]" for o in outs)
     (entry,) = EmbeddingCache(str(tmp_path / "c")).entries()
     assert not [f for f in os.listdir(os.path.dirname(entry)) if f.endswith(".tmp")]
-    r = latentcut.SceneDetector("pixel", cache=str(tmp_path / "c"), progress=False).detect(cut_video)
+    r = latentcut.ShotDetector("pixel", cache=str(tmp_path / "c"), progress=False).detect(cut_video)
     assert r.cut_frames == [24, 48]
 
 
@@ -143,9 +143,9 @@ def test_cli_weights_cache_dir_and_clear(tmp_path, capsys):
 def test_pca_fitted_on_the_video_is_saved_with_its_embeddings(tmp_path):
     w = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors")
     spec = "timm:tf_efficientnet_lite0,size=64,pca=6"
-    first = latentcut.SceneDetector(create_encoder(spec, weights=w), cache=str(tmp_path), progress=False)
+    first = latentcut.ShotDetector(create_encoder(spec, weights=w), cache=str(tmp_path), progress=False)
     first.detect(clip("anime-issue236.mkv"))
-    again = latentcut.SceneDetector(create_encoder(spec, weights=w), cache=str(tmp_path), progress=False)
+    again = latentcut.ShotDetector(create_encoder(spec, weights=w), cache=str(tmp_path), progress=False)
     again.detect(clip("anime-issue236.mkv"))
     assert again.encoder.is_fitted()  # the projection came back with the cached embeddings
     np.testing.assert_array_equal(again.encoder.pca_components_, first.encoder.pca_components_)

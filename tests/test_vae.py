@@ -157,7 +157,7 @@ def test_cli_self_trains_detects_and_reuses_the_cached_model(tmp_path, capsys):
     assert [c["frame"] for c in doc["cuts"]] == [19]
     models = os.listdir(os.path.join(os.environ["LATENTCUT_CACHE_DIR"], "models"))
     assert len(models) == 1
-    det = latentcut.SceneDetector(spec, progress=False)
+    det = latentcut.ShotDetector(spec, progress=False)
     det.detect(clip("anime-issue236.mkv"))
     assert not hasattr(det.encoder, "history_")  # loaded from the cache, not trained again
 

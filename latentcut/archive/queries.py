@@ -12,7 +12,7 @@ import numpy as np
 
 from latentcut.archive import index as ix
 from latentcut.archive.shards import read_columns
-from latentcut.detection.pipeline import SceneDetector
+from latentcut.detection.pipeline import ShotDetector
 from latentcut.errors import LatentcutError
 from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
@@ -128,5 +128,5 @@ class ArchiveQueries:
 
     def query_clip(self, video: str, k: int = 10) -> list[Hit]:
         video, k = path_arg(video, "video"), int_arg(k, "k", 1)
-        got = embed_video(video, SceneDetector(progress=False), self.encoder(), self.keyframes, self.strip)
+        got = embed_video(video, ShotDetector(progress=False), self.encoder(), self.keyframes, self.strip)
         return self.search_many(got.vectors, k)

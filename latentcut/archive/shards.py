@@ -113,7 +113,7 @@ def table_of(path: str, identity: str, got, fingerprint: str) -> pa.Table:
     flat = pa.array(np.ravel(got.vectors))  # float32 by the schema
     cols = {  # typed by the schema, which pa.table casts every column to
         "path": [path] * n, "identity": [identity] * n, "fps": [r.video.fps] * n, "frames": [r.frames] * n,
-        "duration": [r.end_time] * n, "shot": [s.number for s in shots],
+        "duration": [r.video_end] * n, "shot": [s.number for s in shots],
         "shot_start_frame": [s.start.frame for s in shots], "shot_end_frame": [s.end.frame for s in shots],
         "shot_start": [s.start.seconds for s in shots], "shot_end": [s.end.seconds for s in shots],
         "frame": got.frames, "time": got.times, "vector": pa.FixedSizeListArray.from_arrays(flat, dim),

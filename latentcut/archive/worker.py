@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from latentcut.archive.shards import remove_shard, shard_name, shard_ok, table_of, write_shard
-from latentcut.detection.pipeline import SceneDetector
+from latentcut.detection.pipeline import ShotDetector
 from latentcut.encoders import create_encoder
 from latentcut.io.identity import video_identity
 from latentcut.retrieval.embedding import embed_video
@@ -27,9 +27,8 @@ class VideoEmbedder:
         self.encoder = create_encoder(encoder)
         if device and "device" in self.encoder.get_params():  # a GPU worker runs a torch encoder there
             self.encoder.set_params(device=device)
-        if hasattr(self.encoder, "_ensure_model"):
-            self.encoder._ensure_model()
-        self.detector = SceneDetector(progress=False)
+        self.encoder.prepare()
+        self.detector = ShotDetector(progress=False)
 
     def one(self, path: str) -> dict:
         t0 = time.perf_counter()

@@ -25,7 +25,7 @@ from latentcut.cli import (
     train_detector,
     train_inbetween,
 )
-from latentcut.cli.common import EXIT_USAGE, _Parser, help_formatter
+from latentcut.cli.common import EXIT_USAGE, Parser, help_formatter
 from latentcut.errors import LatentcutError
 
 COMMANDS = (detect, split, eval_cmd, demo, train, train_detector, train_inbetween, inbetween, index, archive, map_cmd,
@@ -47,8 +47,8 @@ EXAMPLES = {
 }
 
 
-def build_parser() -> _Parser:
-    p = _Parser(prog="latentcut", description="Shot detection, scene search and frame maps for video, in a learned "
+def build_parser() -> Parser:
+    p = Parser(prog="latentcut", description="Shot detection, scene search and frame maps for video, in a learned "
                 "latent space. `latentcut COMMAND --help` for each command's options and examples.")
     p.add_argument("--version", action="version", version=f"latentcut {__version__}")
     p.add_argument("--config", metavar="FILE", help="defaults from a TOML file, a table per command "

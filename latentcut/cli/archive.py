@@ -5,7 +5,7 @@ import json
 import os
 import sys
 
-from latentcut.cli.common import _encoder_spec, _int_at_least, help_formatter
+from latentcut.cli.common import encoder_spec, int_at_least, help_formatter
 from latentcut.cli.inputs import expand_inputs
 from latentcut.errors import LatentcutError
 
@@ -30,13 +30,13 @@ def add_parser(sub) -> None:
     a.add_argument("--model", help=argparse_suppress())
     a.add_argument("--address", default="local",
                    help="Ray: 'local' starts Ray here for the run, 'auto' or ray://HOST:PORT joins a cluster")
-    a.add_argument("--workers", type=_int_at_least(1), default=2, help="embedding workers (Ray actors)")
-    a.add_argument("--cpus-per-worker", type=_int_at_least(1), default=1, help="cores each worker holds (its torch threads)")
+    a.add_argument("--workers", type=int_at_least(1), default=2, help="embedding workers (Ray actors)")
+    a.add_argument("--cpus-per-worker", type=int_at_least(1), default=1, help="cores each worker holds (its torch threads)")
     a.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each worker holds (0: CPU)")
-    a.add_argument("--m", type=_int_at_least(1), default=32, help="index: PQ bytes per vector")
-    a.add_argument("--nlist", type=_int_at_least(0), default=0, help="index: inverted lists (0: about 4 sqrt(n))")
-    a.add_argument("--nprobe", type=_int_at_least(0), default=0, help="index: lists searched (0: max(16, nlist/64))")
-    a.add_argument("--nbits", type=_int_at_least(1), default=8, help="index: bits per PQ code")
+    a.add_argument("--m", type=int_at_least(1), default=32, help="index: PQ bytes per vector")
+    a.add_argument("--nlist", type=int_at_least(0), default=0, help="index: inverted lists (0: about 4 sqrt(n))")
+    a.add_argument("--nprobe", type=int_at_least(0), default=0, help="index: lists searched (0: max(16, nlist/64))")
+    a.add_argument("--nbits", type=int_at_least(1), default=8, help="index: bits per PQ code")
     a.add_argument("--opq", action="store_true", help="index: rotate with OPQ before PQ")
     a.add_argument("--pq", action="store_true", help="index: IVF-PQ even for a small archive (else exact below 20,000 vectors)")
     a.add_argument("--rebuild", action="store_true", help="index: build anew instead of adding new shards to the current one")
@@ -45,7 +45,7 @@ def add_parser(sub) -> None:
     a.add_argument("--clip", metavar="VIDEO", help="query: a whole clip")
     a.add_argument("--shot", type=int, metavar="ID", help="query: a shot in the archive (a hit's shot_id)")
     a.add_argument("--library", metavar="LIB", help="import / export: the scene library")
-    a.add_argument("-k", type=_int_at_least(1), default=10, help="query: results")
+    a.add_argument("-k", type=int_at_least(1), default=10, help="query: results")
     a.add_argument("--json", action="store_true", help="query: JSON")
     a.set_defaults(func=run, handles_quiet=True)
 
@@ -68,7 +68,7 @@ def run(args) -> int:
         if not args.videos:
             raise LatentcutError("archive add needs videos (files, folders or patterns)")
         videos = expand_inputs(args.videos)
-        spec = _encoder_spec(args) if (args.encoder or args.weights) else None
+        spec = encoder_spec(args) if (args.encoder or args.weights) else None
         arc = Archive(args.archive, encoder=spec)
 
         def show(row):

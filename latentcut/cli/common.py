@@ -11,7 +11,7 @@ from latentcut.errors import LatentcutError
 EXIT_USAGE = 2
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """Usage mistakes as one line, like every other error: ``latentcut: error: ...``, exit 2."""
 
     def error(self, message: str):
@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _int_at_least(lo: int):
+def int_at_least(lo: int):
     def parse(text: str) -> int:
         try:
             v = int(text)
@@ -34,7 +34,7 @@ def _int_at_least(lo: int):
     return parse
 
 
-def _float_in(lo: float, hi: float | None = None, lo_open: bool = False):
+def float_in(lo: float, hi: float | None = None, lo_open: bool = False):
     def parse(text: str) -> float:
         try:
             v = float(text)
@@ -60,7 +60,7 @@ def _duration(text: str) -> str:
     return text
 
 
-def _wxh(text: str) -> tuple[int, int]:
+def wxh(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
@@ -84,7 +84,7 @@ def help_formatter():
     return _Help
 
 
-def _add_range_options(p: argparse.ArgumentParser) -> None:
+def add_range_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("part of the video (seconds 12.5 or 12.5s, a timecode 00:01:02.5, or frames 300)")
     g.add_argument("--start", metavar="TIME", type=_position, help="start here (frame numbers and times stay the video's)")
     e = g.add_mutually_exclusive_group()
@@ -106,16 +106,16 @@ def _position(text: str) -> str:
     return t
 
 
-def _range(args) -> tuple:
+def range_from_args(args) -> tuple:
     return getattr(args, "start", None), getattr(args, "end", None), getattr(args, "duration", None)
 
 
-def _add_detect_options(p: argparse.ArgumentParser) -> None:
+def add_detect_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
     g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
     g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
     g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
-    g.add_argument("--n", type=_int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
+    g.add_argument("--n", type=int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
     g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
                    help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
                         "and last shot included; default 0.3s between cuts (the first and last shot may be shorter)")
@@ -132,7 +132,7 @@ def _add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fades", metavar="SPEC", default="fades",
                    help="fades to and from a flat frame, found on the frames' contrast: 'fades' with options "
                         "(e.g. fades,min_len=5) or none (default: fades)")
-    g.add_argument("--stride", type=_int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
+    g.add_argument("--stride", type=int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
     g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (default: repro-vae uses the one latentcut ships, beta-vae self-trains)")
     g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
     c = p.add_argument_group("embedding cache (on by default for the VAE and timm encoders)")
@@ -163,25 +163,25 @@ def _encoder_files(args) -> dict:
     return kw
 
 
-def _encoder_spec(args) -> str:
+def encoder_spec(args) -> str:
     """The encoder as one spec string, for libraries that store it; paths with commas cannot go in."""
     kw = _encoder_files(args)
     if any("," in v for v in kw.values()):
         raise LatentcutError("a --model or --weights path with a comma cannot be stored in a library's encoder spec")
-    from latentcut.retrieval.library import DEFAULT_ENCODER
+    from latentcut.retrieval.library import LIBRARY_ENCODER
 
-    return ",".join([args.encoder or DEFAULT_ENCODER] + [f"{k}={v}" for k, v in kw.items()])
+    return ",".join([args.encoder or LIBRARY_ENCODER] + [f"{k}={v}" for k, v in kw.items()])
 
 
-def _detector(args):
-    from latentcut.detection.pipeline import SceneDetector
+def detector_from_args(args):
+    from latentcut.detection.pipeline import ShotDetector
     from latentcut.encoders import create_encoder
     from latentcut.io.durations import parse_duration
 
     unit, value = parse_duration(args.span, "--span")
     if value <= 0:
         raise LatentcutError(f"--span must be longer than 0, not {args.span!r}")
-    return SceneDetector(
+    return ShotDetector(
         encoder=create_encoder(args.encoder, **_encoder_files(args)),
         distance=args.distance,
         thresholder=_thresholder_spec(args),
@@ -202,11 +202,11 @@ def _frames_or_seconds(text: str):
     return int(text) if text.isdigit() else text
 
 
-def _print_cuts(result, out=None) -> None:
+def print_cuts(result, out=None) -> None:
     out = out or sys.stdout
     n = len(result.cuts)
     print(
-        f"{result.video.path}: {result.frames} frames, {result.end_time:.2f} s, "
+        f"{result.video.path}: {result.frames} frames, {result.video_end:.2f} s, "
         f"{n} boundar{'y' if n == 1 else 'ies'}, {len(result.shots)} shot{'s' if len(result.shots) != 1 else ''}",
         file=out,
     )
@@ -217,7 +217,7 @@ def _print_cuts(result, out=None) -> None:
         print(f"  {c.frame.frame:>7}  {c.frame.timecode:<12}  {c.kind:<8}  {c.score:.4f}{span}", file=out)
 
 
-def _inputs(args, **named) -> dict:
+def input_files(args, **named) -> dict:
     """The files a command reads, by the name the user knows them by (never to be written)."""
     ins = {k: v for k, v in named.items() if v}
     if getattr(args, "model", None):
@@ -227,7 +227,7 @@ def _inputs(args, **named) -> dict:
     return ins
 
 
-def _check_outputs(inputs: dict, outputs: dict) -> None:
+def check_outputs(inputs: dict, outputs: dict) -> None:
     """Before any work: no output is an input, and every output can be written."""
     from latentcut.io.atomic import check_outputs, check_writable
 

@@ -5,14 +5,14 @@ import os
 import sys
 
 from latentcut.cli.common import (
-    _add_detect_options,
-    _add_range_options,
-    _check_outputs,
-    _detector,
-    _float_in,
-    _inputs,
-    _print_cuts,
-    _range,
+    add_detect_options,
+    add_range_options,
+    check_outputs,
+    detector_from_args,
+    float_in,
+    input_files,
+    print_cuts,
+    range_from_args,
     for_each_video,
     help_formatter,
 )
@@ -50,9 +50,9 @@ def add_parser(sub) -> None:
     o.add_argument("--plot", metavar="CURVE.png", help="draw the score curve with the threshold and the cuts")
     o.add_argument("--labels", metavar="LABELS.json", help="with --plot: hits, misses and false alarms against these labels")
     d.add_argument("--scenes", action="store_true", help="also group shots into scenes (changes of place)")
-    d.add_argument("--strictness", type=_float_in(0.0, 1.0), default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many)")
-    _add_range_options(d)
-    _add_detect_options(d)
+    d.add_argument("--strictness", type=float_in(0.0, 1.0), default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many)")
+    add_range_options(d)
+    add_detect_options(d)
     d.set_defaults(func=run, handles_quiet=True)
 
 
@@ -84,13 +84,13 @@ def run(args) -> int:
     if several and len(set(every_assets)) != len(every_assets):
         raise LatentcutError("--html-assets: two videos would share one pictures folder; put $VIDEO_NAME in it")
     for video, outs, assets in plans:  # before any work: no output is an input, every output can be written
-        ins = _inputs(args, video=video, labels=args.labels)
-        _check_outputs(ins, outs)
+        ins = input_files(args, video=video, labels=args.labels)
+        check_outputs(ins, outs)
         if assets:
             _check_assets(assets, videos + list(ins.values()) + [p for p in outs.values() if p])
     human = sys.stderr if "-" in options.values() else sys.stdout  # stdout carries the data then
-    det = _detector(args)
-    start, end, duration = _range(args)
+    det = detector_from_args(args)
+    start, end, duration = range_from_args(args)
     by_video = {video: (outs, assets) for video, outs, assets in plans}
     return for_each_video(videos, lambda video: detect_one(args, det, video, *by_video[video], human, start, end,
                                                           duration))
@@ -124,19 +124,19 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
         from latentcut.scenes.grouping import group_shots, shot_vectors
 
         groups = group_shots(shot_vectors(result), args.strictness)
-        result.scene_groups = [g.to_dict(result) for g in groups]
+        result.scenes = [g.to_dict(result) for g in groups]
     from latentcut.io.folders import output_set
 
     with output_set():  # one run's outputs replace the last run's together, or not at all
         _write_outputs(args, result, outs, assets, lab)
     if args.quiet:
         return
-    _print_cuts(result, human)
+    print_cuts(result, human)
     if args.verbose:
         print(f"  settings: {result.settings}", file=human)
     if groups is not None:
         print(f"  {len(groups)} scene{'s' if len(groups) != 1 else ''} (strictness {args.strictness}):", file=human)
-        for g in result.scene_groups:
+        for g in result.scenes:
             print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
                   f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
     names = {"-o": "json", "--csv": "scenes csv", "--curve": "score curve", "--edl": "edl", "--otio": "otio",
@@ -147,9 +147,9 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
 
 
 def _write_outputs(args, result, outs: dict, assets: str | None, lab) -> None:
-    from latentcut.io.writers import write_curve_csv, write_json, write_scenes_csv
+    from latentcut.exports.tables import write_curve_csv, write_json, write_shots_csv
 
-    writers = {"-o": write_json, "--csv": write_scenes_csv, "--curve": write_curve_csv}
+    writers = {"-o": write_json, "--csv": write_shots_csv, "--curve": write_curve_csv}
     for opt, write in writers.items():
         if outs[opt]:
             write(result, outs[opt])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from latentcut.cli.common import _int_at_least
+from latentcut.cli.common import int_at_least
 from latentcut.errors import LatentcutError
 from latentcut.evaluation.scene_csv import clip_name_of, predictions_from_scene_csv
 
@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
                    help="latentcut detect JSON, or a scene list CSV (PySceneDetect's list-scenes, or detect --csv)")
     e.add_argument("labels", metavar="LABELS.json")
     e.add_argument("--clip", help="which clip of a multi-clip labels file (default: matched by the video's file name)")
-    e.add_argument("--tolerance", type=_int_at_least(0), nargs="+", default=[0, 2], help="frame tolerances (default: 0 2)")
+    e.add_argument("--tolerance", type=int_at_least(0), nargs="+", default=[0, 2], help="frame tolerances (default: 0 2)")
     e.add_argument("--curve", metavar="CURVE.csv", help="score curve from `detect --curve`, for accuracy@N")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(func=run)

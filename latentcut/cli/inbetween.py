@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 
-from latentcut.cli.common import _int_at_least
+from latentcut.cli.common import int_at_least
 from latentcut.errors import LatentcutError
 
 
@@ -16,9 +16,9 @@ def add_parser(sub) -> None:
                     help="a VAE model folder (--method latent) or an in-betweener's (--method 3dconv)")
     ib.add_argument("--method", choices=["latent", "3dconv"], default="latent",
                     help="latent: decode interpolated VAE latents; 3dconv: the 3D-convolution in-betweener")
-    ib.add_argument("--steps", type=_int_at_least(1), default=8)
+    ib.add_argument("--steps", type=int_at_least(1), default=8)
     ib.add_argument("--endpoints", action="store_true", help="include the reconstructions of A and B")
-    ib.add_argument("--scale", type=_int_at_least(1), default=4, help="enlarge the PNGs by this factor (default 4)")
+    ib.add_argument("--scale", type=int_at_least(1), default=4, help="enlarge the PNGs by this factor (default 4)")
     ib.add_argument("-o", "--output", required=True, metavar="DIR",
                     help="folder for inbetween_000.png, ...; a run replaces the frames of latentcut's last run there")
     ib.add_argument("--overwrite", action="store_true", help="also replace files of these names that latentcut did not write")

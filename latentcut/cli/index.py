@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from latentcut.cli.common import _encoder_spec, _int_at_least
+from latentcut.cli.common import encoder_spec, int_at_least
 from latentcut.errors import LatentcutError
 from latentcut.io.images import IMAGE_EXTENSIONS
 from latentcut.io.timecode import format_seconds
@@ -41,7 +41,7 @@ def add_parser(sub) -> None:
     ix.add_argument("--clip", metavar="VIDEO", help="query: a whole clip")
     ix.add_argument("--shot", type=int, metavar="ID", help="query: a shot already in the library (its shot_id)")
     ix.add_argument("--no-mirror", action="store_true", help="query: do not also try each picture mirrored")
-    ix.add_argument("-k", type=_int_at_least(1), default=10, help="results per query (default 10)")
+    ix.add_argument("-k", type=int_at_least(1), default=10, help="results per query (default 10)")
     ix.add_argument("--json", action="store_true",
                     help="JSON: a list of hits for one query; JSON lines ({query, hits}) for several")
     ix.set_defaults(func=run, handles_quiet=True)
@@ -109,7 +109,7 @@ def run(args) -> int:
                 raise LatentcutError(f"{v}: {'is a directory, not a video file' if os.path.isdir(v) else 'no such file'}")
         if args.encoder is None and args.weights:
             args.encoder = "lite0"
-        spec = _encoder_spec(args) if (args.encoder or args.weights) else None
+        spec = encoder_spec(args) if (args.encoder or args.weights) else None
         lib = SceneLibrary(args.library, encoder=spec, keyframes=_keyframes(args.keyframes), strip=not args.no_strip)
         for v in args.videos:
             n = lib.add(v, progress=None if not args.quiet else False)
@@ -121,7 +121,7 @@ def run(args) -> int:
         return 0
     lib = SceneLibrary(args.library, create=False)
     if args.encoder is not None or args.weights:
-        asked = _encoder_spec(args)
+        asked = encoder_spec(args)
         if asked != lib.encoder_spec:
             raise LatentcutError(f"{args.library}: the library was built with encoder {lib.encoder_spec!r}; "
                                  f"it cannot be searched with {asked!r} (leave --encoder out to use its own)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from latentcut.cli.common import _add_detect_options, _check_outputs, _detector, _inputs, _int_at_least, _wxh
+from latentcut.cli.common import add_detect_options, check_outputs, detector_from_args, input_files, int_at_least, wxh
 from latentcut.errors import LatentcutError
 
 
@@ -15,10 +15,10 @@ def add_parser(sub) -> None:
     mp.add_argument("--color", choices=["shot", "time"], default="shot")
     mp.add_argument("--csv", metavar="COORDS.csv", help="write frame, time, shot, x, y")
     mp.add_argument("--poster", metavar="POSTER.png", help="thumbnails tiled on a grid by their map position")
-    mp.add_argument("--poster-size", type=_wxh, default="1920x1080", help="poster size WxH (default 1920x1080)")
-    mp.add_argument("--size", type=_wxh, default="1200x1000", help="map image size WxH (default 1200x1000)")
-    mp.add_argument("--max-points", type=_int_at_least(3), default=5000, help="frames on the map, spread evenly (default 5000)")
-    _add_detect_options(mp)
+    mp.add_argument("--poster-size", type=wxh, default="1920x1080", help="poster size WxH (default 1920x1080)")
+    mp.add_argument("--size", type=wxh, default="1200x1000", help="map image size WxH (default 1200x1000)")
+    mp.add_argument("--max-points", type=int_at_least(3), default=5000, help="frames on the map, spread evenly (default 5000)")
+    add_detect_options(mp)
     mp.set_defaults(func=run)
 
 
@@ -35,10 +35,10 @@ def run(args) -> int:
     from latentcut.maps.projection import map_video
     from latentcut.maps.render import draw_map, poster
 
-    _check_outputs(_inputs(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
+    check_outputs(input_files(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
     if not (args.output or args.csv or args.poster):
         raise LatentcutError("map writes nothing without -o MAP.png, --csv COORDS.csv or --poster POSTER.png")
-    det = _detector(args)
+    det = detector_from_args(args)
     result = det.detect(args.video, keep_embeddings=True)
     m = map_video(result, args.method, args.max_points)
     by_time = args.color == "time"

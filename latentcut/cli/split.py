@@ -5,14 +5,14 @@ import json
 import os
 
 from latentcut.cli.common import (
-    _add_detect_options,
-    _add_range_options,
-    _check_outputs,
-    _detector,
-    _float_in,
-    _inputs,
-    _int_at_least,
-    _range,
+    add_detect_options,
+    add_range_options,
+    check_outputs,
+    detector_from_args,
+    float_in,
+    input_files,
+    int_at_least,
+    range_from_args,
     for_each_video,
     help_formatter,
 )
@@ -43,7 +43,7 @@ def add_parser(sub) -> None:
     s.add_argument("--template", default=DEFAULT_TEMPLATE, help=TEMPLATE_HELP)
     s.add_argument("--precise", action="store_true",
                    help="re-encode (H.264 and AAC) so that every file starts exactly on its shot's first frame")
-    s.add_argument("--crf", type=_int_at_least(0), default=18, help="with --precise: H.264 quality, lower is better")
+    s.add_argument("--crf", type=int_at_least(0), default=18, help="with --precise: H.264 quality, lower is better")
     _shared(s)
     s.set_defaults(func=run_split, handles_quiet=True)
 
@@ -51,13 +51,13 @@ def add_parser(sub) -> None:
     m.add_argument("videos", nargs="+", metavar="VIDEO")
     m.add_argument("-o", "--output", metavar="DIR", default=".", help="folder for the images (default: here)")
     m.add_argument("--template", default=IMAGE_TEMPLATE, help=TEMPLATE_HELP + ", $IMAGE_NUMBER")
-    m.add_argument("-n", "--num-images", type=_int_at_least(1), default=3, help="images per shot")
+    m.add_argument("-n", "--num-images", type=int_at_least(1), default=3, help="images per shot")
     m.add_argument("--format", choices=["jpeg", "png", "webp"], default="jpeg", help="image format")
-    m.add_argument("--quality", type=_int_at_least(0), help="JPEG/WebP quality 0-100 (default 95 for JPEG, 100 for WebP)")
-    m.add_argument("--scale", type=_float_in(0.0, 16.0, lo_open=True), help="scale factor of the video's size")
-    m.add_argument("--width", type=_int_at_least(1), help="width in pixels (height keeps the aspect unless given)")
-    m.add_argument("--height", type=_int_at_least(1), help="height in pixels")
-    m.add_argument("--frame-margin", type=_int_at_least(0), default=1, help="frames in from each end of a shot")
+    m.add_argument("--quality", type=int_at_least(0), help="JPEG/WebP quality 0-100 (default 95 for JPEG, 100 for WebP)")
+    m.add_argument("--scale", type=float_in(0.0, 16.0, lo_open=True), help="scale factor of the video's size")
+    m.add_argument("--width", type=int_at_least(1), help="width in pixels (height keeps the aspect unless given)")
+    m.add_argument("--height", type=int_at_least(1), help="height in pixels")
+    m.add_argument("--frame-margin", type=int_at_least(0), default=1, help="frames in from each end of a shot")
     _shared(m)
     m.set_defaults(func=run_images, handles_quiet=True)
 
@@ -65,14 +65,14 @@ def add_parser(sub) -> None:
 def _shared(p) -> None:
     p.add_argument("--cuts", metavar="OUT.json", help="the shots from an earlier `detect -o` (one video) instead of detecting")
     p.add_argument("--overwrite", action="store_true", help="replace files that are already there")
-    _add_range_options(p)
-    _add_detect_options(p)
+    add_range_options(p)
+    add_detect_options(p)
 
 
 def _shots(args, det, video: str):
     if args.cuts:
         return shots_from_json(args.cuts, video)
-    start, end, duration = _range(args)
+    start, end, duration = range_from_args(args)
     return det.detect(video, start=start, end=end, duration=duration).shots
 
 
@@ -84,8 +84,10 @@ def shots_from_json(path: str, video: str):
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
         fps = float(doc.get("fps") or 0) or None
-        return [Shot(int(s["scene"]), Timecode(int(s["start_frame"]), float(s["start_time"]), fps),
-                     Timecode(int(s["end_frame"]), float(s["end_time"]), fps)) for s in doc["scenes"]]
+        # format 3 calls the shots "shots"; 1 and 2 called them "scenes"
+        shots, number = (doc["shots"], "shot") if doc.get("format", 1) >= 3 else (doc["scenes"], "scene")
+        return [Shot(int(s[number]), Timecode(int(s["start_frame"]), float(s["start_time"]), fps),
+                     Timecode(int(s["end_frame"]), float(s["end_time"]), fps)) for s in shots]
     except FileNotFoundError:
         raise LatentcutError(f"--cuts {path}: no such file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
@@ -105,7 +107,7 @@ def _prepare(args, template_fields_ok) -> tuple[list[str], object]:
     if len(videos) > 1 and "$VIDEO_NAME" not in args.template and "${VIDEO_NAME}" not in args.template:
         raise LatentcutError("--template: several videos need $VIDEO_NAME in the file names")
     for v in videos:
-        _check_outputs(_inputs(args, video=v, cuts=args.cuts), {})
+        check_outputs(input_files(args, video=v, cuts=args.cuts), {})
         if os.path.isdir(v):
             raise LatentcutError(f"{v}: is a directory")
     if os.path.exists(args.output) and not os.path.isdir(args.output):
@@ -113,7 +115,7 @@ def _prepare(args, template_fields_ok) -> tuple[list[str], object]:
     from latentcut.io.atomic import check_writable
 
     check_writable(os.path.join(args.output, ".latentcut-probe"), "-o")  # before any detection
-    return videos, (None if args.cuts else _detector(args))
+    return videos, (None if args.cuts else detector_from_args(args))
 
 
 def _bar(args, total: int, what: str):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from latentcut.cli.common import _float_in, _int_at_least
+from latentcut.cli.common import float_in, int_at_least
 from latentcut.errors import LatentcutError
 
 
@@ -12,19 +12,19 @@ def add_parser(sub) -> None:
     t.add_argument("videos", nargs="+", metavar="VIDEO")
     t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoint every epoch)")
     t.add_argument("--encoder", default="repro-vae", help="repro-vae (default) or beta-vae")
-    t.add_argument("--epochs", type=_int_at_least(1), default=30)
-    t.add_argument("--max-minutes", type=_float_in(0.0, lo_open=True), help="stop after this many minutes (the last epoch is saved)")
-    t.add_argument("--batch-size", type=_int_at_least(1), default=256)
-    t.add_argument("--lr", type=_float_in(0.0, 1.0, lo_open=True), default=1e-4)
-    t.add_argument("--clip-grad", type=_float_in(0.0, lo_open=True), metavar="NORM",
+    t.add_argument("--epochs", type=int_at_least(1), default=30)
+    t.add_argument("--max-minutes", type=float_in(0.0, lo_open=True), help="stop after this many minutes (the last epoch is saved)")
+    t.add_argument("--batch-size", type=int_at_least(1), default=256)
+    t.add_argument("--lr", type=float_in(0.0, 1.0, lo_open=True), default=1e-4)
+    t.add_argument("--clip-grad", type=float_in(0.0, lo_open=True), metavar="NORM",
                    help="clip each step's gradient norm to NORM (steadies long Repro-VAE runs; default: off)")
-    t.add_argument("--latent-dim", type=_int_at_least(1), default=10)
-    t.add_argument("--beta", type=_float_in(0.0), default=4.0)
-    t.add_argument("--tau", type=_float_in(0.0), help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
-    t.add_argument("--alpha", type=_float_in(0.0), default=0.0, help="in-betweening term weight (default 0: off)")
-    t.add_argument("--size", type=_int_at_least(8), default=64, help="frame side in pixels, a multiple of 16 (default 64)")
-    t.add_argument("--max-frames", type=_int_at_least(2), help="sample at most this many frames per video")
-    t.add_argument("--seed", type=_int_at_least(0), default=0)
+    t.add_argument("--latent-dim", type=int_at_least(1), default=10)
+    t.add_argument("--beta", type=float_in(0.0), default=4.0)
+    t.add_argument("--tau", type=float_in(0.0), help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
+    t.add_argument("--alpha", type=float_in(0.0), default=0.0, help="in-betweening term weight (default 0: off)")
+    t.add_argument("--size", type=int_at_least(8), default=64, help="frame side in pixels, a multiple of 16 (default 64)")
+    t.add_argument("--max-frames", type=int_at_least(2), help="sample at most this many frames per video")
+    t.add_argument("--seed", type=int_at_least(0), default=0)
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
     t.add_argument("--resume", action="store_true", help="continue the training saved in MODEL_DIR")
     t.set_defaults(func=run)

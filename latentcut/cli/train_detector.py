@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from latentcut.cli.common import _int_at_least
+from latentcut.cli.common import int_at_least
 from latentcut.errors import LatentcutError
 
 
@@ -16,9 +16,9 @@ def add_parser(sub) -> None:
     t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder to write")
     t.add_argument("--encoder", default="pixel", help="the encoder whose score curves it learns from (default pixel)")
     t.add_argument("--distance", help="distance (default: the encoder's default)")
-    t.add_argument("--sequences", type=_int_at_least(10), default=1200, help="synthetic sequences (default 1200)")
-    t.add_argument("--steps", type=_int_at_least(1), default=3000, help="training steps (default 3000)")
-    t.add_argument("--seed", type=_int_at_least(0), default=0)
+    t.add_argument("--sequences", type=int_at_least(10), default=1200, help="synthetic sequences (default 1200)")
+    t.add_argument("--steps", type=int_at_least(1), default=3000, help="training steps (default 3000)")
+    t.add_argument("--seed", type=int_at_least(0), default=0)
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
     t.set_defaults(handles_quiet=True, func=run)
 

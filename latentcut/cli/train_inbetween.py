@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from latentcut.cli.common import _float_in, _int_at_least, help_formatter
+from latentcut.cli.common import float_in, int_at_least, help_formatter
 from latentcut.cli.inputs import expand_inputs
 from latentcut.errors import LatentcutError
 
@@ -20,20 +20,20 @@ def add_parser(sub) -> None:
                        epilog=EXAMPLES, formatter_class=help_formatter())
     t.add_argument("videos", nargs="+", metavar="VIDEO|FOLDER")
     t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR")
-    t.add_argument("--frames", type=_int_at_least(4), default=16, help="frames a clip, both key frames included")
+    t.add_argument("--frames", type=int_at_least(4), default=16, help="frames a clip, both key frames included")
     t.add_argument("--size", type=int, choices=[32, 64, 128], default=64, help="frame side in pixels")
-    t.add_argument("--channels", type=_int_at_least(1), default=32, help="latent channels")
-    t.add_argument("--base", type=_int_at_least(1), default=16, help="first/last convolution widths")
-    t.add_argument("--units", type=_int_at_least(1), default=1, help="gated units per temporal stage")
+    t.add_argument("--channels", type=int_at_least(1), default=32, help="latent channels")
+    t.add_argument("--base", type=int_at_least(1), default=16, help="first/last convolution widths")
+    t.add_argument("--units", type=int_at_least(1), default=1, help="gated units per temporal stage")
     t.add_argument("--fusion", choices=["gated", "additive", "naive"], default="gated",
                    help="gated (the paper's), additive (its no-fusion ablation) or naive (no latent generator)")
-    t.add_argument("--steps", type=_int_at_least(1), default=1500)
-    t.add_argument("--batch", type=_int_at_least(1), default=8)
-    t.add_argument("--lr", type=_float_in(0.0, 1.0, lo_open=True), default=2e-4)
-    t.add_argument("--recon", type=_float_in(0.0), default=10.0, help="weight of the L1 term on the middle frames (0: the paper's adversarial objective alone)")
-    t.add_argument("--max-minutes", type=_float_in(0.0, lo_open=True), help="stop (and save) after this long")
+    t.add_argument("--steps", type=int_at_least(1), default=1500)
+    t.add_argument("--batch", type=int_at_least(1), default=8)
+    t.add_argument("--lr", type=float_in(0.0, 1.0, lo_open=True), default=2e-4)
+    t.add_argument("--recon", type=float_in(0.0), default=10.0, help="weight of the L1 term on the middle frames (0: the paper's adversarial objective alone)")
+    t.add_argument("--max-minutes", type=float_in(0.0, lo_open=True), help="stop (and save) after this long")
     t.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when there is one")
-    t.add_argument("--seed", type=_int_at_least(0), default=0)
+    t.add_argument("--seed", type=int_at_least(0), default=0)
     t.add_argument("--resume", action="store_true", help="continue the checkpoint in MODEL_DIR")
     t.set_defaults(func=run, handles_quiet=True)
 

@@ -23,11 +23,11 @@ from latentcut.detection.spacing import min_spacing_frames, select_spaced
 from latentcut.detection.thresholders import (
     AdaptiveThreshold,
     Thresholder,
-    _check_scores,
+    check_scores,
     local_contrast,
     running_median,
 )
-from latentcut.detection.transitions import _runs
+from latentcut.detection.transitions import runs
 from latentcut.errors import CheckpointError, ThresholdError
 from latentcut.io.durations import DEFAULT_FPS
 from latentcut.io.folders import commit_folder, holds_only
@@ -48,10 +48,10 @@ def curve_features(curve, scale: float | None, fps: float | None) -> np.ndarray:
     neighbourhood, so one model serves every encoder and distance.
     """
     if isinstance(curve, np.ndarray) or not hasattr(curve, "raw"):
-        s = _check_scores(curve)
+        s = check_scores(curve)
         raw, robust, span, straight = s, s, s, np.zeros_like(s)
     else:
-        raw, robust, span = (np.asarray(a, np.float64) for a in (curve.raw, curve.scores, curve.span))
+        raw, robust, span = (np.asarray(a, np.float64) for a in (curve.raw, curve.scores, curve.span_scores))
         straight = np.asarray(curve.straightness, np.float64)
     n = len(robust)
     if n == 0:
@@ -231,7 +231,7 @@ class LearnedThreshold(Thresholder):
 
     def fit(self, scores, fps=None, scale=None):
         self.check_params()
-        _check_scores(scores)
+        check_scores(scores)
         load_model(self.model)
         self.threshold_ = float(self.threshold)
         return self
@@ -255,7 +255,7 @@ def peaks(p: np.ndarray, threshold: float, spacing: int = 1) -> np.ndarray:
     on[:1] = False
     strong = 0.5 * (1.0 + threshold)
     cand = []
-    for a, b in _runs(on):  # inclusive ends
+    for a, b in runs(on):  # inclusive ends
         if b - a == 1 and p[a] >= strong and p[b] >= strong:
             cand += [a, b]
         else:

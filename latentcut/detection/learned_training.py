@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcut.detection.learned import BoundaryModel, BoundaryModelConfig, curve_features
-from latentcut.detection.pipeline import SceneDetector
+from latentcut.detection.pipeline import ShotDetector
 from latentcut.detection.thresholders import AdaptiveThreshold
 from latentcut.encoders.torch_io import pick_device
 from latentcut.io.video import VideoReader
@@ -49,11 +49,11 @@ class DetectorTrainOptions:
     hidden: int = 32
 
 
-def oversensitive_detector(encoder: str = "pixel") -> SceneDetector:
+def oversensitive_detector(encoder: str = "pixel") -> ShotDetector:
     """Cuts at a third of the default's jump sizes, with no minimum shot length."""
     thr = AdaptiveThreshold(ratio=1.2, min_score=0.15, strong_ratio=2.5, weak_score=0.04, min_shot_len=1,
                             sure_score=None)
-    return SceneDetector(encoder, thresholder=thr, progress=False)
+    return ShotDetector(encoder, thresholder=thr, progress=False)
 
 
 def stretches_of(result, margin: int, min_len: int) -> list[tuple[int, int]]:
@@ -72,7 +72,7 @@ def stretches_of(result, margin: int, min_len: int) -> list[tuple[int, int]]:
     return out
 
 
-def stretch_rules(encoder: str = "pixel") -> list[tuple[str, SceneDetector, float, int]]:
+def stretch_rules(encoder: str = "pixel") -> list[tuple[str, ShotDetector, float, int]]:
     """(kind, detector, margin in seconds, least margin in frames) of each way to find stretches.
 
     Two kinds: the clean ones between an over-sensitive detector's boundaries, and the "quiet"
@@ -83,25 +83,24 @@ def stretch_rules(encoder: str = "pixel") -> list[tuple[str, SceneDetector, floa
     # the adaptive bar is pinned (the default's was 1.5 when the shipped model was trained), so the
     # recipe that remakes the shipped model does not drift when the default moves
     quiet_bar = AdaptiveThreshold(ratio=1.5, min_shot_len=1, sure_score=None)
-    quiet = SceneDetector(encoder, thresholder=quiet_bar, progress=False)
+    quiet = ShotDetector(encoder, thresholder=quiet_bar, progress=False)
     return [("clean", oversensitive_detector(encoder), 0.15, 2), ("quiet", quiet, 0.5, 3)]
 
 
 def video_stretches(path: str, rules) -> tuple[np.ndarray, dict[str, list[tuple[int, int]]]] | None:
     """(every frame at the rules' encoder size, {kind: stretches}) of one video, decoded once;
     None for a video too short to hold a stretch."""
-    enc, distance = rules[0][1].encoder, rules[0][1].distance
+    enc = rules[0][1].encoder
     reader = VideoReader(path, size=enc.frame_size, color=enc.color)
     batch = reader.read_all()
     if len(batch.frames) < 24:
         return None
     emb = enc.transform(batch.frames)
     fps = reader.info.fps or SYNTH_FPS
-    curve = score_curve(emb, distance, rules[0][1].span_frames(fps), batch.indices, batch.times)
-    sample = video_sample(emb)
+    scored = rules[0][1].score_embeddings(emb, batch.times, batch.indices, info=reader.info)
     found = {}
     for kind, det, margin_s, least in rules:
-        res = det.detect_curve(curve, reader.info, frames=len(batch.frames), sample=sample)
+        res = det.detect_scored(scored)
         found[kind] = stretches_of(res, max(least, int(round(margin_s * fps))), min_len=12)
     return batch.frames, found
 
@@ -186,7 +185,7 @@ def sequence_example(seq, encoder, distance, k: int):
 
 def build_dataset(stretches: dict, opts: DetectorTrainOptions, report=None):
     rng = np.random.default_rng(opts.seed)
-    det = SceneDetector(opts.encoder, opts.distance, progress=False)
+    det = ShotDetector(opts.encoder, opts.distance, progress=False)
     k = det.span_frames(SYNTH_FPS)
     feats, targets = [], []
     for i, seq in enumerate(make_sequences(stretches, opts.sequences, rng, opts.shots_per_sequence)):

@@ -1,8 +1,7 @@
 """Results: cuts, gradual transitions and the shots between them.
 
-Words: a *shot* runs from one boundary to the next; a *scene* is a group of shots
-(:mod:`latentcut.scenes`). The files keep PySceneDetect's names: its CSV and latentcut's JSON
-call the shots "scenes".
+Words (docs/glossary.md): a *shot* runs from one boundary to the next; a *scene* is a group of shots
+(:mod:`latentcut.scenes`). PySceneDetect calls shots "scenes"; only its own CSV columns keep that name here.
 """
 from __future__ import annotations
 
@@ -86,7 +85,7 @@ class Shot:
 
     def to_dict(self) -> dict:
         return {
-            "scene": self.number,
+            "shot": self.number,
             "start_frame": self.start.frame,
             "end_frame": self.end.frame,
             "start_time": round(self.start.seconds, 6),
@@ -95,12 +94,13 @@ class Shot:
 
 
 #: The JSON document's format: 2 made every end exclusive (a transition's ``end`` was its last
-#: mixed frame in 1, which had no ``format`` field) and added the field.
-FORMAT = 2
+#: mixed frame in 1, which had no ``format`` field) and added the field; 3 names the shots ``shots`` (each
+#: with its ``shot`` number) and the scenes, groups of shots, ``scenes`` (2: ``scenes`` and ``scene_groups``).
+FORMAT = 3
 
-#: The curve CSV's own columns; ``gap_score`` is the span curve (``ScoreCurve.span``), under the
-#: name files have always used. Components add columns after these (``Component.metric_keys``).
-CURVE_COLUMNS = ("frame", "time", "score", "raw", "gap_score", "straightness", "decision", "cut")
+#: The curve CSV's own columns (``span_score`` is ``ScoreCurve.span_scores``). Components add columns after
+#: these (``Component.metric_keys``).
+CURVE_COLUMNS = ("frame", "time", "score", "raw", "span_score", "straightness", "decision", "cut")
 
 
 @dataclass
@@ -116,9 +116,9 @@ class DetectionResult:
     settings: dict = field(default_factory=dict)
     truncated: bool = False
     frames: int = 0  #: frames decoded
-    end_time: float = 0.0  #: end of the last frame in seconds
+    video_end: float = 0.0  #: where the last analysed frame ends, in seconds
     embeddings: object = None  #: every analysed frame's Embeddings, when asked for (detect(keep_embeddings=True))
-    scene_groups: list | None = None  #: shots grouped into scenes (latentcut.scenes.grouping), when asked for
+    scenes: list | None = None  #: shots grouped into scenes (latentcut.scenes.grouping), when asked for
     #: per-frame values the components declared (:attr:`latentcut.Component.metric_keys`), one per curve row
     metrics: dict = field(default_factory=dict)
     range: tuple | None = None  #: (start, end) seconds analysed, when the work was limited to part of the video
@@ -132,13 +132,13 @@ class DetectionResult:
         info = self.video
         c = self.curve
         after = lambda f: (float(np.interp(f, c.indices, c.times)) if len(c) and f <= c.indices[-1]  # noqa: E731
-                           else self.end_time)
+                           else self.video_end)
         return {
             "format": FORMAT,
             "video": info.path,
             "frames": self.frames,
             "fps": round(info.fps, 6),
-            "duration": round(self.end_time, 6),
+            "duration": round(self.video_end, 6),
             "width": info.display_size[0],
             "height": info.display_size[1],
             "truncated": self.truncated,
@@ -147,12 +147,12 @@ class DetectionResult:
             "threshold": self.threshold if np.isfinite(self.threshold) else None,
             "cuts": [x.to_dict(after(x.end.frame + 1) if x.is_gradual and x.end is not None else None)
                      for x in self.cuts],
-            "scenes": [s.to_dict() for s in self.shots],
-            **({"scene_groups": self.scene_groups} if self.scene_groups is not None else {}),
+            "shots": [s.to_dict() for s in self.shots],
+            **({"scenes": self.scenes} if self.scenes is not None else {}),
         }
 
 
-def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float, fps: float | None = None,
+def build_shots(cuts: list[Cut], frames: int, times_of, video_end: float, fps: float | None = None,
                 first: int = 0) -> list[Shot]:
     """Shots between consecutive boundaries (``first``, the first frame looked at, and the frame
     count bound the video)."""
@@ -160,7 +160,7 @@ def build_shots(cuts: list[Cut], frames: int, times_of, end_time: float, fps: fl
     shots = []
     for i in range(len(bounds) - 1):
         a, b = bounds[i], bounds[i + 1]
-        end = Timecode(b, end_time if b >= frames else times_of(b), fps)
+        end = Timecode(b, video_end if b >= frames else times_of(b), fps)
         shots.append(Shot(i + 1, Timecode(a, times_of(a), fps), end))
     return shots
 

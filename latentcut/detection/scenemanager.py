@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentcut.detection.pipeline import SceneDetector
+from latentcut.detection.pipeline import ShotDetector
 from latentcut.detection.streaming import FrameScorer
-from latentcut.detection.timing import end_time
 from latentcut.extras import require
 from latentcut.io.durations import DEFAULT_FPS
 from latentcut.io.video import FrameBatch, VideoInfo
@@ -36,12 +35,12 @@ BATCH = 256
 
 
 class LatentcutDetector(_PySceneDetector):
-    """A PySceneDetect detector running latentcut: pass a :class:`latentcut.SceneDetector`, or its
+    """A PySceneDetect detector running latentcut: pass a :class:`latentcut.ShotDetector`, or its
     keyword arguments (``encoder``, ``distance``, ``thresholder``, ...)."""
 
-    def __init__(self, detector: SceneDetector | None = None, **kwargs):
+    def __init__(self, detector: ShotDetector | None = None, **kwargs):
         super().__init__()
-        self.detector = detector if detector is not None else SceneDetector(**kwargs)
+        self.detector = detector if detector is not None else ShotDetector(**kwargs)
         self.result_ = None
         self._reset()
 
@@ -105,9 +104,7 @@ class LatentcutDetector(_PySceneDetector):
         self._flush()
         scored = self._scorer.finish(self._count, False)
         det = self.detector
-        result = det.detect_curve(scored.curve, scored.info, frames=scored.frames, end_time=end_time(scored.curve, scored.info),
-                                  reference=scored.reference, sample=scored.sample)
-        result.shots = det.tidy_shots(result.shots, self._fps)
+        result = det.detect_scored(scored)
         self.result_ = result
         positions = self._positions
         self._reset()

@@ -1,6 +1,6 @@
 """Frames pushed in batches -> score curves: the part of the pipeline that sees every frame.
 
-:meth:`SceneDetector.score` pulls batches from a video file through it; the PySceneDetect adapter
+:meth:`ShotDetector.score` pulls batches from a video file through it; the PySceneDetect adapter
 pushes the frames ``SceneManager`` hands it, one at a time. Both end with the same
 :class:`ScoredVideo`, so what follows (thresholds, transitions, shots) is one code path.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcut.detection.fades import frame_contrast
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.io.video import FrameBatch, VideoInfo
 from latentcut.scoring.curves import CurveBuilder, ScoreCurve
 from latentcut.scoring.yardstick import reference_embeddings, sample_rows, video_sample
@@ -19,7 +19,7 @@ from latentcut.scoring.yardstick import reference_embeddings, sample_rows, video
 
 @dataclass
 class ScoredVideo:
-    """What :meth:`SceneDetector.score` returns: the curves and what the thresholds need.
+    """What :meth:`ShotDetector.score` returns: the curves and what the thresholds need.
 
     ``curve, scored = det.score(path)`` still unpacks, as the (curve, reader) pair it once was."""
 

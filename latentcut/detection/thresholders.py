@@ -25,7 +25,7 @@ from latentcut.io.durations import DEFAULT_FPS, parse_duration
 from latentcut.registry import Registry, check_number
 
 
-def _check_scores(scores) -> np.ndarray:
+def check_scores(scores) -> np.ndarray:
     """The 1-D score array of ``scores``: an array, or a ScoreCurve (whose ``scores`` it takes;
     thresholders that read the other curves get the whole curve)."""
     s = np.asarray(getattr(scores, "scores", scores), dtype=np.float64)
@@ -79,7 +79,7 @@ class Thresholder(Component, ABC):
 
     def decision_function(self, scores, fps: float | None = None, scale: float | None = None) -> np.ndarray:
         """The curve that ``threshold_`` applies to (the raw scores unless a subclass transforms them)."""
-        return _check_scores(scores)
+        return check_scores(scores)
 
     @abstractmethod
     def fit(self, scores, fps: float | None = None, scale: float | None = None) -> "Thresholder":
@@ -118,7 +118,7 @@ class FixedThreshold(Thresholder):
         check_number("value", self.value, 0.0)
 
     def fit(self, scores, fps=None, scale=None):
-        _check_scores(scores)
+        check_scores(scores)
         self.threshold_ = float(self.value)
         return self
 
@@ -138,7 +138,7 @@ class TopN(Thresholder):
 
     def fit(self, scores, fps=None, scale=None):
         self.cuts_ = self._top(scores, fps)
-        s = _check_scores(scores)
+        s = check_scores(scores)
         self.threshold_ = float(s[self.cuts_].min()) if len(self.cuts_) else float("inf")
         return self
 
@@ -146,7 +146,7 @@ class TopN(Thresholder):
         return self._top(scores, fps)
 
     def _top(self, scores, fps):
-        s = _check_scores(scores)
+        s = check_scores(scores)
         n = int(self.n)
         if n < 0:
             raise ThresholdError(f"top-n: n must be >= 0, not {n}")
@@ -222,29 +222,18 @@ class AdaptiveThreshold(Thresholder):
                 check_number(k, getattr(self, k), 0.0, lo_open=True)
 
     def _window(self, fps):
-        if isinstance(self.window, int):
-            return self.window
-        return max(3, int(round(float(self.window) * (fps or DEFAULT_FPS))))
+        return window_frames(self.window, fps)
 
     def decision_function(self, scores, fps=None, scale=None):
-        s = _check_scores(scores)
-        if len(s) < 2:
-            return np.zeros_like(s)
-        ref = _yardstick(s, scale)
-        a = s / ref
-        con = local_contrast(s, self._window(fps), floor=0.25 * self.weak_score * ref)
-        big = np.minimum(con / self.ratio, a / self.min_score)
-        still = np.minimum(con / self.strong_ratio, a / self.weak_score)
-        d = np.maximum(big, still)
-        d[0] = 0.0
-        return d
+        return adaptive_decision(scores, self._window(fps), scale, self.ratio, self.min_score, self.strong_ratio,
+                                 self.weak_score)
 
     def rapid(self, scores, fps=None, scale=None) -> np.ndarray:
         """Where a run of cuts is (``rapid_ratio``): a big jump standing ``rapid_ratio`` times above the
         *median* of its neighbourhood. Fan edits cut every 2-4 frames; then the second-largest score
         nearby is another cut and the contrast rule fails, but most frames between are still, so
         the median stays low, where fast motion raises it."""
-        s = _check_scores(scores)
+        s = check_scores(scores)
         if self.rapid_ratio is None or len(s) < 3:
             return np.zeros(len(s), bool)
         ref = _yardstick(s, scale)
@@ -258,7 +247,7 @@ class AdaptiveThreshold(Thresholder):
         of the distance between unrelated pictures, whatever its neighbourhood. The robust score has
         already discounted one-frame flashes; what is left that large is a change of picture, such as
         the cuts of a fan edit every 3 frames, which the contrast test cannot see among each other."""
-        s = _check_scores(scores)
+        s = check_scores(scores)
         if self.sure_score is None or len(s) < 2:
             return np.zeros(len(s), bool)
         ref = _yardstick(s, scale)
@@ -274,15 +263,38 @@ class AdaptiveThreshold(Thresholder):
         # cuts of a rapid run may be 2 frames apart: the minimum shot length yields to them
         extra = [int(i) for i in np.flatnonzero(fast) if spaced_from(int(i), cuts, 2)]
         extra = np.asarray(extra, np.int64)
-        return np.sort(np.concatenate([cuts, select_spaced(extra, _check_scores(scores), 2)]))
+        return np.sort(np.concatenate([cuts, select_spaced(extra, check_scores(scores), 2)]))
 
     def fit(self, scores, fps=None, scale=None):
-        _check_scores(scores)
+        check_scores(scores)
         self.threshold_ = 1.0
         return self
 
 
-class KMeansThreshold(AdaptiveThreshold):
+def window_frames(window: float | int, fps: float | None) -> int:
+    """A neighbourhood's half-width in frames: ``window`` frames (an int) or seconds."""
+    if isinstance(window, int):
+        return window
+    return max(3, int(round(float(window) * (fps or DEFAULT_FPS))))
+
+
+def adaptive_decision(scores, window: int, scale: float | None = None, ratio: float = 1.25, min_score: float = 0.4,
+                      strong_ratio: float = 5.0, weak_score: float = 0.1) -> np.ndarray:
+    """The adaptive rules' decision curve (see :class:`AdaptiveThreshold`): >= 1 exactly where a big jump
+    (``min_score`` of the scale, ``ratio`` times its neighbourhood) or a jump from a still neighbourhood
+    (``weak_score``, ``strong_ratio``) is."""
+    s = check_scores(scores)
+    if len(s) < 2:
+        return np.zeros_like(s)
+    ref = _yardstick(s, scale)
+    a = s / ref
+    con = local_contrast(s, window, floor=0.25 * weak_score * ref)
+    d = np.maximum(np.minimum(con / ratio, a / min_score), np.minimum(con / strong_ratio, a / weak_score))
+    d[0] = 0.0
+    return d
+
+
+class KMeansThreshold(Thresholder):
     """k-means with k = 2 on the peaks of the adaptive decision curve: no threshold to choose.
 
     Plain k-means on raw per-frame distances puts every frame with motion in the "cut" cluster.
@@ -303,20 +315,24 @@ class KMeansThreshold(AdaptiveThreshold):
         window: float | int = 0.25,
         min_shot_len: int | float | str | None = DEFAULT_MIN_SHOT_LEN,
     ):
-        super().__init__(window=window, min_shot_len=min_shot_len, sure_score=None)
+        super().__init__(min_shot_len)
         self.floor = floor
         self.separation = separation
+        self.window = window
 
     def check_params(self) -> None:
-        Thresholder.check_params(self)
+        super().check_params()
         check_number("floor", self.floor, 0.0, 1.0, lo_open=True)
         check_number("separation", self.separation, 1.0)
         check_number("window", self.window, 0.0, 60.0, lo_open=True)
-        self._check_rule_bars()
+
+    def decision_function(self, scores, fps=None, scale=None):
+        """The adaptive rules' curve at their defaults; the split of its peaks is the threshold."""
+        return adaptive_decision(scores, window_frames(self.window, fps), scale)
 
     def fit(self, scores, fps=None, scale=None):
         d = self.decision_function(scores, fps, scale)
-        peaks = _local_maxima(d)
+        peaks = local_maxima(d)
         vals = d[peaks]
         # Peaks far below the bar are compression noise and still frames; left in, they would
         # form the lower cluster on their own and drag the split down into the motion.
@@ -330,7 +346,7 @@ class KMeansThreshold(AdaptiveThreshold):
         return self
 
 
-def _local_maxima(d: np.ndarray) -> np.ndarray:
+def local_maxima(d: np.ndarray) -> np.ndarray:
     if len(d) < 2:
         return np.zeros(0, np.int64)
     x = d.copy()

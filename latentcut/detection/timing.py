@@ -16,7 +16,7 @@ def sampled_fps(curve: ScoreCurve, info: VideoInfo) -> float:
     return info.fps or DEFAULT_FPS
 
 
-def end_time(curve: ScoreCurve, info: VideoInfo) -> float:
+def video_end(curve: ScoreCurve, info: VideoInfo) -> float:
     if not len(curve):
         return 0.0
     last = float(curve.times[-1])

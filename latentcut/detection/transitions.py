@@ -33,22 +33,22 @@ def find_span_boundaries(
     min_fraction: float = 0.5,
     step_share: float = 0.5,
 ) -> list[Boundary]:
-    """Boundaries found on the gap curve, in curve positions; none that overlap ``hard_cuts``.
+    """Boundaries found on the span scores, in curve positions; none that overlap ``hard_cuts``.
 
     ``level`` is the size of a typical cut on the curve's scale: a boundary's displacement must reach
     ``min_fraction`` of it. A boundary whose largest single step is ``step_share`` of its
     displacement is reported as a hard cut at that step.
     """
-    k = curve.k
+    k = curve.span_frames
     if not np.isfinite(level) or level <= 0:
         return []
-    g, st, raw, sc = curve.span, curve.straightness, curve.raw, curve.scores
+    g, st, raw, sc = curve.span_scores, curve.straightness, curve.raw, curve.scores
     cand = (st >= straightness) & (g >= 0.2 * level)
     # A score curve has no gap before frame k (g = 0 there already); a hand-made one might.
     cand[:k] = False
     cuts = np.asarray(hard_cuts, np.int64)
     out = []
-    for a, b in _runs(cand):
+    for a, b in runs(cand):
         lo, hi = max(1, a - k + 1), b  # positions whose step lies inside some candidate window
         seg = raw[lo : hi + 1]  # never empty: a candidate window ends at a >= k, so lo <= a <= b
         top = np.sort(seg)[len(seg) // 2 :]
@@ -69,7 +69,7 @@ def find_span_boundaries(
     return _merge(out)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return runs_of(np.flatnonzero(mask))
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from latentcut.component import Component
 from latentcut.detection.results import Cut
-from latentcut.detection.thresholders import _local_maxima
+from latentcut.detection.thresholders import local_maxima
 from latentcut.errors import LatentcutError
 from latentcut.io.sampling import runs_of
 from latentcut.io.timecode import Timecode
@@ -46,7 +46,7 @@ class Verifier(Component, ABC):
         d = np.asarray(result.decision, np.float64)
         if len(d) < 3:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        peaks = [p for p in _local_maxima(d) if self.low <= d[p] < 1.0]
+        peaks = [p for p in local_maxima(d) if self.low <= d[p] < 1.0]
         pos = {int(p): i for i, p in enumerate(result.curve.indices)}
         spans = [(pos.get(c.start.frame if c.is_gradual else c.frame.frame, 0),
                   pos.get(c.end.frame if c.is_gradual else c.frame.frame, 0)) for c in result.cuts]

@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from latentcut.component import Component
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 
 #: Rec. 601 luma weights: colour frames to grey, wherever latentcut does it.
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -57,6 +57,11 @@ class Encoder(Component, ABC):
 
     frame_size: tuple[int, int] = (64, 64)
     color: str = "rgb"
+
+    def prepare(self) -> "Encoder":
+        """Load what the encoder runs on (weights, a network) now rather than at the first frame, so a missing
+        file or package is an error before any work; nothing to do for most encoders."""
+        return self
 
     def fit(self, frames: np.ndarray) -> "Encoder":
         return self

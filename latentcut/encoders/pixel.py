@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentcut.encoders.base import LUMA, Encoder, check_frames, parse_size
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.registry import check_bool
 
 

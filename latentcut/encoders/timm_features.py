@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from latentcut.encoders.base import Encoder, check_frames
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.encoders.torch_io import frames_to_tensor, pick_device
 from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.sampling import sample_frames
@@ -128,6 +128,10 @@ class TimmEncoder(Encoder):
         return self.pca
 
     # -- model ------------------------------------------------------------------------------------
+
+    def prepare(self):
+        self._ensure_model()
+        return self
 
     def _ensure_model(self):
         if hasattr(self, "net_"):

@@ -4,8 +4,3 @@ from latentcut.evaluation.labels import ClipLabels, Interval, find_clip, load_la
 
 __all__ = ["ClipLabels", "Interval", "BoundaryScores", "accuracy_at_n", "evaluate", "find_clip", "load_labels", "match", "predictions_from_json"]
 
-
-def __getattr__(name):
-    from latentcut.evaluation import boundaries
-
-    return getattr(boundaries, name)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentcut.evaluation.labels import ClipLabels, Interval, _interval_from
+from latentcut.evaluation.labels import ClipLabels, Interval, interval_from
 
 
 @dataclass
@@ -81,7 +81,7 @@ def predictions_from_json(doc: dict) -> list[Interval]:
         # format 2 ends a transition at the first frame after it; labels (and format 1) at its last
         cuts = [dict(c, end=c["end"] - 1) if isinstance(c, dict) and isinstance(c.get("end"), int) and
                 c.get("kind", "cut") != "cut" else c for c in cuts]
-    return [_interval_from(c, "predictions") for c in cuts]
+    return [interval_from(c, "predictions") for c in cuts]
 
 
 def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0) -> float:

@@ -40,7 +40,7 @@ class ClipLabels:
         return min(near)[1] if near else ""
 
 
-def _interval_from(obj, where: str) -> Interval:
+def interval_from(obj, where: str) -> Interval:
     if isinstance(obj, (int, float)) and not isinstance(obj, bool):
         return Interval(int(obj), int(obj))
     if isinstance(obj, dict):
@@ -61,7 +61,7 @@ def _interval_from(obj, where: str) -> Interval:
 def clip_from_dict(d: dict, where: str) -> ClipLabels:
     if not isinstance(d, dict) or not isinstance(d.get("cuts"), list):
         raise LabelsError(f"{where}: no 'cuts' list")
-    bounds = [_interval_from(c, where) for c in d["cuts"]]
+    bounds = [interval_from(c, where) for c in d["cuts"]]
     for g in d.get("gradual") or []:
         s, e = int(g["start"]), int(g["end"])
         bounds.append(Interval(s, e + 1, "gradual"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentcut.exports.names import fill
-from latentcut.exports.split import _check_free, make_out_dir
+from latentcut.exports.split import check_free_space, make_out_dir
 from latentcut.io.atomic import atomic_path
 from latentcut.io.ledger import Ledger
 from latentcut.io.video import VideoReader, probe
@@ -68,7 +68,7 @@ def save_images(video: str, shots, out_dir: str, n: int = 3, template: str = DEF
     if len(set(paths)) != len(paths):
         raise LatentcutError("the name template gives two images the same file name; add $SHOT_NUMBER and $IMAGE_NUMBER")
     ledger = Ledger(out_dir)
-    _check_free(paths, overwrite, (video,), ledger)
+    check_free_space(paths, overwrite, (video,), ledger)
     make_out_dir(out_dir)
     size = output_size(probe(video).display_size, scale, width, height)
     last = max(plan) if plan else -1

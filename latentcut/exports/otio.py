@@ -23,7 +23,7 @@ def timeline(result: DetectionResult, name: str | None = None):
     rate = float(edit_rate(result.video.fps))
     rt = lambda f: otio.opentime.RationalTime(f, rate)  # noqa: E731
     src = source_name(result)
-    total = max(grid(result.end_time, edit_rate(result.video.fps)), 1)
+    total = max(grid(result.video_end, edit_rate(result.video.fps)), 1)
     url = pathlib.Path(os.path.abspath(result.video.path)).as_uri()
     tl = otio.schema.Timeline(name=name or os.path.splitext(src)[0])
     tl.global_start_time = rt(0)

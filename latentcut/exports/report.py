@@ -170,7 +170,7 @@ def render(result: DetectionResult, src: dict[str, str], page_dir: str, title: s
 <html lang="en"><head><meta charset="utf-8"><title>{e(title or name)}: shots</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
 <body><h1>{e(title or name)}</h1>
-<div class="meta">{result.frames} frames, {e(format_seconds(result.end_time))}, {result.video.fps:.3f} fps nominal;
+<div class="meta">{result.frames} frames, {e(format_seconds(result.video_end))}, {result.video.fps:.3f} fps nominal;
 {len(result.shots)} shots, {len(result.cuts) - gradual} cuts and {gradual} gradual transitions{', truncated video' if result.truncated else ''}.
 Encoder {e(str(st.get('encoder')))}, distance {e(str(st.get('distance')))}, thresholder {e(str(st.get('thresholder')))}.</div>
 <video id="player" controls preload="metadata" src="{e(href)}"></video>

@@ -21,7 +21,7 @@ from latentcut.errors import LatentcutError
 from latentcut.exports.names import fill
 from latentcut.io.atomic import atomic_path, check_outputs
 from latentcut.io.ledger import Ledger
-from latentcut.io.video import _open
+from latentcut.io.video import open_container
 
 #: containers a stream copy writes; other inputs (GIF, raw video, ...) are re-encoded to MP4
 COPYABLE = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".ts")
@@ -45,7 +45,7 @@ def plan_names(video: str, shots, out_dir: str, template: str, ext: str) -> list
     return [os.path.join(out_dir, fill(template, video, s, len(shots), 0, 1) + ext) for s in shots]
 
 
-def _check_free(paths: list[str], overwrite: bool, inputs: tuple[str, ...], ledger: Ledger) -> None:
+def check_free_space(paths: list[str], overwrite: bool, inputs: tuple[str, ...], ledger: Ledger) -> None:
     """No planned file is an input (even with ``overwrite``), and none exists unless ``overwrite``
     or ``ledger`` (of the folder they go to) says latentcut wrote it there (an earlier, interrupted run)."""
     check_outputs({"video" if len(inputs) == 1 else f"input {i + 1}": p for i, p in enumerate(inputs)},
@@ -79,7 +79,7 @@ def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLAT
     if len(set(names)) != len(names):
         raise LatentcutError("the name template gives two shots the same file name; add $SHOT_NUMBER")
     ledger = Ledger(out_dir)
-    _check_free(names, overwrite, (video,), ledger)
+    check_free_space(names, overwrite, (video,), ledger)
     make_out_dir(out_dir)
     if not copy:
         files = _reencode(video, shots, names, progress, codec, crf, ledger)
@@ -91,7 +91,7 @@ def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLAT
 
 
 def _video_codec(video: str) -> str:
-    container = _open(video)
+    container = open_container(video)
     try:
         return container.streams.video[0].codec_context.name
     finally:
@@ -112,7 +112,7 @@ def _written(path: str, ledger: Ledger | None):
 
 def _keyframe_times(video: str) -> np.ndarray:
     """Presentation times (s, from the video stream's start) of the video keyframes: packets only, no decoding."""
-    container = _open(video)
+    container = open_container(video)
     try:
         vs = container.streams.video[0]
         start = vs.start_time or 0
@@ -150,7 +150,7 @@ def _copy(video: str, shots, names: list[str], progress, ledger: Ledger | None =
         if len(f.shots) > 1:
             f.notes.append(f"shots {f.shots[0]}-{f.shots[-1]} share this file: no keyframe in between "
                            "(use --precise to cut at every shot)")
-    container = _open(video)
+    container = open_container(video)
     try:
         vs = container.streams.video[0]
         v0 = float((vs.start_time or 0) * vs.time_base)
@@ -192,7 +192,7 @@ class _Feed:
     the audio of its own span whatever the container's interleaving."""
 
     def __init__(self, video: str, v0: float, packets: bool):
-        self.container = _open(video)
+        self.container = open_container(video)
         self.streams = list(self.container.streams.audio[:1])
         self.v0, self.packets = v0, packets
         if not self.streams:
@@ -303,7 +303,7 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
         codec = "mpeg4"
     files = [SplitFile(n, [s.number], s.start.seconds, s.end.seconds) for n, s in zip(names, shots)]
     firsts = np.asarray([s.start.frame for s in shots])
-    container = _open(video)
+    container = open_container(video)
     current = -1
     state = None
     feed = None

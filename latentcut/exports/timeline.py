@@ -56,7 +56,7 @@ def edit_events(result: DetectionResult) -> list[EditEvent]:
         else:
             starts.append(grid(shot.start.seconds, rate))
             mixes.append(0)
-    end = grid(result.end_time, rate)
+    end = grid(result.video_end, rate)
     events: list[EditEvent] = []
     for i, shot in enumerate(result.shots):
         # each event begins where the one before ends (gapless) and lasts a frame at least; a mix

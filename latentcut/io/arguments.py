@@ -28,7 +28,7 @@ def path_arg(value, name: str = "path") -> str:
         if isinstance(value, (list, tuple)):
             hint = "; for several videos, call once per video"
         elif isinstance(value, np.ndarray):
-            hint = "; decoded frames go to an encoder's transform(), then SceneDetector.detect_curve()"
+            hint = "; decoded frames go to an encoder's transform(), then ShotDetector.detect_embeddings()"
         raise TypeError(f"{name} must be a video file's path (str or os.PathLike), not {_kind(value)}{hint}")
     try:
         path = os.fsdecode(value)

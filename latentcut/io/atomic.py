@@ -29,14 +29,14 @@ class OutputError(LatentcutError):
     """An output path that cannot or must not be written."""
 
 
-def _umask() -> int:
+def current_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
 
 
 def _umask_mode() -> int:
-    return 0o666 & ~_umask()
+    return 0o666 & ~current_umask()
 
 
 def _target(path: str) -> tuple[str, str]:
@@ -73,7 +73,7 @@ def _clean_stale(real: str) -> None:
         return
     for f in names:
         path = os.path.join(folder, f)
-        if _owner_dead(path[: -len(".tmp")]):
+        if owner_dead(path[: -len(".tmp")]):
             with contextlib.suppress(OSError):
                 os.unlink(path)
 
@@ -93,7 +93,7 @@ def _mkstemp(real: str, shown: str) -> tuple[int, str]:
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
 
 
-def _is_write_error(exc: OSError) -> bool:
+def is_write_error(exc: OSError) -> bool:
     """A full disk or a failing device: the output's path is what the user needs to hear."""
     return exc.errno in _WRITE_ERRORS
 
@@ -102,10 +102,10 @@ def _replace(tmp: str, real: str) -> None:
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(tmp, real)
-    _fsync_dir(os.path.dirname(real))
+    fsync_dir(os.path.dirname(real))
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_dir(folder: str) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -134,7 +134,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs):
             yield f
         return
     fd, tmp = _mkstemp(real, path)
-    staged = _ACTIVE.get()
+    staged = ACTIVE_SET.get()
     try:
         try:
             with os.fdopen(fd, mode, **kwargs) as f:
@@ -142,7 +142,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs):
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
-            if not _is_write_error(exc):
+            if not is_write_error(exc):
                 raise
             raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
         if staged is not None:
@@ -163,13 +163,13 @@ def atomic_path(path: str | os.PathLike):
     kind, real = _target(path)
     fd, tmp = _mkstemp(real if kind == "atomic" else os.path.join(tempfile.gettempdir(), "latentcut-out"), path)
     os.close(fd)
-    staged = _ACTIVE.get()
+    staged = ACTIVE_SET.get()
     handed_over = False  # to the output set, which then owns the temporary file
     try:
         try:
             yield tmp
         except OSError as exc:
-            if not _is_write_error(exc):
+            if not is_write_error(exc):
                 raise
             raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
         if staged is not None:
@@ -180,14 +180,14 @@ def atomic_path(path: str | os.PathLike):
         elif kind == "atomic":
             _replace(tmp, real)
         else:
-            _copy_out(tmp, real, kind)
+            copy_out(tmp, real, kind)
     finally:
         if not handed_over:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
 
-def _copy_out(tmp: str, real: str, kind: str) -> None:
+def copy_out(tmp: str, real: str, kind: str) -> None:
     with open(tmp, "rb") as src, (open(real, "wb") if kind == "through" else contextlib.nullcontext(sys.stdout.buffer)) as dst:
         shutil.copyfileobj(src, dst)
         dst.flush()
@@ -253,7 +253,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _owner_dead(path: str) -> bool:
+def owner_dead(path: str) -> bool:
     """``path`` ends in ``-PID-RANDOM``: whether that process is gone."""
     try:
         pid = int(os.path.basename(path).rsplit("-", 2)[-2])
@@ -263,4 +263,4 @@ def _owner_dead(path: str) -> bool:
 
 
 #: the output set being written (latentcut.io.folders.output_set), if any: writes are staged into it
-_ACTIVE: contextvars.ContextVar = contextvars.ContextVar("latentcut_output_set", default=None)
+ACTIVE_SET: contextvars.ContextVar = contextvars.ContextVar("latentcut_output_set", default=None)

@@ -17,7 +17,7 @@ import shutil
 import signal
 import tempfile
 
-from latentcut.io.atomic import _ACTIVE, OutputError, _copy_out, _fsync_dir, _is_write_error, _owner_dead, _umask
+from latentcut.io.atomic import ACTIVE_SET, OutputError, copy_out, fsync_dir, is_write_error, owner_dead, current_umask
 from latentcut.io.rename import exchange as _exchange
 
 MARKER = ".latentcut-folder"  #: written into every folder commit_folder makes, naming the files it wrote
@@ -41,8 +41,8 @@ def recover_folder(folder: str, complete=lambda path: True) -> None:
     ``folder`` missing; ``complete(path)`` tells whether a leftover holds a whole set of files.
     """
     folder = os.path.abspath(folder)
-    new = [p for p in _siblings(folder, "new") if _owner_dead(p)]
-    old = [p for p in _siblings(folder, "old") if _owner_dead(p)]
+    new = [p for p in _siblings(folder, "new") if owner_dead(p)]
+    old = [p for p in _siblings(folder, "old") if owner_dead(p)]
     if not os.path.exists(folder):
         done = [p for p in new if complete(p)]
         back = done or [p for p in old if complete(p)]
@@ -137,9 +137,9 @@ def commit_folder(folder: str | os.PathLike, write, complete=lambda path: True, 
     recover_folder(folder, complete)
     _refuse_foreign(folder, folder, owned)
     tmp = _mkdtemp_beside(folder, "new", folder)
-    staged = _ACTIVE.get()
+    staged = ACTIVE_SET.get()
     try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes 0700
         try:
             write(tmp)
             made = sorted(os.listdir(tmp))
@@ -151,10 +151,10 @@ def commit_folder(folder: str | os.PathLike, write, complete=lambda path: True, 
                 finally:
                     os.close(fd)
         except OSError as exc:
-            if not _is_write_error(exc):
+            if not is_write_error(exc):
                 raise
             raise OutputError(f"{folder}: cannot write ({exc.strerror or exc})") from None
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if staged is not None:
             staged._stage_folder(tmp, folder)
             return
@@ -168,18 +168,18 @@ def _swap_in(tmp: str, folder: str) -> None:
     parent = os.path.dirname(folder)
     if os.path.exists(folder):
         if _exchange(tmp, folder):
-            _fsync_dir(parent)
+            fsync_dir(parent)
             shutil.rmtree(tmp, ignore_errors=True)  # now the old set
             return
         old = _mkdtemp_beside(folder, "old", folder)
         os.rmdir(old)
         os.rename(folder, old)
         os.rename(tmp, folder)
-        _fsync_dir(parent)
+        fsync_dir(parent)
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(tmp, folder)
-        _fsync_dir(parent)
+        fsync_dir(parent)
 
 
 # -- the outputs of one run as one write --------------------------------------------------------------
@@ -219,10 +219,10 @@ class _OutputSet:
                 if kind == "atomic":
                     os.replace(tmp, real)
                 else:
-                    _copy_out(tmp, real, kind)
+                    copy_out(tmp, real, kind)
                     os.unlink(tmp)
             for folder in {os.path.dirname(r) for _, r, _ in self._files}:
-                _fsync_dir(folder)
+                fsync_dir(folder)
         self._files, self._folders = [], []
 
     def _abort(self) -> None:
@@ -238,18 +238,18 @@ class _OutputSet:
 def output_set():
     """Every output written inside is staged and all are put in place together when the block
     ends without an error (or none of them: an error or interruption leaves every old output)."""
-    if _ACTIVE.get() is not None:  # nested: the outer set commits
+    if ACTIVE_SET.get() is not None:  # nested: the outer set commits
         yield
         return
     staged = _OutputSet()
-    token = _ACTIVE.set(staged)
+    token = ACTIVE_SET.set(staged)
     try:
         yield
     except BaseException:
-        _ACTIVE.reset(token)
+        ACTIVE_SET.reset(token)
         staged._abort()
         raise
-    _ACTIVE.reset(token)
+    ACTIVE_SET.reset(token)
     try:
         staged._commit()
     except BaseException:

@@ -61,7 +61,7 @@ class FrameBatch:
         return len(self.indices)
 
 
-def _open(path: str | os.PathLike) -> av.container.InputContainer:
+def open_container(path: str | os.PathLike) -> av.container.InputContainer:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise VideoError(f"{path}: no such file")
@@ -87,7 +87,7 @@ def _open(path: str | os.PathLike) -> av.container.InputContainer:
 
 def probe(path: str | os.PathLike) -> VideoInfo:
     """Read a video's header: size, rotation, frame rate, duration and frame count."""
-    container = _open(path)
+    container = open_container(path)
     try:
         stream = container.streams.video[0]
         rotation = 0
@@ -217,7 +217,7 @@ class VideoReader:
         )
 
     def _decode(self) -> Iterator[FrameBatch]:
-        container = _open(self.path)
+        container = open_container(self.path)
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"

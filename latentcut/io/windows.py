@@ -16,7 +16,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from latentcut.io.sampling import runs_of
-from latentcut.io.video import _open, frame_array
+from latentcut.io.video import open_container, frame_array
 
 
 def frames_at(path: str | os.PathLike, times: np.ndarray, wanted: np.ndarray, size: tuple[int, int],
@@ -44,7 +44,7 @@ def frames_at(path: str | os.PathLike, times: np.ndarray, wanted: np.ndarray, si
     # so they match exactly; a looser match would take a neighbour that a strided pass skipped
     job = _Job(times, wanted, indices[wanted], size, "rgb24" if color == "rgb" else "gray", 1e-6, out, found)
     if by_time:
-        container = _open(path)
+        container = open_container(path)
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
@@ -60,7 +60,7 @@ def frames_at(path: str | os.PathLike, times: np.ndarray, wanted: np.ndarray, si
         finally:
             container.close()
     if not found.all():
-        container = _open(path)
+        container = open_container(path)
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"

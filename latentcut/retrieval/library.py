@@ -34,18 +34,18 @@ import filelock
 import numpy as np
 
 from latentcut.cache import encoder_fingerprint
-from latentcut.detection.pipeline import SceneDetector, _progress
+from latentcut.detection.pipeline import ShotDetector
 from latentcut.encoders import create_encoder
 from latentcut.io.arguments import store_args
 from latentcut.io.identity import video_identity
+from latentcut.io.progress import bar as progress_bar
 from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
 from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP, pick_keyframes
 from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_error_message, db_errors
-from latentcut.retrieval.search import Hit  # noqa: F401  (its home before 0.3)
 
 FORMAT = 2
-DEFAULT_ENCODER = "lite0"  #: benchmarks/retrieval_quality.py chose it (README: search quality)
+LIBRARY_ENCODER = "lite0"  #: the scene library's encoder unless told; benchmarks/retrieval_quality.py chose it
 DEFAULT_KEYFRAMES = {"change": CHANGE, "max_gap": MAX_GAP, "min_gap": MIN_GAP}
 
 
@@ -82,9 +82,9 @@ class SceneLibrary(LibraryQueries):
                 raise LibraryError(f"{self.folder}: no scene library here (no library.sqlite)")
             # Build the encoder before anything is stored: a typo in the spec must not become
             # the library's encoder for good.
-            self._encoder = _ready_encoder(encoder or DEFAULT_ENCODER)
+            self._encoder = _ready_encoder(encoder or LIBRARY_ENCODER)
             fingerprint = encoder_fingerprint(self._encoder)
-            settings = _build_settings(keyframes, strip)
+            settings = build_settings(keyframes, strip)
             try:
                 os.makedirs(self.folder, exist_ok=True)
             except OSError as exc:
@@ -98,10 +98,10 @@ class SceneLibrary(LibraryQueries):
                 meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
                 if not meta:
                     if fingerprint is None:  # the database file existed but was empty
-                        self._encoder = _ready_encoder(encoder or DEFAULT_ENCODER)
+                        self._encoder = _ready_encoder(encoder or LIBRARY_ENCODER)
                         fingerprint = encoder_fingerprint(self._encoder)
-                        settings = _build_settings(keyframes, strip)
-                    self._init_meta(encoder or DEFAULT_ENCODER, fingerprint, settings)
+                        settings = build_settings(keyframes, strip)
+                    self._init_meta(encoder or LIBRARY_ENCODER, fingerprint, settings)
                     meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise LibraryError(db_error_message(db, exc, "not a readable scene library database")) from None
@@ -176,7 +176,7 @@ class SceneLibrary(LibraryQueries):
     def detector(self, progress: bool | None = None):
         """Shots are found by the default detector whatever the library's encoder: its small pixel
         frames also pick the keyframes, and a CNN then embeds only those."""
-        return SceneDetector(progress=progress)
+        return ShotDetector(progress=progress)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ class SceneLibrary(LibraryQueries):
             raise LibraryError(f"{path}: no frame to add")
         shots = [(sc.number, sc.start.frame, sc.end.frame, sc.start.seconds, sc.end.seconds, got.thumbs[n])
                  for n, sc in enumerate(result.shots)]
-        return self.add_rows(path, identity, (result.video.fps, result.frames, result.end_time), shots,
+        return self.add_rows(path, identity, (result.video.fps, result.frames, result.video_end), shots,
                              got.shot_of, got.frames, got.times, got.vectors, replace)
 
     @db_errors
@@ -320,7 +320,7 @@ class SceneLibrary(LibraryQueries):
         self.db.close()
 
 
-def _build_settings(keyframes: dict | None, strip: bool) -> dict:
+def build_settings(keyframes: dict | None, strip: bool) -> dict:
     """The keyframe and border settings a new library keeps for good, checked before it exists."""
     kf = {**DEFAULT_KEYFRAMES, **(keyframes or {})}
     unknown = set(kf) - set(DEFAULT_KEYFRAMES)
@@ -337,15 +337,14 @@ def _ready_encoder(spec: str):
     """The encoder, with its weights loaded now: a library must not be made for an encoder that
     cannot run (its fingerprint would name weights it never had)."""
     enc = create_encoder(spec)
-    if hasattr(enc, "_ensure_model"):
-        enc._ensure_model()
+    enc.prepare()
     return enc
 
 
 def _status(enabled: bool | None, name: str):
     """``progress(done, total)`` for the keyframe pass: the detector's own bar (a terminal
     only), as the detection pass before it shows one."""
-    bar = _progress(0, enabled, f"{name}: keyframes")
+    bar = progress_bar(0, f"{name}: keyframes", "frame", enabled)
     if bar is None:
         return None
 

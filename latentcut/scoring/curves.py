@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.errors import EmbeddingError
 from latentcut.scoring.distances import Distance
 
@@ -29,9 +29,9 @@ class ScoreCurve:
     times: np.ndarray  #: presentation time in seconds
     raw: np.ndarray
     scores: np.ndarray
-    span: np.ndarray
-    path: np.ndarray
-    k: int
+    span_scores: np.ndarray  #: d(i - span_frames, i): how far the picture moved over the span
+    path: np.ndarray  #: the sum of the raw steps over the same span
+    span_frames: int  #: the span, in analysed frames
     #: per frame, the picture's contrast (:func:`latentcut.detection.fades.frame_contrast`), where
     #: the frames were at hand; fades are found on it
     contrast: np.ndarray | None = None
@@ -41,20 +41,20 @@ class ScoreCurve:
 
     @property
     def straightness(self) -> np.ndarray:
-        """span / path in [0, 1]: 1 for a straight-line change (dissolve, fade), near 0 for wandering motion."""
+        """span_scores / path in [0, 1]: 1 for a straight-line change (dissolve, fade), near 0 for wandering motion."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            st = np.where(self.path > 0, self.span / np.where(self.path > 0, self.path, 1.0), 0.0)
+            st = np.where(self.path > 0, self.span_scores / np.where(self.path > 0, self.path, 1.0), 0.0)
         return np.clip(st, 0.0, 1.0)
 
 
 class CurveBuilder:
     """Feed embeddings batch by batch with :meth:`update`; :meth:`finish` returns the ScoreCurve."""
 
-    def __init__(self, distance: Distance, k: int = 12):
-        if k < 2:
-            raise ValueError(f"span k must be >= 2, not {k}")
+    def __init__(self, distance: Distance, span_frames: int = 12):
+        if span_frames < 2:
+            raise ValueError(f"span_frames must be >= 2, not {span_frames}")
         self.distance = distance
-        self.k = k
+        self.span_frames = span_frames
         self._tail: Embeddings | None = None
         self._raw: list[np.ndarray] = []
         self._g2: list[np.ndarray] = []
@@ -73,7 +73,7 @@ class CurveBuilder:
         full = emb if self._tail is None else Embeddings.concat([self._tail, emb])
         t = 0 if self._tail is None else len(self._tail)  # rows of ``full`` already scored
         b = len(emb)
-        for lag, out in ((1, self._raw), (2, self._g2), (self.k, self._gk)):
+        for lag, out in ((1, self._raw), (2, self._g2), (self.span_frames, self._gk)):
             vals = np.zeros(b)
             # global index g = start + t + j needs full row t + j - lag >= 0
             first = max(0, lag - t)
@@ -84,13 +84,13 @@ class CurveBuilder:
         self._idx.append(np.asarray(indices))
         self._times.append(np.asarray(times, np.float64))
         self._contrast.append(None if contrast is None else np.asarray(contrast, np.float32))
-        keep = min(self.k, len(full))
+        keep = min(self.span_frames, len(full))
         self._tail = full[len(full) - keep :]
 
     def finish(self) -> ScoreCurve:
         if not self._raw:
             empty = np.zeros(0)
-            return ScoreCurve(np.zeros(0, np.int64), empty, empty, empty, empty, empty, self.k, np.zeros(0, np.float32))
+            return ScoreCurve(np.zeros(0, np.int64), empty, empty, empty, empty, empty, self.span_frames, np.zeros(0, np.float32))
         raw, g2, gk = np.concatenate(self._raw), np.concatenate(self._g2), np.concatenate(self._gk)
         n = len(raw)
         scores = raw.copy()
@@ -99,28 +99,28 @@ class CurveBuilder:
             scores[2:] = np.minimum(scores[2:], g2[2:])
             scores[1:-1] = np.minimum(scores[1:-1], g2[2:])
         path = np.zeros(n)
-        if n > self.k:
+        if n > self.span_frames:
             c = np.cumsum(raw)
-            path[self.k :] = c[self.k :] - c[: n - self.k]
+            path[self.span_frames :] = c[self.span_frames :] - c[: n - self.span_frames]
         raw[0] = scores[0] = 0.0
         return ScoreCurve(
             indices=np.concatenate(self._idx),
             times=np.concatenate(self._times),
             raw=raw,
             scores=scores,
-            span=gk,
+            span_scores=gk,
             path=path,
-            k=self.k,
+            span_frames=self.span_frames,
             # only when every batch brought its contrast: a curve half with and half without has none
             contrast=None if any(c is None for c in self._contrast) else np.concatenate(self._contrast),
         )
 
 
-def score_curve(emb: Embeddings, distance: Distance, k: int = 12, indices=None, times=None,
+def score_curve(emb: Embeddings, distance: Distance, span_frames: int = 12, indices=None, times=None,
                 contrast=None) -> ScoreCurve:
     """All curves for embeddings already in memory (``contrast``: the frames' contrast, for fades)."""
     n = len(emb)
-    b = CurveBuilder(distance, k)
+    b = CurveBuilder(distance, span_frames)
     b.update(emb, np.arange(n) if indices is None else indices, np.arange(n) if times is None else times,
              contrast)
     return b.finish()

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from latentcut.component import Component
-from latentcut.encoders.embeddings import Embeddings, check_compatible
+from latentcut.embeddings import Embeddings, check_compatible
 from latentcut.errors import EmbeddingError
 from latentcut.registry import Registry
 
@@ -54,12 +54,15 @@ class Distance(Component, ABC):
         return self.pairwise(query, bank)
 
     def consecutive(self, emb: Embeddings, lag: int = 1) -> np.ndarray:
-        """d(emb[i - lag], emb[i]) for i = lag .. N-1 (length N - lag)."""
-        if lag < 1:
-            raise ValueError(f"lag must be >= 1, not {lag}")
-        if len(emb) <= lag:
-            return np.zeros(0)
-        return self.pairwise(emb[:-lag], emb[lag:])
+        """One score per frame, as every score curve and thresholder counts them: ``out[i]`` is
+        d(emb[i - lag], emb[i]), the change into frame i, and 0 for the first ``lag`` frames, which
+        have nothing that far back (length N, so a score's position is its frame)."""
+        if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 1:
+            raise ValueError(f"lag must be a whole number >= 1, not {lag!r}")
+        out = np.zeros(len(emb))
+        if len(emb) > lag:
+            out[lag:] = self.pairwise(emb[:-lag], emb[lag:])
+        return out
 
     @abstractmethod
     def _pairwise(self, a: Embeddings, b: Embeddings) -> np.ndarray: ...

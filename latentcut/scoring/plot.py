@@ -42,7 +42,7 @@ def draw_curve(result, labels=None, width: int = 1600, height: int = 700):
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(width / 100, height / 100), dpi=100, sharex=True,
                                    gridspec_kw={"height_ratios": [3, 2]})
     ax1.plot(x, c.scores, lw=0.8, color="#333", label="score (flash-robust)")
-    ax1.plot(x, c.span, lw=0.6, color="#79a", alpha=0.7, label=f"gap score (k={c.k})")
+    ax1.plot(x, c.span_scores, lw=0.6, color="#79a", alpha=0.7, label=f"span score ({c.span_frames} frames)")
     top = float(np.nanmax(c.scores)) if len(c) else 1.0
     colour = {i: FOUND for i in range(len(result.cuts))}
     if labels is not None:

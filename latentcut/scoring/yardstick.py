@@ -15,7 +15,7 @@ import numpy as np
 
 from latentcut.encoders import Encoder
 from latentcut.encoders.base import LUMA
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.io.sampling import evenly_spaced
 from latentcut.scoring.distances import Distance
 from latentcut.synthetic.pictures import synthetic_pictures

@@ -12,7 +12,7 @@ import numpy as np
 from latentcut.cache import CACHE_MARK, config_key, model_cache_dir
 from latentcut.component import changed_params
 from latentcut.encoders.base import Encoder, check_frames
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.encoders.torch_io import pick_device
 from latentcut.encoders.vae.folder import input_side, read_model, write_model
 from latentcut.encoders.vae.model import VAEConfig
@@ -182,6 +182,10 @@ class VAEEncoder(Encoder):
 
     def is_fitted(self) -> bool:
         return hasattr(self, "net_") or bool(self.model_folder())
+
+    def prepare(self):
+        self._ensure_model()
+        return self
 
     def _ensure_model(self):
         if not hasattr(self, "net_"):

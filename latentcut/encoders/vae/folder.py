@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.encoders.vae.model import ARCHITECTURE, FORMAT_VERSION, VAEConfig, build_model
 from latentcut.errors import CheckpointError
 from latentcut.io.checkpoint import check_state_dict, read_config, save_model

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from latentcut.encoders.embeddings import Embeddings
+from latentcut.embeddings import Embeddings
 from latentcut.encoders.torch_io import frames_to_tensor, pick_device
 from latentcut.encoders.vae.folder import model_config
 from latentcut.encoders.vae.loss import vae_loss

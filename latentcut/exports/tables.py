@@ -1,4 +1,4 @@
-"""Writing results: JSON, a scene list CSV with PySceneDetect's columns, and the score curve CSV.
+"""Shots -> tables: the JSON document, a shot list CSV with PySceneDetect's `list-scenes` columns, and the score curve CSV.
 
 Every file is written to a temporary name beside its target and renamed into place, so an
 interrupted run never leaves a half-written file where a good one was.
@@ -21,20 +21,20 @@ def write_json(result: DetectionResult, path: str | os.PathLike) -> None:
         f.write("\n")
 
 
-SCENE_COLUMNS = [
+SHOT_LIST_COLUMNS = [
     "Scene Number", "Start Frame", "Start Timecode", "Start Time (seconds)", "End Frame", "End Timecode",
     "End Time (seconds)", "Length (frames)", "Length (timecode)", "Length (seconds)",
 ]
 
 
-def scenes_csv(result: DetectionResult, cut_list: bool = True) -> str:
+def shots_csv(result: DetectionResult, cut_list: bool = True) -> str:
     """PySceneDetect's ``list-scenes`` CSV: a ``Timecode List:`` row of cut times, then one row per
     scene. As there, Start Frame is 1-based and End Frame is the scene's last frame, 1-based."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     if cut_list:
         w.writerow(["Timecode List:"] + [c.frame.timecode for c in result.cuts])
-    w.writerow(SCENE_COLUMNS)
+    w.writerow(SHOT_LIST_COLUMNS)
     for s in result.shots:
         w.writerow([
             s.number, s.start.frame + 1, s.start.timecode, format_millis(s.start.seconds), s.end.frame, s.end.timecode,
@@ -43,9 +43,9 @@ def scenes_csv(result: DetectionResult, cut_list: bool = True) -> str:
     return buf.getvalue()
 
 
-def write_scenes_csv(result: DetectionResult, path: str | os.PathLike, cut_list: bool = True) -> None:
+def write_shots_csv(result: DetectionResult, path: str | os.PathLike, cut_list: bool = True) -> None:
     with atomic_write(path, encoding="utf-8", newline="") as f:
-        f.write(scenes_csv(result, cut_list))
+        f.write(shots_csv(result, cut_list))
 
 
 def write_curve_csv(result: DetectionResult, path: str | os.PathLike) -> None:
@@ -59,7 +59,7 @@ def write_curve_csv(result: DetectionResult, path: str | os.PathLike) -> None:
         st = c.straightness
         for i in range(len(c)):
             w.writerow([
-                int(c.indices[i]), f"{c.times[i]:.6f}", f"{c.scores[i]:.6g}", f"{c.raw[i]:.6g}", f"{c.span[i]:.6g}",
+                int(c.indices[i]), f"{c.times[i]:.6f}", f"{c.scores[i]:.6g}", f"{c.raw[i]:.6g}", f"{c.span_scores[i]:.6g}",
                 f"{st[i]:.4f}", f"{result.decision[i]:.6g}", int(int(c.indices[i]) in cut_frames),
                 *(f"{result.metrics[k][i]:.6g}" for k in extra),
             ])

@@ -3,7 +3,7 @@ of a collection (every ``every``-th frame, prepared as library keyframes are), o
 256 principal components. It cuts a library's vectors from 1,280 to 256 dimensions (5 KB to
 1 KB a keyframe) for a recall@1 change inside the benchmark's noise (README: search quality).
 
-    python -m latentcut.retrieval.fit_pca -o lite0-pca256.safetensors [--weights W] VIDEOS...
+    python scripts/fit-retrieval-pca.py -o lite0-pca256.safetensors [--weights W] VIDEOS...
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def collection_pictures(videos, every: int, size: tuple[int, int]) -> np.ndarray
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m latentcut.retrieval.fit_pca", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python scripts/fit-retrieval-pca.py", description=__doc__.split("\n")[0])
     ap.add_argument("videos", nargs="+")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--weights", help="EfficientNet-Lite0 weights (default: $LATENTCUT_WEIGHTS_DIR or timm's download)")
