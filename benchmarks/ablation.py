@@ -89,7 +89,7 @@ def main() -> None:
         runs = []
         for seed in range(args.seeds):
             with Timer() as timer:
-                enc = VAEEncoder(seed=seed, epochs=epochs, batch_size=64, lr=1e-3, max_minutes=None, device="cpu", **cfg)
+                enc = VAEEncoder(model="self", seed=seed, epochs=epochs, batch_size=64, lr=1e-3, max_minutes=None, device="cpu", **cfg)
                 enc.fit(frames, video_bounds=bounds, progress=False)
                 runs.append(evaluate_encoder(enc, "gaussian-kl", clips))
             print(f"{label(cfg):<38} seed {seed}: acc@N raw {runs[-1][0]:.3f}  acc@N {runs[-1][1]:.3f}  "

@@ -12,27 +12,31 @@ from latentcut import Embeddings
 from latentcut.component import describe
 from latentcut.detection.fades import fade_finders
 from latentcut.detection.thresholders import thresholders
+from latentcut.detection.verifiers import verifiers
 from latentcut.encoders import encoders
 from latentcut.errors import LatentcutError, PluginError
+from latentcut.testing import check_component
 from latentcut.scoring.distances import distances
 
 #: A non-default setting per plugin, to round-trip through a spec string.
 VARIANT = {
-    "pixel": {"size": 16, "color": False}, "repro-vae": {"latent_dim": 3, "hidden": "8/16", "size": 16, "tau": 5.0},
-    "beta-vae": {"beta": 2.0, "hidden": "8/16", "size": 16}, "xception": {"size": 64, "split": True},
+    "pixel": {"size": 16, "color": False}, "repro-vae": {"model": "self", "latent_dim": 3, "hidden": "8/16", "size": 16, "tau": 5.0},
+    "beta-vae": {"beta": 2.0, "hidden": "8/16", "size": 16, "model": "self"}, "xception": {"size": 64, "split": True},
     "timm": {"size": 64, "pca": 4}, "fixed": {"value": 0.3}, "top-n": {"n": 3, "min_shot_len": 2},
     "adaptive": {"ratio": 2.0, "window": 4, "rapid_ratio": 5.0}, "kmeans": {"floor": 0.25, "min_shot_len": "0.5s"},
     "learned": {"threshold": 0.8, "min_shot_len": 2}, "fades": {"flat": 0.02, "min_len": 4},
+    "transnetv2": {"low": 0.5, "threshold": 0.7},
 }
 #: A bad value per plugin (one clear error), where the plugin has parameters.
 BAD = {"pixel": {"size": "abc"}, "repro-vae": {"latent_dim": 0}, "beta-vae": {"size": 30}, "xception": {"size": 3},
        "timm": {"batch_size": 0}, "fixed": {"value": float("nan")}, "top-n": {"n": -1}, "adaptive": {"ratio": 0}, "learned": {"threshold": 1.5},
-       "kmeans": {"separation": 0.5}, "fades": {"min_len": 0}}
+       "kmeans": {"separation": 0.5}, "fades": {"min_len": 0}, "transnetv2": {"threshold": 2.0}}
 
 PLUGINS = [("encoder", encoders, n) for n in encoders.names()] + \
           [("distance", distances, n) for n in distances.names()] + \
           [("thresholder", thresholders, n) for n in thresholders.names()] + \
-          [("fade finder", fade_finders, n) for n in fade_finders.names()]
+          [("fade finder", fade_finders, n) for n in fade_finders.names()] + \
+          [("verifier", verifiers, n) for n in verifiers.names()]
 
 
 @pytest.mark.parametrize("kind,registry,name", PLUGINS, ids=[f"{k}:{n}" for k, _, n in PLUGINS])
@@ -64,28 +68,9 @@ def test_contract(kind, registry, name):
 
 
 def _verbs(kind, obj):
+    """The family's verbs, through the contract the package ships (latentcut.testing)."""
     rng = np.random.default_rng(0)
-    if kind == "distance":
-        a = Embeddings(rng.normal(size=(5, 4)).astype(np.float32), rng.normal(size=(5, 4)).astype(np.float32) * 0.1)
-        b = Embeddings(rng.normal(size=(5, 4)).astype(np.float32), rng.normal(size=(5, 4)).astype(np.float32) * 0.1)
-        d = obj.pairwise(a, b)
-        assert d.shape == (5,) and np.all(d >= 0) and np.all(obj.pairwise(a, a) < 1e-9)
-        assert obj.consecutive(a).shape == (len(a),) and obj.one_to_many(a[0], b).shape == (5,)
-        return
-    if kind == "fade finder":
-        c = np.r_[np.full(5, 0.2), np.linspace(0.2, 0.0, 8), np.zeros(5)]
-        found = obj.find(c)
-        assert [(b.start, b.end, b.kind) for b in found] == [(5, 12, "gradual")]
-        return
-    if kind == "thresholder":
-        s = rng.random(200)
-        s[[50, 120]] = 5.0
-        cuts = obj.fit(s, fps=25.0, scale=1.0).predict(s, fps=25.0, scale=1.0)
-        assert hasattr(obj, "threshold_") and cuts.dtype == np.int64 and np.all(np.diff(cuts) > 0)
-        assert np.all((cuts >= 1) & (cuts < 200)) and obj.decision_function(s, 25.0, 1.0).shape == (200,)
-        return
-    # encoders: frames at the size the encoder asks for
-    if obj.name in ("xception", "timm", "lite0"):
+    if kind == "encoder" and obj.name in ("xception", "timm", "lite0"):
         weights = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors" if obj.name in ("timm", "lite0")
                                else "xception-imagenet-backbone.safetensors")
         if not os.path.exists(weights):
@@ -98,14 +83,11 @@ def _verbs(kind, obj):
             obj.set_params(weights=weights, size=32)
         else:  # lite0 keeps its size: its PCA was fitted at it
             obj.set_params(weights=weights)
-    if obj.requires_fit and not obj.is_fitted():
-        obj.set_params(epochs=1, size=16, hidden="8/16", batch_size=8) if "vae" in obj.name else None
-        frames = rng.integers(0, 256, (20, *obj.frame_size, 3), dtype=np.uint8)
-        obj.fit(frames)
-    h, w = obj.frame_size
-    frames = rng.integers(0, 256, (3, h, w, 3 if obj.color == "rgb" else 1), dtype=np.uint8)
-    e = obj.transform(frames)
-    assert len(e) == 3 and e.mean.dtype == np.float32 and (e.logvar is not None) == obj.probabilistic
+    fit_frames = None
+    if kind == "encoder" and obj.requires_fit and not obj.is_fitted():
+        obj.set_params(epochs=1, size=16, hidden="8/16", batch_size=8)
+        fit_frames = rng.integers(0, 256, (20, *obj.frame_size, 3), dtype=np.uint8)
+    check_component(obj, bad=BAD.get(obj.name), fit_frames=fit_frames)
 
 
 def test_metadata_is_read_from_the_class_without_building_anything(monkeypatch):

@@ -8,6 +8,8 @@ import torch
 from conftest import clip, needs_shared
 
 import latentcut
+from latentcut.errors import PluginError
+from latentcut.encoders import create_encoder
 from latentcut.cli import main
 from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, moment_matched_mean, vae_loss
 from latentcut.encoders.vae.training import TrainOptions, train_vae
@@ -149,7 +151,7 @@ def test_bad_checkpoints_are_refused_clearly(tmp_path):
 
 @needs_shared
 def test_cli_self_trains_detects_and_reuses_the_cached_model(tmp_path, capsys):
-    spec = "repro-vae,size=32,hidden=16/32/64,epochs=4,max_frames=256"
+    spec = "repro-vae,model=self,size=32,hidden=16/32/64,epochs=4,max_frames=256"
     out = tmp_path / "o.json"
     assert main(["detect", clip("anime-issue236.mkv"), "--encoder", spec, "-q", "-o", str(out)]) == 0
     doc = json.loads(out.read_text())
@@ -253,9 +255,16 @@ def test_the_default_repro_vae_uses_the_shipped_model_and_model_self_trains(tmp_
     assert enc.config()["model"] == str(fake)
     assert enc.transform(tiny_frames(4)).mean.shape == (4, 4)
     assert VAEEncoder(model="shipped").model_folder() == str(fake)
-    # any change to the recipe, or model=self, means learning from the video; beta-vae ships none
-    assert VAEEncoder(latent_dim=5).model_folder() is None and not VAEEncoder(latent_dim=5).is_fitted()
-    assert VAEEncoder(epochs=3).model_folder() is None
+    # the choice is explicit: spelling out a default keeps the shipped model, another recipe needs model=self
+    assert VAEEncoder(tau=200).model_folder() == str(fake)
+    assert create_encoder("repro-vae,tau=200,hidden=32/64/128/256,latent_dim=10").model_folder() == str(fake)
+    with pytest.raises(LatentcutError, match="latent_dim=5 does not apply to the shipped model.*add model=self"):
+        VAEEncoder(latent_dim=5).model_folder()
+    with pytest.raises(PluginError, match="epochs=3 does not apply to the shipped model"):
+        create_encoder("repro-vae,epochs=3")
+    with pytest.raises(PluginError, match="does not apply to the model in"):
+        create_encoder(f"repro-vae,model={fake},latent_dim=5")
+    assert VAEEncoder(model="self", latent_dim=5).model_folder() is None
     assert VAEEncoder(model="self").model_folder() is None and not VAEEncoder(model="self").is_fitted()
     assert BetaVAEEncoder().model_folder() is None
     with pytest.raises(LatentcutError, match="ships no trained model"):
@@ -263,7 +272,7 @@ def test_the_default_repro_vae_uses_the_shipped_model_and_model_self_trains(tmp_
     # device and cache do not change the embedding space
     assert VAEEncoder(device="cpu", cache=False).model_folder() == str(fake)
     monkeypatch.setattr(vae_encoder, "shipped_folder", lambda name: str(tmp_path / "missing"))
-    assert VAEEncoder().model_folder() is None  # an install without it self-trains, as before
-    with pytest.raises(LatentcutError, match="ships no trained model"):
-        VAEEncoder(model="shipped").model_folder()
+    for enc in (VAEEncoder(), VAEEncoder(model="shipped")):  # an install without it says so
+        with pytest.raises(LatentcutError, match="ships no trained model"):
+            enc.model_folder()
     assert shipped_folder("beta-vae") is None and shipped_folder("repro-vae").endswith("repro-vae-v1")

@@ -48,7 +48,7 @@ def run(args) -> int:
     from latentcut.io.checkpoint import check_training_folder
 
     check_training_folder(args.output, args.resume)  # before any frame is read
-    enc = create_encoder(args.encoder, latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
+    enc = create_encoder(args.encoder, model="self", latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
                          **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
                          epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
                          clip_grad=args.clip_grad)

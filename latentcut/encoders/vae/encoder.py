@@ -16,7 +16,7 @@ from latentcut.embeddings import Embeddings
 from latentcut.encoders.torch_io import pick_device
 from latentcut.encoders.vae.folder import input_side, read_model, write_model
 from latentcut.encoders.vae.model import VAEConfig
-from latentcut.encoders.vae.training import TrainOptions, encode_frames, reference_sample, train_vae
+from latentcut.encoders.vae.training import SELF_TRAINING, TrainOptions, encode_frames, reference_sample, train_vae
 from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.sampling import sample_frames
 from latentcut.io.tensors import file_sha256
@@ -27,12 +27,13 @@ from latentcut.io.progress import status
 class VAEEncoder(Encoder):
     """Embeddings from a convolutional VAE: μ and log σ² per frame.
 
-    With ``model`` (a folder written by ``latentcut train`` or :meth:`save`) it is ready to use.
-    ``model="shipped"`` is the one latentcut ships (``repro-vae`` only), which ``model=None``
-    means when every other parameter is at its default. ``model="self"`` (or ``None`` with other
-    settings) learns on the video being analysed (self-training, the paper's unsupervised
-    premise) within the budget below, and caches the model by video content and config so a
-    second run reuses it. Other parameters set the architecture and training (:class:`VAEConfig`).
+    ``model`` says where the weights come from, always explicitly: ``"shipped"``, the model latentcut
+    ships (``repro-vae`` only; its default); ``"self"``, learned on the video being analysed
+    (self-training, the paper's unsupervised premise; ``beta-vae``'s default) within the budget below
+    and cached by video content and config so a second run reuses it; or a folder written by
+    ``latentcut train`` or :meth:`save`. ``None`` is the family's default. The other parameters set the
+    architecture and training of a self-trained model (:class:`VAEConfig`); with a shipped model or a
+    folder, which fix both, setting one to another value than its default is an error, not ignored.
 
     Self-training defaults differ from the paper's long-training recipe (Adam lr 1e-4, batch 256):
     a budget of about a minute and a half on two CPU cores is ~100 steps at batch 256, too few to
@@ -44,29 +45,28 @@ class VAEEncoder(Encoder):
     requires_fit = True
     probabilistic = True
     cacheable = True
-    default_tau = 200.0
-    #: what ``model=None`` means: the model latentcut ships for this family (used when every
-    #: architecture and training parameter is at its default, as it was trained), else self-training
+    default_tau = VAEConfig.tau
+    #: what ``model=None`` means for this family
     default_model = "shipped"
 
     def __init__(
         self,
         model: str | None = None,
-        latent_dim: int = 10,
-        beta: float = 4.0,
+        latent_dim: int = VAEConfig.latent_dim,
+        beta: float = VAEConfig.beta,
         tau: float | None = None,
-        alpha: float = 0.0,
-        hidden: str | tuple = (32, 64, 128, 256),
-        pooling: str = "avg",
-        activation: str = "leakyrelu",
-        size: int = 64,
-        epochs: int = 12,
-        max_frames: int = 1536,
-        max_minutes: float = 1.5,
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        clip_grad: float | None = None,
-        seed: int = 0,
+        alpha: float = VAEConfig.alpha,
+        hidden: str = "/".join(map(str, VAEConfig.hidden)),
+        pooling: str = VAEConfig.pooling,
+        activation: str = VAEConfig.activation,
+        size: int = VAEConfig.input_size,
+        epochs: int = SELF_TRAINING.epochs,
+        max_frames: int = SELF_TRAINING.max_frames,
+        max_minutes: float = SELF_TRAINING.max_minutes,
+        batch_size: int = SELF_TRAINING.batch_size,
+        lr: float = SELF_TRAINING.lr,
+        clip_grad: float | None = SELF_TRAINING.clip_grad,
+        seed: int = SELF_TRAINING.seed,
         device: str | None = None,
         cache: bool = True,
     ):
@@ -95,7 +95,7 @@ class VAEEncoder(Encoder):
         """The model's input size: from the loaded or given model folder, else ``size``."""
         if hasattr(self, "cfg_"):
             return (self.cfg_.input_size, self.cfg_.input_size)
-        folder = self.model_folder()
+        folder = None if self._recipe_clash() else self.model_folder()
         if folder:
             side = input_side(folder, self.size)
             return (side, side)
@@ -117,7 +117,8 @@ class VAEEncoder(Encoder):
     def config(self) -> dict:
         """What determines the embeddings: the model folder's identity if given, else the
         architecture and the training recipe (the model is then learned from the video)."""
-        folder = self.model_folder()
+        trained_here = hasattr(self, "net_") and not hasattr(self, "loaded_from_")
+        folder = None if trained_here else self.model_folder()
         if folder:
             return {"name": self.name, "model": os.path.abspath(folder), "model_id": _folder_id(folder)}
         p = self.get_params()
@@ -147,9 +148,33 @@ class VAEEncoder(Encoder):
         check_bool("cache", self.cache)
         if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
             raise ValueError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
-        if self.model is not None and not isinstance(self.model, str):
-            raise ValueError(f"model must be a folder path, not {self.model!r}")
+        if self.model is not None and not isinstance(self.model, (str, os.PathLike)):
+            raise ValueError(f"model must be 'shipped', 'self' or a folder path, not {self.model!r}")
         self.vae_config()  # hidden, pooling, activation, and size against the number of layers
+        if self._recipe_clash():
+            raise ValueError(self._recipe_clash())
+
+    def _recipe_clash(self) -> str | None:
+        recipe = self.recipe_changes()
+        if not recipe or self._model_choice() == "self":
+            return None
+        given = ", ".join(f"{k}={v}" for k, v in recipe.items())
+        where = "the shipped model" if self._model_choice() == "shipped" else f"the model in {self.model}"
+        return (f"model: {given} does not apply to {where}, which fixes the architecture and training; "
+                "add model=self to train one with it on each video")
+
+    def recipe_changes(self) -> dict:
+        """The architecture and training parameters set to another value than the family's default."""
+        out = {k: v for k, v in changed_params(self).items() if k not in ("model", "device", "cache", "tau", "hidden")}
+        if self.tau_ != self.default_tau:
+            out["tau"] = self.tau
+        if VAEConfig(hidden=self.hidden, input_size=2 ** 10).hidden != VAEConfig(input_size=2 ** 10).hidden:
+            out["hidden"] = self.hidden
+        return out
+
+    def _model_choice(self) -> str:
+        m = self.default_model if self.model is None else os.fspath(self.model)
+        return m if m in ("shipped", "self") else "folder"
 
     def fingerprint(self) -> str:
         """Identity of the embedding space: the weights' content for a model folder (wherever it
@@ -161,14 +186,12 @@ class VAEEncoder(Encoder):
     # -- state ----------------------------------------------------------------------------------
 
     def model_folder(self) -> str | None:
-        """The model folder in force: ``model``; for ``"shipped"`` (and ``None`` at the default
-        recipe, for a family that ships one) the one in the package; None means self-training
-        (``"self"``, or ``None`` otherwise)."""
-        m = self.model
-        if m is None:
-            m = self.default_model if self._default_recipe() and os.path.isdir(shipped_folder(self.name) or "") else "self"
+        """The model folder in force: ``model``, the package's for ``"shipped"``; None for self-training."""
+        m = self.default_model if self.model is None else os.fspath(self.model)
         if m == "self":
             return None
+        if self._recipe_clash():
+            raise LatentcutError(f"{self.name}: {self._recipe_clash()}")
         if m == "shipped":
             folder = shipped_folder(self.name)
             if folder is None or not os.path.isdir(folder):
@@ -176,9 +199,6 @@ class VAEEncoder(Encoder):
                                      "the video) or model=FOLDER (from `latentcut train`)")
             return folder
         return m
-
-    def _default_recipe(self) -> bool:
-        return set(changed_params(self)) <= {"model", "device", "cache"}
 
     def is_fitted(self) -> bool:
         return hasattr(self, "net_") or bool(self.model_folder())
@@ -202,6 +222,7 @@ class VAEEncoder(Encoder):
         device = pick_device(self.device)
         net.to(device).to(memory_format=torch.channels_last).eval()
         self.net_, self.cfg_, self.device_ = net, cfg, device
+        self.loaded_from_ = folder
         if reference is not None:
             self.reference_ = reference
 
@@ -232,6 +253,7 @@ class VAEEncoder(Encoder):
         net, history = train_vae(cfg, frames, opts, out_dir=out_dir, resume=resume,
                                  video_bounds=video_bounds, progress=progress, extra_config={"encoder": self.name, **(extra or {})})
         self.net_, self.cfg_, self.device_ = net.eval(), cfg, pick_device(self.device)
+        self.__dict__.pop("loaded_from_", None)
         self.history_ = history
         self.reference_ = encode_frames(net, reference_sample(frames), self.device_)
         return self

@@ -62,6 +62,12 @@ class TrainOptions:
     threads: int | None = None
 
 
+#: The self-training budget (``--encoder repro-vae,model=self``): about a minute and a half on two CPU
+#: cores. The paper's recipe (lr 1e-4, batch 256) learns nothing in ~100 steps; at most 1536 frames,
+#: batch 64 and lr 1e-3 give ~300 steps, which rank cuts as well as longer runs (benchmarks/ablation.py).
+SELF_TRAINING = TrainOptions(epochs=12, max_minutes=1.5, batch_size=64, lr=1e-3, max_frames=1536)
+
+
 def _optimizer_tensors(opt) -> tuple[dict, dict]:
     sd = opt.state_dict()
     tensors = {f"state.{i}.{k}": v for i, st in sd["state"].items() for k, v in st.items() if hasattr(v, "shape")}
