@@ -2,7 +2,7 @@
 # Set up (first run only) and find the scene changes in VIDEO; with no VIDEO, make a demo clip
 # with known cuts and run on that. Extra arguments go to `latentcut detect`.
 #   ./run.sh                      # demo clip
-#   ./run.sh my.mp4 [--encoder pixel --threshold kmeans ...]
+#   ./run.sh my.mp4 [--encoder pixel --thresholder kmeans ...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/scripts/setup-env.sh" "${LATENTCUT_EXTRAS:-}"  # the core; e.g. LATENTCUT_EXTRAS=all for the VAEs

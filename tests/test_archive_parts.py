@@ -168,7 +168,7 @@ def _tc(frame: int, fps: float = 24.0):
 
 def test_table_of_writes_a_row_per_keyframe_and_a_thumbnail_per_shot():
     shots = [SimpleNamespace(number=1, start=_tc(0), end=_tc(10)), SimpleNamespace(number=2, start=_tc(10), end=_tc(30))]
-    result = SimpleNamespace(shots=shots, video=SimpleNamespace(fps=24.0), frames=30, end_time=1.25)
+    result = SimpleNamespace(shots=shots, video=SimpleNamespace(fps=24.0), frames=30, video_end=1.25)
     vectors = np.arange(12, dtype=np.float64).reshape(4, 3) / 7  # stored as float32 whatever comes in
     got = SimpleNamespace(result=result, frames=np.array([2, 5, 12, 20]), times=np.array([2, 5, 12, 20]) / 24,
                           shot_of=np.array([0, 0, 1, 1]), vectors=vectors, thumbs=[b"one", b"two"])

@@ -32,7 +32,7 @@ def test_threshold_options(cut_video, tmp_path):
     out = tmp_path / "o.json"
     assert main(["detect", cut_video, "-q", "-o", str(out), "--n", "1"]) == 0
     assert len(json.loads(out.read_text())["cuts"]) == 1
-    assert main(["detect", cut_video, "-q", "-o", str(out), "--threshold", "fixed,value=0.12", "--distance", "l2", "--no-gradual"]) == 0
+    assert main(["detect", cut_video, "-q", "-o", str(out), "--thresholder", "fixed,value=0.12", "--distance", "l2", "--no-gradual"]) == 0
     assert [c["frame"] for c in json.loads(out.read_text())["cuts"]] == [24, 48]
 
 
@@ -41,7 +41,7 @@ def test_threshold_options(cut_video, tmp_path):
     [
         (["detect", "missing.mp4"], "missing.mp4: no such file"),
         (["detect", "{video}", "--encoder", "nope"], "unknown encoder 'nope'; known: "),
-        (["detect", "{video}", "--threshold", "bogus"], "unknown thresholder 'bogus'"),
+        (["detect", "{video}", "--thresholder", "bogus"], "unknown thresholder 'bogus'"),
         (["detect", "{video}", "--n", "500"], "asked for 500 cuts but the video has only 71 frame pairs"),
         (["detect", "{video}", "--encoder", "pixel,colour=1"], "bad parameters for encoder 'pixel'"),
         (["detect", "{text}"], "cannot read it as a video"),
@@ -90,7 +90,7 @@ def test_eval_reads_scene_csvs_of_latentcut_and_pyscenedetect(tmp_path, capsys):
     assert main(["eval", str(ours), LABELS, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"] == from_json
     # PySceneDetect's list-scenes file for the same clip: 1-based Start Frames, a Timecode List row
-    starts = [1] + [int(r["start_frame"]) + 1 for r in json.load(open(tmp_path / "b.json"))["scenes"][1:]]
+    starts = [1] + [int(r["start_frame"]) + 1 for r in json.load(open(tmp_path / "b.json"))["shots"][1:]]
     theirs = tmp_path / "bikes-Scenes.csv"
     theirs.write_text("Timecode List:,00:00:01.000\nScene Number,Start Frame,Start Timecode\n"
                       + "".join(f"{i},{f},x\n" for i, f in enumerate(starts, 1)))
@@ -171,7 +171,7 @@ def test_third_party_plugin_through_entry_points(tmp_path, cut_video):
     assert doc["settings"]["encoder"] == "mean-colour"
     assert [c["frame"] for c in doc["cuts"]] == [24, 48]
     curve = tmp_path / "c.csv"
-    r = run("detect", cut_video, "--threshold", "never", "-o", str(out), "--curve", str(curve), env={"PYTHONPATH": str(site)})
+    r = run("detect", cut_video, "--thresholder", "never", "-o", str(out), "--curve", str(curve), env={"PYTHONPATH": str(site)})
     assert r.returncode == 0 and json.loads(out.read_text())["cuts"] == []
     # the thresholder's declared per-frame metric is a column of the curve CSV
     rows = list(csv.DictReader(curve.open()))

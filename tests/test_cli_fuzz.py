@@ -95,7 +95,7 @@ specs = st.builds(lambda n, kv: ",".join([n] + [f"{k}={v}" for k, v in kv]), nam
        csv=st.sampled_from([None, "s.csv", "good.mp4", "-"]), n=st.one_of(st.none(), junk), gradual=st.booleans())
 def test_detect_fuzz(world, video, encoder, threshold, distance, stride, msl, gap, out, csv, n, gradual):
     argv = ["detect", str(world / video), "-q"]
-    for opt, v in (("--encoder", encoder), ("--threshold", threshold), ("--distance", distance), ("--stride", stride),
+    for opt, v in (("--encoder", encoder), ("--thresholder", threshold), ("--distance", distance), ("--stride", stride),
                    ("--min-shot-len", msl), ("--span", gap), ("--n", n)):
         if v is not None:
             argv += [opt, v]

@@ -112,7 +112,7 @@ def test_config_file_sets_defaults_the_command_line_overrides(folder, tmp_path, 
     assert main(["--config", str(cfg), "detect", v, "-q"]) == 0
     doc = json.loads((tmp_path / "a.json").read_text())
     assert len(doc["cuts"]) == 1 and doc["settings"]["gradual"] is False
-    assert main(["detect", v, "-q", "--config", str(cfg), "--threshold", "adaptive"]) == 0
+    assert main(["detect", v, "-q", "--config", str(cfg), "--thresholder", "adaptive"]) == 0
     assert len(json.loads((tmp_path / "a.json").read_text())["cuts"]) == 2
     os.environ["LATENTCUT_CONFIG"] = str(cfg)
     try:

@@ -43,9 +43,9 @@ CASES = [
     (["detect", "{v}", "--encoder", "pixel,size=-1"], "size must be"),
     (["detect", "{v}", "--encoder", "pixel,size=0"], "size must be"),
     (["detect", "{v}", "--encoder", "pixel,size=100000"], "size must be"),
-    (["detect", "{v}", "--threshold", "fixed,value=abc"], "value must be a number"),
-    (["detect", "{v}", "--threshold", "fixed,value=nan"], "value must be a number"),
-    (["detect", "{v}", "--threshold", "fixed,value=inf"], "value must be a number"),
+    (["detect", "{v}", "--thresholder", "fixed,value=abc"], "value must be a number"),
+    (["detect", "{v}", "--thresholder", "fixed,value=nan"], "value must be a number"),
+    (["detect", "{v}", "--thresholder", "fixed,value=inf"], "value must be a number"),
     (["detect", "{v}", "--stride", "0"], "--stride"),
     (["detect", "{v}", "--stride", "-1"], "--stride"),
     (["detect", "{v}", "--min-shot-len", "abc"], "--min-shot-len"),
@@ -82,8 +82,8 @@ CASES = [
     (["map", "{v}", "-o", "{d}/map.png", "--size", "100"], "--size"),
     (["detect", "{d}/file"], "cannot read it as a video"),
     (["detect", "{v}", "--encoder", "repro-vae,tau=abc"], "tau must be a number"),
-    (["detect", "{v}", "--threshold", "top-n,n=1.5"], "n must be a whole number"),
-    (["detect", "{v}", "--encoder", "pixel", "--threshold", "adaptive,window=0"], "window must be"),
+    (["detect", "{v}", "--thresholder", "top-n,n=1.5"], "n must be a whole number"),
+    (["detect", "{v}", "--encoder", "pixel", "--thresholder", "adaptive,window=0"], "window must be"),
 ]
 
 

@@ -124,7 +124,7 @@ def test_fcpxml_reads_back_and_holds_the_transition(demo, tmp_path):
     assert sec(el.get("offset")) * 24 == cut.start.frame
 
 
-def test_json_matches_its_schema_and_eval_reads_format_2(demo, tmp_path, capsys):
+def test_json_matches_its_schema_and_eval_reads_formats_1_to_3(demo, tmp_path, capsys):
     import jsonschema
 
     path, labels, _ = demo
@@ -134,7 +134,7 @@ def test_json_matches_its_schema_and_eval_reads_format_2(demo, tmp_path, capsys)
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     jsonschema.validate(doc, schema)
-    assert doc["format"] == 2
+    assert doc["format"] == 3 and "scenes" not in doc and doc["shots"][0]["shot"] == 1
     g = next(c for c in doc["cuts"] if c["kind"] == "gradual")
     assert g["end"] == next(c for c in latentcut.detect(path).cuts if c.is_gradual).end.frame + 1
     assert g["end_time"] == pytest.approx(g["end"] / 24, abs=1e-6)
@@ -148,6 +148,16 @@ def test_json_matches_its_schema_and_eval_reads_format_2(demo, tmp_path, capsys)
     assert main(["eval", str(out), str(lab), "--json"]) == 0
     rows = {r["tolerance"]: r for r in json.loads(capsys.readouterr().out)["results"]}
     assert rows[2]["fn"] == 0 and rows[2]["fp"] == 0 and rows[0]["tp"] >= 4
+    # the files of 0.1: format 2 (shots under "scenes") and format 1 (no field; a transition ends at its last frame)
+    shots = [{"scene": s.pop("shot"), **s} for s in doc.pop("shots")]
+    two = dict(doc, format=2, scenes=shots)
+    one = {k: v for k, v in dict(two, cuts=[dict(c, end=c["end"] - 1) if "end" in c else c for c in doc["cuts"]]).items()
+           if k != "format"}
+    for n, old in ((2, two), (1, one)):
+        f = tmp_path / f"format{n}.json"
+        f.write_text(json.dumps(old))
+        assert main(["eval", str(f), str(lab), "--json"]) == 0
+        assert {r["tolerance"]: r for r in json.loads(capsys.readouterr().out)["results"]} == rows
     # format 1 (no field) meant an inclusive end: the same transition reads the same
     old = dict(doc, cuts=[dict(c, end=c["end"] - 1) if c["kind"] == "gradual" else c for c in doc["cuts"]])
     del old["format"]

@@ -23,7 +23,7 @@ def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4"):
             for b in bounds]
     edges = [0, *bounds, frames]
     shots = [Shot(i + 1, tc(a), tc(b)) for i, (a, b) in enumerate(zip(edges, edges[1:]))]
-    return SimpleNamespace(cuts=cuts, shots=shots, end_time=frames / fps, video=SimpleNamespace(fps=fps, path=path))
+    return SimpleNamespace(cuts=cuts, shots=shots, video_end=frames / fps, video=SimpleNamespace(fps=fps, path=path))
 
 
 def test_events_of_plain_cuts():

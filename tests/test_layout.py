@@ -144,3 +144,14 @@ def test_mutation_exclusions_live_in_the_configuration():
     stale = [p for p in conf["do_not_mutate_patterns"] if not any(re.search(p, line)
                                                                   for t in texts for line in t.splitlines())]
     assert not stale
+
+
+def test_requires_python_covers_the_standard_library_the_code_imports():
+    """tomllib is 3.11+: every command, even --version, reads the config file through it."""
+    import re
+    import tomllib
+
+    need = (3, 11) if any("import tomllib" in p.read_text() for p in MODULES.values()) else (3, 8)
+    spec = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["project"]["requires-python"]
+    floor = tuple(int(x) for x in re.fullmatch(r">=\s*(\d+)\.(\d+)", spec.strip()).groups())
+    assert floor >= need, f"requires-python {spec} but the code needs {need}"

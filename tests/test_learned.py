@@ -218,7 +218,7 @@ def test_train_detector_command_end_to_end(tmp_path):
     assert m.config.training["steps"] == 5 and m.config.training["videos"] == ["v0.mp4", "v1.mp4", "v2.mp4"]
     # it refuses to write over a folder that holds something
     assert main(["train-detector", *videos, "-o", str(out), "--sequences", "12", "--steps", "5", "-q"]) == 2
-    assert main(["detect", videos[0], "--threshold", f"learned,model={out}", "-o", str(tmp_path / "o.json")]) == 0
+    assert main(["detect", videos[0], "--thresholder", f"learned,model={out}", "-o", str(tmp_path / "o.json")]) == 0
     with pytest.raises(LatentcutError):
         from latentcut.cli.train_detector import run
 

@@ -27,7 +27,7 @@ def test_streaming_equals_one_shot(x, batch_sizes, k):
         b.update(Embeddings(part), np.arange(i, i + len(part)), np.arange(i, i + len(part)) / 25.0)
         i += len(part)
     streamed = b.finish()
-    for name in ("raw", "scores", "span", "path"):
+    for name in ("raw", "scores", "span_scores", "path"):
         np.testing.assert_allclose(getattr(streamed, name), getattr(whole, name), rtol=1e-6, atol=1e-9)
 
 

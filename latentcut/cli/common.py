@@ -79,6 +79,20 @@ class _Help(argparse.RawDescriptionHelpFormatter):
             return text
         return text + " (default: %(default)s)"
 
+    def _expand_help(self, action):
+        if "%(detector_default)" in (action.help or ""):
+            action = argparse.Namespace(**{**vars(action), "detector_default": detector_default(action.dest)})
+        return super()._expand_help(action)
+
+
+def detector_default(name: str):
+    """The detector's own default for a parameter, read from its signature (the one place it is stated)."""
+    import inspect
+
+    from latentcut.detection.pipeline import ShotDetector
+
+    return inspect.signature(ShotDetector.__init__).parameters[name].default
+
 
 def help_formatter():
     return _Help
@@ -112,15 +126,16 @@ def range_from_args(args) -> tuple:
 
 def add_detect_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
-    g.add_argument("--encoder", default="pixel", help="encoder (default: pixel)")
+    g.add_argument("--encoder", help="encoder (default: %(detector_default)s)")
     g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
-    g.add_argument("--threshold", default="adaptive", metavar="THRESHOLDER", help="thresholder (default: adaptive)")
-    g.add_argument("--n", type=int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --threshold top-n,n=N)")
+    g.add_argument("--thresholder", metavar="THRESHOLDER", help="thresholder (default: %(detector_default)s)")
+    g.add_argument("--n", type=int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --thresholder top-n,n=N)")
     g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
                    help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
-                        "and last shot included; default 0.3s between cuts (the first and last shot may be shorter)")
-    g.add_argument("--span", dest="span", default="0.5s", type=_duration,
-                   help="span for gradual transitions: frames, seconds or a timecode (default 0.5s)")
+                        "and last shot included; default: the thresholder's, between cuts only (the first and last "
+                        "shot may be shorter)")
+    g.add_argument("--span", type=_duration,
+                   help="span for gradual transitions: frames, seconds or a timecode (default: %(detector_default)s)")
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
     g.add_argument("--drop-short", action="store_true",
                    help="leave out shots shorter than --min-shot-len (the shot list then has gaps)")
@@ -129,23 +144,26 @@ def add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--verify", metavar="VERIFIER",
                    help="second opinion on the weak candidates, e.g. transnetv2 (pip install 'latentcut[transnetv2]'); "
                         "default: none")
-    g.add_argument("--fades", metavar="SPEC", default="fades",
+    g.add_argument("--fades", metavar="SPEC",
                    help="fades to and from a flat frame, found on the frames' contrast: 'fades' with options "
-                        "(e.g. fades,min_len=5) or none (default: fades)")
-    g.add_argument("--stride", type=int_at_least(1), default=1, help="analyse every k-th frame (default 1)")
-    g.add_argument("--model", metavar="MODEL_DIR", help="a trained model folder for the VAE encoders (default: repro-vae uses the one latentcut ships, beta-vae self-trains)")
+                        "(e.g. fades,min_len=5) or none (default: %(detector_default)s)")
+    g.add_argument("--stride", type=int_at_least(1), help="analyse every k-th frame (default: %(detector_default)s)")
+    g.add_argument("--model", metavar="shipped|self|DIR",
+                   help="the VAE encoders' weights: the model latentcut ships (repro-vae's default), self-trained on "
+                        "each video (beta-vae's), or a folder from `latentcut train`")
     g.add_argument("--weights", metavar="FILE", help="pretrained weights (.safetensors) for the xception / timm:NAME encoders")
     c = p.add_argument_group("embedding cache (on by default for the VAE and timm encoders)")
     c.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: $LATENTCUT_CACHE_DIR or ~/.cache/latentcut)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write cached embeddings")
 
 
-def _thresholder_spec(args) -> str:
-    spec = args.threshold
+def _thresholder_spec(args) -> str | None:
+    """--thresholder, --n and --min-shot-len as one spec; None when none was given (the detector's default)."""
+    spec = args.thresholder
     if args.n is not None:
         spec = f"top-n,n={args.n}"
     if args.min_shot_len is not None:
-        spec += f",min_shot_len={args.min_shot_len}"
+        spec = f"{spec or detector_default('thresholder')},min_shot_len={args.min_shot_len}"
     return spec
 
 
@@ -153,7 +171,7 @@ def _encoder_files(args) -> dict:
     """--model / --weights as encoder keyword arguments (paths may hold any character)."""
     kw = {}
     if getattr(args, "model", None):
-        if not os.path.isdir(args.model):
+        if args.model not in ("shipped", "self") and not os.path.isdir(args.model):
             raise LatentcutError(f"{args.model}: no such model folder")
         kw["model"] = args.model
     if getattr(args, "weights", None):
@@ -178,24 +196,27 @@ def detector_from_args(args):
     from latentcut.encoders import create_encoder
     from latentcut.io.durations import parse_duration
 
-    unit, value = parse_duration(args.span, "--span")
-    if value <= 0:
-        raise LatentcutError(f"--span must be longer than 0, not {args.span!r}")
-    return ShotDetector(
-        encoder=create_encoder(args.encoder, **_encoder_files(args)),
-        distance=args.distance,
-        thresholder=_thresholder_spec(args),
-        span=_frames_or_seconds(args.span),
-        gradual=not args.no_gradual,
-        stride=args.stride,
-        progress=None if not getattr(args, "quiet", False) else False,
-        cache=False if args.no_cache else (os.path.abspath(args.cache_dir) if args.cache_dir else None),
-        verifier=getattr(args, "verify", None),
-        fades=getattr(args, "fades", "fades"),
-        drop_short=getattr(args, "drop_short", False),
-        merge_last=getattr(args, "merge_last", False),
-        short_ends=getattr(args, "min_shot_len", None) is None,  # a length the user gives holds at both ends too
-    )
+    # only what the user gave: every default is the detector's own
+    given = {"distance": args.distance, "thresholder": _thresholder_spec(args), "stride": args.stride,
+             "verifier": getattr(args, "verify", None), "fades": getattr(args, "fades", None)}
+    kw = {k: v for k, v in given.items() if v is not None}
+    if args.encoder is not None or _encoder_files(args):
+        kw["encoder"] = create_encoder(args.encoder or detector_default("encoder"), **_encoder_files(args))
+    if args.span is not None:
+        unit, value = parse_duration(args.span, "--span")
+        if value <= 0:
+            raise LatentcutError(f"--span must be longer than 0, not {args.span!r}")
+        kw["span"] = _frames_or_seconds(args.span)
+    flags = {"gradual": not args.no_gradual, "drop_short": getattr(args, "drop_short", False),
+             "merge_last": getattr(args, "merge_last", False),
+             # a length the user gives holds at both ends too
+             "short_ends": getattr(args, "min_shot_len", None) is None}
+    kw.update({k: v for k, v in flags.items() if v != detector_default(k)})
+    if getattr(args, "quiet", False):
+        kw["progress"] = False
+    if args.no_cache or args.cache_dir:
+        kw["cache"] = False if args.no_cache else os.path.abspath(args.cache_dir)
+    return ShotDetector(**kw)
 
 
 def _frames_or_seconds(text: str):

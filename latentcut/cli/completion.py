@@ -28,7 +28,7 @@ def script(parser: argparse.ArgumentParser) -> str:
     from latentcut.encoders import encoders
     from latentcut.scoring.distances import distances
 
-    plugin_values = {"--encoder": encoders.names(), "--threshold": thresholders.names(), "--distance": distances.names()}
+    plugin_values = {"--encoder": encoders.names(), "--thresholder": thresholders.names(), "--distance": distances.names()}
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     top = [s for a in parser._actions for s in a.option_strings]
     cases, values = [], []

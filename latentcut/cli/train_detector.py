@@ -11,7 +11,7 @@ def add_parser(sub) -> None:
     t = sub.add_parser("train-detector", help="train the learned boundary detector on synthetic edits of unlabelled videos",
                        description="Find single-shot stretches in the videos (no labels needed), splice them into "
                        "synthetic cuts, dissolves, fades, wipes and short shots with in-shot look-alikes, and train "
-                       "the small network that `--threshold learned,model=MODEL_DIR` uses.")
+                       "the small network that `--thresholder learned,model=MODEL_DIR` uses.")
     t.add_argument("videos", nargs="+", metavar="VIDEO", help="videos or folders of videos")
     t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder to write")
     t.add_argument("--encoder", default="pixel", help="the encoder whose score curves it learns from (default pixel)")
@@ -67,5 +67,5 @@ def run(args) -> int:
     t = model.config.training
     say(f"trained on {t['frames']} synthetic frames ({t['positives']} inside boundaries) in {t['seconds']:.0f} s "
         f"on {t['device']}")
-    say(f"model: {args.output}; use it with `latentcut detect VIDEO --threshold learned,model={args.output}`")
+    say(f"model: {args.output}; use it with `latentcut detect VIDEO --thresholder learned,model={args.output}`")
     return 0
