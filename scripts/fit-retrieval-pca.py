@@ -1,7 +1,7 @@
 """The projection the ``lite0`` library encoder ships with: EfficientNet-Lite0 features of frames
 of a collection (every ``every``-th frame, prepared as library keyframes are), onto their first
 256 principal components. It cuts a library's vectors from 1,280 to 256 dimensions (5 KB to
-1 KB a keyframe) for a recall@1 change inside the benchmark's noise (README: search quality).
+1 KB a keyframe) for a recall@1 change inside the benchmark's noise (docs/benchmarks.md: search quality).
 
     python scripts/fit-retrieval-pca.py -o lite0-pca256.safetensors [--weights W] VIDEOS...
 """

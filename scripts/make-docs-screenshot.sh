@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Remakes docs/html-report.png, the README's screenshot of the HTML report: the test that loads
+# Remakes docs/html-report.png, docs/command-line.md's screenshot of the HTML report: the test that loads
 # the report of the project's own demo clip in headless Chromium keeps its screenshot there.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

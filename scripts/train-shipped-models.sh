@@ -4,7 +4,7 @@
 #   `--encoder repro-vae` uses by default (about 20 minutes on 2 CPU cores; CUDA when present).
 #   the PCA the scene library's `lite0` encoder projects with (under a minute):
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|retrieval-pca|all]
-# and, not shipped, the beta-VAE of the same recipe (tau 0) for the ablation in the README:
+# and, not shipped, the beta-VAE of the same recipe (tau 0) for the ablation in docs/benchmarks.md:
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] beta-vae OUT_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

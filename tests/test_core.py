@@ -1,5 +1,5 @@
 """Assertions that pin the core's arithmetic exactly. Each was added for a mutant that survived
-``mutmut run`` (README, "Tests that catch mistakes"): a change to any operator, constant or
+``mutmut run`` (docs/testing.md): a change to any operator, constant or
 branch here must fail a test."""
 import numpy as np
 import pytest

@@ -155,3 +155,14 @@ def test_requires_python_covers_the_standard_library_the_code_imports():
     spec = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["project"]["requires-python"]
     floor = tuple(int(x) for x in re.fullmatch(r">=\s*(\d+)\.(\d+)", spec.strip()).groups())
     assert floor >= need, f"requires-python {spec} but the code needs {need}"
+
+
+def test_the_public_names_are_documented_and_import_latentcut_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, latentcut; heavy = [m for m in ('torch', 'faiss', 'timm', 'umap', 'opentimelineio') "
+            "if m in sys.modules]; undocumented = [n for n in latentcut.__all__ "
+            "if not (getattr(latentcut, n).__doc__ or '').strip()]; print(heavy, undocumented)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip() == "[] []", r.stdout + r.stderr

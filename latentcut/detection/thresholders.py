@@ -72,6 +72,10 @@ def running_median(x: np.ndarray, w: int) -> np.ndarray:
 
 
 class Thresholder(Component, ABC):
+    """Turns a score curve into cut positions, in scikit-learn's verbs: ``fit`` learns ``threshold_`` on a
+    curve, ``predict`` gives the curve positions of cuts (one score per frame, the first ignored), at least
+    ``min_shot_len`` apart, and ``decision_function`` the curve the threshold applies to."""
+
     name: ClassVar[str] = "thresholder"
 
     def __init__(self, min_shot_len: int | float | str | None = DEFAULT_MIN_SHOT_LEN):
@@ -381,8 +385,10 @@ for _cls in (TopN, KMeansThreshold, FixedThreshold, AdaptiveThreshold):
 
 
 def create_thresholder(spec: "str | Thresholder", **kwargs) -> Thresholder:
+    """A thresholder by name or spec string (``"adaptive,ratio=1.5"``), or an instance passed through."""
     return thresholders.create(spec, **kwargs)
 
 
 def list_thresholders() -> list[str]:
+    """The registered thresholders' names, entry points included."""
     return thresholders.names()

@@ -29,6 +29,9 @@ from latentcut.registry import Registry, check_number
 
 
 class Verifier(Component, ABC):
+    """A second opinion on the boundaries the thresholder was unsure of: ``candidates`` picks them from the
+    decision curve, ``confirm(path, result, positions)`` answers for each, ``verify`` gives the cuts to keep."""
+
     name: ClassVar[str] = "verifier"
 
     def __init__(self, low: float = 0.6, reject_below: float | None = None):

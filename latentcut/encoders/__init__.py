@@ -33,6 +33,7 @@ def create_encoder(spec: "str | Encoder", **kwargs) -> Encoder:
 
 
 def list_encoders() -> list[str]:
+    """The registered encoders' names, entry points included."""
     return encoders.names()
 
 

@@ -61,6 +61,8 @@ def match(pred: list[Interval], truth: list[Interval], tolerance: int = 0) -> li
 
 
 def evaluate(pred: list[Interval], labels: ClipLabels, tolerance: int = 0) -> BoundaryScores:
+    """Hits, false cuts and misses of predicted boundaries (``Cut.interval()``) against a clip's labels, each
+    truth matched once, within ``tolerance`` frames."""
     truth = labels.boundaries
     matched = match(pred, truth, tolerance)
     hit = {i for i, _ in matched}

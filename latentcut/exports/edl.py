@@ -39,6 +39,7 @@ def edl_text(result: DetectionResult, title: str | None = None) -> str:
 
 
 def write_edl(result: DetectionResult, path: str, title: str | None = None) -> None:
+    """A CMX 3600 edit decision list of the shots (dissolves as ``D`` events), written atomically."""
     with atomic_write(path, encoding="utf-8", newline="\r\n") as f:
         f.write(edl_text(result, title))
 

@@ -48,6 +48,7 @@ def timeline(result: DetectionResult, name: str | None = None):
 
 
 def write_otio(result: DetectionResult, path: str) -> None:
+    """An OpenTimelineIO timeline of the shots, dissolves as transitions (needs ``latentcut[otio]``)."""
     import opentimelineio as otio
 
     text = otio.adapters.write_to_string(timeline(result), "otio_json")

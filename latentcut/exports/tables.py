@@ -16,6 +16,7 @@ from latentcut.io.timecode import format_millis, format_seconds
 
 
 def write_json(result: DetectionResult, path: str | os.PathLike) -> None:
+    """The JSON document (format 3; ``latentcut schema`` prints its schema), written atomically."""
     with atomic_write(path, encoding="utf-8") as f:
         json.dump(result.to_dict(), f, indent=1)
         f.write("\n")
@@ -44,6 +45,7 @@ def shots_csv(result: DetectionResult, cut_list: bool = True) -> str:
 
 
 def write_shots_csv(result: DetectionResult, path: str | os.PathLike, cut_list: bool = True) -> None:
+    """PySceneDetect's ``list-scenes`` CSV of the shots (:func:`shots_csv`), written atomically."""
     with atomic_write(path, encoding="utf-8", newline="") as f:
         f.write(shots_csv(result, cut_list))
 

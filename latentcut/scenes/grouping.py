@@ -43,6 +43,8 @@ def shot_vectors(result) -> np.ndarray:
 
 def group_shots(vectors: np.ndarray, strictness: float = 0.5, memory: int = 4,
                 threshold: float | None = None) -> list[SceneGroup]:
+    """Consecutive shots grouped into scenes from one vector per shot (:func:`shot_vectors`): a shot joins the
+    scene when it resembles one of the last ``memory`` shots; ``strictness`` 0 makes few scenes, 1 many."""
     if not 0.0 <= strictness <= 1.0:
         raise ValueError(f"strictness must be within 0..1, not {strictness}")
     v = np.asarray(vectors, np.float64)

@@ -190,8 +190,10 @@ for _cls in (L1, L2, Cosine, GaussianKL, SymmetricKL):
 
 
 def create_distance(spec: "str | Distance", **kwargs) -> Distance:
+    """A distance by name or spec string (``"gaussian-kl,logvar_clip=none"``), or an instance passed through."""
     return distances.create(spec, **kwargs)
 
 
 def list_distances() -> list[str]:
+    """The registered distances' names, entry points included."""
     return distances.names()
