@@ -107,7 +107,7 @@ def test_merge_last_and_drop_short(tmp_path):
 
 def test_config_file_sets_defaults_the_command_line_overrides(folder, tmp_path, capsys):
     cfg = tmp_path / "latentcut.toml"
-    cfg.write_text('[detect]\nthreshold = "top-n,n=1"\nno-gradual = true\noutput = "%s/$VIDEO_NAME.json"\n' % tmp_path)
+    cfg.write_text('[detect]\nthresholder = "top-n,n=1"\nno-gradual = true\noutput = "%s/$VIDEO_NAME.json"\n' % tmp_path)
     v = str(folder / "a.mp4")
     assert main(["--config", str(cfg), "detect", v, "-q"]) == 0
     doc = json.loads((tmp_path / "a.json").read_text())
