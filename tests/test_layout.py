@@ -166,3 +166,23 @@ def test_the_public_names_are_documented_and_import_latentcut_stays_light():
             "if not (getattr(latentcut, n).__doc__ or '').strip()]; print(heavy, undocumented)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "[] []", r.stdout + r.stderr
+
+
+def test_the_mutation_run_takes_the_files_marked_mutation():
+    import re
+    import tomllib
+
+    tests = ROOT.parent / "tests"
+    marked = sorted(str(p.relative_to(ROOT.parent)) for p in tests.rglob("test_*.py")
+                    if re.search(r"^pytestmark = .*pytest\.mark\.mutation", p.read_text(), re.M))
+    conf = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["tool"]["mutmut"]
+    assert sorted(conf["pytest_add_cli_args_test_selection"]) == marked
+
+
+def test_tests_follow_the_package_layout():
+    """tests/<package>/test_<module>.py; only the tests across the whole package sit at the top."""
+    tests = ROOT.parent / "tests"
+    packages = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert {p.parent.name for p in tests.rglob("test_*.py") if p.parent != tests} <= packages
+    names = [p.name for p in tests.rglob("test_*.py")]
+    assert len(names) == len(set(names)), "two test files share a name (pytest imports them by name)"

@@ -13,7 +13,7 @@ from conftest import colour_frames, write_video
 import latentcut
 from latentcut.cli import build_parser, main
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLOURS = [(200, 40, 40), (40, 200, 40), (40, 40, 200)]
 
 

@@ -13,6 +13,8 @@ from latentcut.errors import EmbeddingError, PluginError
 from latentcut.scoring.curves import CurveBuilder, score_curve
 from latentcut.scoring.distances import create_distance
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 
 def _picture(rng, h=48, w=64):
     """A textured picture: blocks of colour, so its contrast is well above flat."""

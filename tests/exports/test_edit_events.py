@@ -13,6 +13,8 @@ from latentcut.exports.names import check_template, fill
 from latentcut.exports.timeline import EditEvent, edit_events, edit_rate, frames_to_smpte, grid
 from latentcut.io.timecode import Timecode
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 
 def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4"):
     """A stand-in DetectionResult: cuts at ``bounds`` (frame numbers), ``gradual`` maps a bound to

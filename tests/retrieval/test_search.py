@@ -9,6 +9,8 @@ from latentcut.retrieval.borders import border_box, prepare, strip_borders, work
 from latentcut.retrieval.keyframes import pick_keyframes
 from latentcut.retrieval.search import merge_views, neighbours_wanted, rank_shots
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 
 def textured(h, w, seed=0):
     rng = np.random.default_rng(seed)

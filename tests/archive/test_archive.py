@@ -17,7 +17,7 @@ from latentcut.archive.shards import rows_in  # noqa: E402
 from latentcut.cli import main  # noqa: E402
 
 ENC = "pixel,size=16,center=false"
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from latentcut.encoders.vae import VAEConfig, VAEEncoder, build_model, kl_diag, 
 from latentcut.encoders.vae.training import TrainOptions, train_vae
 from latentcut.errors import CheckpointError, LatentcutError
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 TINY = dict(size=16, hidden="8/16", latent_dim=4)
 
 

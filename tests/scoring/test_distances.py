@@ -8,6 +8,9 @@ from latentcut import Embeddings, create_distance, list_distances
 from latentcut.errors import EmbeddingError, PluginError
 from latentcut.scoring.distances import gaussian_kl
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
+
 finite = st.floats(-1e3, 1e3, allow_nan=False, width=32)
 logvars = st.floats(-40, 40, allow_nan=False, width=32)
 
@@ -170,3 +173,110 @@ def test_the_kl_distances_clip_visibly():
         with pytest.raises(PluginError) as e:
             create_distance(f"gaussian-kl,logvar_clip={bad}")
         assert str(e.value) == f"bad value for distance 'gaussian-kl': logvar_clip must be > 0 or None (exact), not {bad}"
+
+
+# -- exact values (each added for a mutant that survived `mutmut run`) --
+
+
+def E(*rows, lv=None):
+    return Embeddings(np.array(rows, np.float32), None if lv is None else np.array(lv, np.float32))
+
+
+def test_distance_values_exactly():
+    a, b = E([0, 0, 0, 0]), E([1, 2, 0, -3])
+    assert create_distance("l1").pairwise(a, b)[0] == pytest.approx(6 / 4)
+    assert create_distance("l2").pairwise(a, b)[0] == pytest.approx(np.sqrt(14 / 4))
+    assert create_distance("cosine").pairwise(E([1, 0]), E([0, 1]))[0] == pytest.approx(1.0)
+    assert create_distance("cosine").pairwise(E([1, 1]), E([-1, -1]))[0] == pytest.approx(2.0)
+    assert create_distance("cosine").pairwise(E([1, 0]), E([2, 0]))[0] == pytest.approx(0.0)
+    assert create_distance("cosine").pairwise(E([0, 0]), E([0, 0]))[0] == 0.0
+    assert create_distance("cosine").pairwise(E([0, 0]), E([1, 0]))[0] == 1.0
+    p, q = E([0.0], lv=[[0.0]]), E([1.0], lv=[[np.log(4.0)]])
+    # KL(N(0,1) || N(1,4)) = 0.5 (log 4 + 1/4 + 1/4 - 1)
+    assert create_distance("gaussian-kl").pairwise(p, q)[0] == pytest.approx(0.5 * (np.log(4) + 0.5 - 1))
+    rev = 0.5 * (-np.log(4) + 4 + 1 - 1)
+    assert create_distance("gaussian-kl").pairwise(q, p)[0] == pytest.approx(rev)
+    assert create_distance("symmetric-kl").pairwise(p, q)[0] == pytest.approx(0.5 * (np.log(4) + 0.5 - 1) + rev)
+
+
+def test_distance_degrees_and_linear_units():
+    d = np.array([4.0, 9.0, -1.0])
+    assert create_distance("gaussian-kl").linear(d).tolist() == [2.0, 3.0, 0.0]
+    assert create_distance("symmetric-kl").degree == 2 and create_distance("l1").degree == 1
+    assert create_distance("l1").linear(d) is d
+    assert create_distance("gaussian-kl").uses_variance and not create_distance("l2").uses_variance
+    assert not create_distance("gaussian-kl").symmetric and create_distance("symmetric-kl").symmetric
+
+
+def test_consecutive_gaps_and_pairing_rules():
+    x = E([0], [1], [3], [6])
+    l1 = create_distance("l1")
+    assert l1.consecutive(x).tolist() == [0, 1, 2, 3]
+    assert l1.consecutive(x, 2).tolist() == [0, 0, 3, 5]
+    assert l1.consecutive(x, 4).tolist() == [0, 0, 0, 0] and l1.consecutive(x, 3).tolist() == [0, 0, 0, 6]
+    assert l1.consecutive(x[:0]).tolist() == []
+    for bad in (0, 1.0, True):
+        with pytest.raises(ValueError, match="lag must be a whole number >= 1"):
+            l1.consecutive(x, bad)
+    with pytest.raises(ValueError, match="cannot pair"):
+        l1.pairwise(E([0], [1]), E([0], [1], [2]))
+    with pytest.raises(ValueError, match="one query row"):
+        l1.one_to_many(x, x)
+    assert l1.one_to_many(E([1]), x).tolist() == [1, 0, 2, 5]
+    assert l1.pairwise(E([1]), x).tolist() == [1, 0, 2, 5]
+
+
+def test_distance_precision_is_float64_throughout():
+    rng = np.random.default_rng(3)
+    a = (rng.normal(size=(4, 513)) * 1e3 + 1e4).astype(np.float32)
+    b = (a + rng.normal(size=a.shape).astype(np.float32) * 1e-2).astype(np.float32)
+    A, B = a.astype(np.float64), b.astype(np.float64)
+    got = create_distance("l1").pairwise(Embeddings(a), Embeddings(b))
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, np.abs(A - B).mean(1), rtol=1e-12)
+    got = create_distance("l2").pairwise(Embeddings(a), Embeddings(b))
+    np.testing.assert_allclose(got, np.sqrt(((A - B) ** 2).sum(1) / 513), rtol=1e-12)
+    got = create_distance("cosine").pairwise(Embeddings(a), Embeddings(b))
+    ref = 1 - (A * B).sum(1) / np.linalg.norm(A, axis=1) / np.linalg.norm(B, axis=1)
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-15)
+    lv = (rng.normal(size=a.shape) * 0.1).astype(np.float32)
+    from latentcut.scoring.distances import gaussian_kl
+
+    got = gaussian_kl(a, lv, b, lv[::-1].copy())
+    L1, L2 = lv.astype(np.float64), lv[::-1].astype(np.float64)
+    ref = 0.5 * (np.expm1(L1 - L2) - (L1 - L2) + (A - B) ** 2 * np.exp(-L2)).sum(-1)
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    # the sum is over the last axis, whatever the leading ones
+    three = gaussian_kl(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)), np.ones((2, 3, 4)), np.zeros((2, 3, 4)))
+    assert three.shape == (2, 3) and np.all(three == 2.0)
+
+
+def test_cosine_edge_cases_exactly_and_without_warnings():
+    import warnings
+
+    cos = create_distance("cosine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = cos.pairwise(E([0, 0], [0, 0], [3, 4], [0.1, 0]), E([0, 0], [1, 0], [0, 0], [0.2, 0]))
+    assert d.tolist() == [0.0, 1.0, 1.0, 0.0]
+    # tiny vectors (|a||b| < 1) are compared by direction, not magnitude
+    assert cos.pairwise(E([0.01, 0]), E([0.0, 0.02]))[0] == pytest.approx(1.0)
+    assert cos.pairwise(E([0.01, 0.01]), E([-0.02, -0.02]))[0] == pytest.approx(2.0)
+    assert cos.pairwise(E([3, 0]), E([0.5, 0.5]))[0] == pytest.approx(1 - 1 / np.sqrt(2))
+    assert cos.pairwise(E([2, 1]), E([-2, -1.0]))[0] == pytest.approx(2.0)
+    assert cos.pairwise(E([2, 1]), E([-2, -1.0]))[0] <= 2.0  # clipped at 2, never above
+    v = [1.3040000200271606, 0.9470809698104858, -0.7037352323532104]  # similarity rounds to just above 1
+    assert cos.pairwise(E(v), E(v))[0] == 0.0
+
+
+def test_distance_plugin_plumbing():
+    d = create_distance("l1")
+    assert d.get_params() == {} and repr(d) == "l1"
+    assert d.set_params() is d
+    with pytest.raises(ValueError, match="has no parameter 'x'"):
+        d.set_params(x=1)
+    from latentcut.errors import PluginError
+
+    with pytest.raises(PluginError, match="bad parameters for distance 'l1'"):
+        create_distance("l1", x=1)
+    assert create_distance(d) is d

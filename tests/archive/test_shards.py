@@ -17,6 +17,8 @@ import pyarrow as pa  # noqa: E402
 from latentcut.archive import index as ix  # noqa: E402
 from latentcut.archive import shards as sh  # noqa: E402
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 # mutmut forks a child per mutant, and FAISS's training hangs in a forked child of a process that
 # trained before (its OpenMP runtime does not survive the fork): under a mutant these tests skip,
 # so the mutation run covers the shards, the ids and the parameters, and not train/build/load

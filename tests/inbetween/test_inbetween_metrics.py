@@ -8,6 +8,8 @@ from hypothesis.extra.numpy import arrays
 
 from latentcut.inbetween.metrics import frechet, psnr, ssim
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 
 def _window(sigma: float = 1.5) -> np.ndarray:
     """Wang et al.'s 11-tap Gaussian, normalised."""

@@ -15,6 +15,8 @@ from latentcut.io import folders as F
 from latentcut.io.atomic import OutputError, atomic_path, atomic_write
 from latentcut.io.ledger import FORMAT, NAME, Ledger
 
+pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
+
 # -- folders ----------------------------------------------------------------------------------------
 
 

@@ -15,8 +15,8 @@ from latentcut.encoders import create_encoder
 from latentcut.encoders.timm_features import WeightsError
 from latentcut.synthetic.pictures import synthetic_pictures
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REFERENCE = json.load(open(os.path.join(os.path.dirname(__file__), "fixtures", "timm_reference.json")))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REFERENCE = json.load(open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "timm_reference.json")))
 needs_weights = pytest.mark.skipif(not os.path.isdir(WEIGHTS), reason="../shared/weights is not available")
 
 

@@ -17,7 +17,7 @@ from latentcut.exports.edl import edl_text
 from latentcut.exports.timeline import edit_events, edit_rate, frames_to_smpte
 from latentcut.synthetic.demo import make_demo_clip
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

@@ -10,7 +10,7 @@ from conftest import LABELS, clip, colour_frames, needs_shared, write_video
 
 from latentcut.cli import main
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run(*args, env=None):

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import colour_frames, write_video
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run(*args, stdin=None, timeout=300):

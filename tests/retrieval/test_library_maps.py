@@ -16,7 +16,7 @@ from latentcut.maps.render import poster
 from latentcut.retrieval.library import LibraryError, SceneLibrary
 from latentcut.scenes.grouping import group_shots
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 #: the library's mechanics are tested with raw pixels (fast, and these synthetic shots differ by
 #: colour, which ImageNet features barely see); the default encoder meets real clips below
 PIX = "pixel,size=16,center=false"
