@@ -80,9 +80,16 @@ class _Help(argparse.RawDescriptionHelpFormatter):
         return text + " (default: %(default)s)"
 
     def _expand_help(self, action):
-        if "%(detector_default)" in (action.help or ""):
-            action = argparse.Namespace(**{**vars(action), "detector_default": detector_default(action.dest)})
+        if hasattr(action, "default_of"):
+            action = argparse.Namespace(**{**vars(action), "default_of": action.default_of(action.dest)})
         return super()._expand_help(action)
+
+
+def shows_default(action: argparse.Action, lookup) -> argparse.Action:
+    """``%(default_of)s`` in the option's help reads ``lookup(dest)`` when help is shown, so a default is stated
+    in one place (the component's signature or config) and the parser passes only what the user gave."""
+    action.default_of = lookup
+    return action
 
 
 def detector_default(name: str):
@@ -126,16 +133,16 @@ def range_from_args(args) -> tuple:
 
 def add_detect_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("pipeline (names or specs like 'fixed,value=0.2'; see `latentcut plugins`)")
-    g.add_argument("--encoder", help="encoder (default: %(detector_default)s)")
+    shows_default(g.add_argument("--encoder", help="encoder (default: %(default_of)s)"), detector_default)
     g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
-    g.add_argument("--thresholder", metavar="THRESHOLDER", help="thresholder (default: %(detector_default)s)")
+    shows_default(g.add_argument("--thresholder", metavar="THRESHOLDER", help="thresholder (default: %(default_of)s)"), detector_default)
     g.add_argument("--n", type=int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --thresholder top-n,n=N)")
     g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
                    help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
                         "and last shot included; default: the thresholder's, between cuts only (the first and last "
                         "shot may be shorter)")
-    g.add_argument("--span", type=_duration,
-                   help="span for gradual transitions: frames, seconds or a timecode (default: %(detector_default)s)")
+    shows_default(g.add_argument("--span", type=_duration,
+                   help="span for gradual transitions: frames, seconds or a timecode (default: %(default_of)s)"), detector_default)
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
     g.add_argument("--drop-short", action="store_true",
                    help="leave out shots shorter than --min-shot-len (the shot list then has gaps)")
@@ -144,10 +151,10 @@ def add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--verify", metavar="VERIFIER",
                    help="second opinion on the weak candidates, e.g. transnetv2 (pip install 'latentcut[transnetv2]'); "
                         "default: none")
-    g.add_argument("--fades", metavar="SPEC",
+    shows_default(g.add_argument("--fades", metavar="SPEC",
                    help="fades to and from a flat frame, found on the frames' contrast: 'fades' with options "
-                        "(e.g. fades,min_len=5) or none (default: %(detector_default)s)")
-    g.add_argument("--stride", type=int_at_least(1), help="analyse every k-th frame (default: %(detector_default)s)")
+                        "(e.g. fades,min_len=5) or none (default: %(default_of)s)"), detector_default)
+    shows_default(g.add_argument("--stride", type=int_at_least(1), help="analyse every k-th frame (default: %(default_of)s)"), detector_default)
     g.add_argument("--model", metavar="shipped|self|DIR",
                    help="the VAE encoders' weights: the model latentcut ships (repro-vae's default), self-trained on "
                         "each video (beta-vae's), or a folder from `latentcut train`")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from latentcut.cli.common import float_in, int_at_least
+from latentcut.cli.common import float_in, int_at_least, shows_default
 from latentcut.errors import LatentcutError
 
 
@@ -12,22 +12,32 @@ def add_parser(sub) -> None:
     t.add_argument("videos", nargs="+", metavar="VIDEO")
     t.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="model folder (checkpoint every epoch)")
     t.add_argument("--encoder", default="repro-vae", help="repro-vae (default) or beta-vae")
-    t.add_argument("--epochs", type=int_at_least(1), default=30)
+    # the paper's long recipe (TrainOptions) and architecture (VAEConfig): stated there, read for --help
+    for flag, kind, text in (("--epochs", int_at_least(1), "epochs"), ("--batch-size", int_at_least(1), "batch size"),
+                             ("--lr", float_in(0.0, 1.0, lo_open=True), "Adam's learning rate"),
+                             ("--seed", int_at_least(0), "seed"), ("--latent-dim", int_at_least(1), "latent dimensions"),
+                             ("--beta", float_in(0.0), "weight of the prior term"),
+                             ("--alpha", float_in(0.0), "in-betweening term weight (0: off)"),
+                             ("--size", int_at_least(8), "frame side in pixels, a multiple of 16")):
+        shows_default(t.add_argument(flag, type=kind, help=f"{text} (default: %(default_of)s)"), recipe_default)
     t.add_argument("--max-minutes", type=float_in(0.0, lo_open=True), help="stop after this many minutes (the last epoch is saved)")
-    t.add_argument("--batch-size", type=int_at_least(1), default=256)
-    t.add_argument("--lr", type=float_in(0.0, 1.0, lo_open=True), default=1e-4)
     t.add_argument("--clip-grad", type=float_in(0.0, lo_open=True), metavar="NORM",
                    help="clip each step's gradient norm to NORM (steadies long Repro-VAE runs; default: off)")
-    t.add_argument("--latent-dim", type=int_at_least(1), default=10)
-    t.add_argument("--beta", type=float_in(0.0), default=4.0)
-    t.add_argument("--tau", type=float_in(0.0), help="reprojection weight (default 200 for repro-vae, 0 for beta-vae)")
-    t.add_argument("--alpha", type=float_in(0.0), default=0.0, help="in-betweening term weight (default 0: off)")
-    t.add_argument("--size", type=int_at_least(8), default=64, help="frame side in pixels, a multiple of 16 (default 64)")
+    t.add_argument("--tau", type=float_in(0.0), help="reprojection weight (default: the encoder's, 200 for repro-vae, 0 for beta-vae)")
     t.add_argument("--max-frames", type=int_at_least(2), help="sample at most this many frames per video")
-    t.add_argument("--seed", type=int_at_least(0), default=0)
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when available)")
     t.add_argument("--resume", action="store_true", help="continue the training saved in MODEL_DIR")
     t.set_defaults(func=run)
+
+
+def recipe_default(dest: str):
+    """The training recipe's default for an option: TrainOptions (epochs, batch size, lr, seed) or VAEConfig."""
+    try:
+        from latentcut.encoders.vae import TrainOptions, VAEConfig
+    except ImportError:
+        return "see latentcut[vae]"
+    return getattr(TrainOptions, dest, None) if hasattr(TrainOptions, dest) else getattr(
+        VAEConfig, {"size": "input_size"}.get(dest, dest))
 
 
 def run(args) -> int:
@@ -48,10 +58,13 @@ def run(args) -> int:
     from latentcut.io.checkpoint import check_training_folder
 
     check_training_folder(args.output, args.resume)  # before any frame is read
-    enc = create_encoder(args.encoder, model="self", latent_dim=args.latent_dim, beta=args.beta, alpha=args.alpha, size=args.size,
-                         **({"tau": args.tau} if args.tau is not None else {}), seed=args.seed, device=args.device,
-                         epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
-                         clip_grad=args.clip_grad)
+    # the recipe's training defaults (TrainOptions, not the self-training budget); the architecture's are the
+    # encoder's own, so only what the user gave goes in
+    training = {k: recipe_default(k) if getattr(args, k) is None else getattr(args, k)
+                for k in ("epochs", "batch_size", "lr", "seed")}
+    given = {k: getattr(args, k) for k in ("latent_dim", "beta", "alpha", "size", "tau", "device", "clip_grad")
+             if getattr(args, k) is not None}
+    enc = create_encoder(args.encoder, model="self", max_minutes=args.max_minutes, **training, **given)
     if not isinstance(enc, VAEEncoder):
         raise LatentcutError(f"encoder {args.encoder!r} is not trainable; use repro-vae or beta-vae")
     frames, bounds = read_training_set(args.videos, enc.frame_size, args.max_frames,
