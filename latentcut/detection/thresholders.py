@@ -95,8 +95,8 @@ class Thresholder(Component, ABC):
         if not hasattr(self, "threshold_"):
             raise ThresholdError(f"{self.name}: call fit() before predict()")
         d = self.decision_function(scores, fps, scale)
-        cand = np.flatnonzero(d[1:] >= self.threshold_) + 1 if len(d) > 1 else np.zeros(0, np.int64)
-        cand = cand[d[cand] > 0] if len(cand) else cand
+        cand = np.flatnonzero(d[1:] >= self.threshold_) + 1
+        cand = cand[d[cand] > 0]
         return select_spaced(cand, d, min_spacing_frames(self.min_shot_len, fps))
 
     def fit_predict(self, scores, fps: float | None = None, scale: float | None = None) -> np.ndarray:
@@ -282,8 +282,8 @@ def window_frames(window: float | int, fps: float | None) -> int:
     return max(3, int(round(float(window) * (fps or DEFAULT_FPS))))
 
 
-def adaptive_decision(scores, window: int, scale: float | None = None, ratio: float = 1.25, min_score: float = 0.4,
-                      strong_ratio: float = 5.0, weak_score: float = 0.1) -> np.ndarray:
+def adaptive_decision(scores, window: int, scale: float | None, ratio: float, min_score: float, strong_ratio: float,
+                      weak_score: float) -> np.ndarray:
     """The adaptive rules' decision curve (see :class:`AdaptiveThreshold`): >= 1 exactly where a big jump
     (``min_score`` of the scale, ``ratio`` times its neighbourhood) or a jump from a still neighbourhood
     (``weak_score``, ``strong_ratio``) is."""
@@ -331,8 +331,11 @@ class KMeansThreshold(Thresholder):
         check_number("window", self.window, 0.0, 60.0, lo_open=True)
 
     def decision_function(self, scores, fps=None, scale=None):
-        """The adaptive rules' curve at their defaults; the split of its peaks is the threshold."""
-        return adaptive_decision(scores, window_frames(self.window, fps), scale)
+        """The adaptive rules' curve at their defaults (:class:`AdaptiveThreshold`'s); the split of its peaks is
+        the threshold."""
+        rules = AdaptiveThreshold()
+        return adaptive_decision(scores, window_frames(self.window, fps), scale, rules.ratio, rules.min_score,
+                                 rules.strong_ratio, rules.weak_score)
 
     def fit(self, scores, fps=None, scale=None):
         d = self.decision_function(scores, fps, scale)

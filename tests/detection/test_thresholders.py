@@ -597,3 +597,34 @@ def test_kmeans_fit_details():
     assert f.threshold_ in (0.9, 1.0) and create_thresholder("kmeans,window=3,floor=0.9").fit(lowsplit, fps=25, scale=1.0).threshold_ == f.threshold_
     # peaks exactly at 0.25 are kept
     assert km.fit_predict(s, fps=25, scale=1.0).tolist() == [20, 60, 100]
+
+
+def test_fit_predict_and_predict_pass_fps_and_scale_on():
+    from latentcut.detection.thresholders import FixedThreshold
+
+    class Spy(FixedThreshold):
+        def fit(self, scores, fps=None, scale=None):
+            self.fit_saw = (fps, scale)
+            return super().fit(scores, fps, scale)
+
+        def decision_function(self, scores, fps=None, scale=None):
+            self.decision_saw = (fps, scale)
+            return super().decision_function(scores, fps, scale)
+
+    spy = Spy(value=0.5)
+    assert spy.fit_predict(np.r_[0.0, 0, 1, 0], 30.0, 2.0).tolist() == [2]
+    assert spy.fit_saw == (30.0, 2.0) and spy.decision_saw == (30.0, 2.0)
+    assert spy.predict(np.zeros(1)).tolist() == [] and spy.predict(np.zeros(0)).dtype == np.int64
+
+
+def test_kmeans_decides_on_the_adaptive_curve_at_its_window_in_seconds():
+    from latentcut.detection.thresholders import AdaptiveThreshold, KMeansThreshold
+
+    rng = np.random.default_rng(3)
+    s = rng.random(400) * 0.2
+    s[::37] += 2.0
+    k = KMeansThreshold(window=0.5)
+    for fps in (25.0, 100.0):
+        np.testing.assert_array_equal(k.decision_function(s, fps, 1.0),
+                                      AdaptiveThreshold(window=0.5).decision_function(s, fps, 1.0))
+    assert not np.array_equal(k.decision_function(s, 100.0, 1.0), k.decision_function(s, None, 1.0))

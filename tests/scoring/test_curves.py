@@ -132,3 +132,11 @@ def test_streaming_many_small_batches_equals_one_shot():
 
 def test_an_empty_builder_keeps_its_span():
     assert CurveBuilder(create_distance("l1"), 3).finish().span_frames == 3
+
+
+def test_contrast_is_kept_as_float32_and_an_empty_curve_has_an_empty_one():
+    x = Embeddings(np.arange(6, dtype=np.float32).reshape(3, 2))
+    c = score_curve(x, create_distance("l1"), 2, contrast=np.array([0.5, 0.25, 0.125]))
+    assert c.contrast.dtype == np.float32 and c.contrast.tolist() == [0.5, 0.25, 0.125]
+    e = CurveBuilder(create_distance("l1"), 3).finish().contrast
+    assert isinstance(e, np.ndarray) and e.shape == (0,) and e.dtype == np.float32
