@@ -24,7 +24,7 @@ from latentcut.io.arguments import bool_arg, int_arg, length_arg, optional_bool,
 from latentcut.io.durations import DEFAULT_FPS
 from latentcut.io.thumbnails import thumbnails
 from latentcut.scoring.distances import Distance, create_distance
-from latentcut.scoring.yardstick import reference_scale, scale_of
+from latentcut.scoring.yardstick import yardstick
 
 
 class ShotDetector:
@@ -147,10 +147,7 @@ class ShotDetector:
         (from ``reference``, default the encoder's: synthetic pictures, or the frames a VAE learned from; it keeps
         a video with nothing in it from turning noise into cuts) and that among ``sample``, frames spread over
         this video (it matters for pretrained CNN features, to which synthetic pictures all look alike)."""
-        scale = scale_of(reference, self.distance) if reference is not None else reference_scale(self.encoder, self.distance)
-        if sample is not None and len(sample) >= 2:
-            scale = max(scale, scale_of(sample, self.distance))
-        return scale
+        return yardstick(self.encoder, self.distance, reference, sample)
 
     def settings(self) -> dict:
         parts = {"encoder": self.encoder, "distance": self.distance, "thresholder": self.thresholder}
@@ -161,18 +158,16 @@ class ShotDetector:
                 **({"verifier": describe(self.verifier)} if self.verifier is not None else {})}
 
 
-def detect(path, encoder: str | Encoder = "pixel", distance: str | Distance | None = None,
-           thresholder: str | Thresholder = "adaptive", start_time=None, end_time=None, duration=None,
-           callback=None, **kwargs) -> DetectionResult:
+def detect(path, *, start_time=None, end_time=None, duration=None, callback=None, **detector) -> DetectionResult:
     """Detect shot boundaries in one video.
 
     ``start_time``, ``end_time`` and ``duration`` (PySceneDetect's names) limit the work to part
     of the video; ``callback(image, timecode)`` is PySceneDetect's ``on_new_scene`` (see
-    :meth:`ShotDetector.detect`). Other keywords go to :class:`ShotDetector`.
+    :meth:`ShotDetector.detect`). Other keywords (``encoder``, ``thresholder``, ...) go to
+    :class:`ShotDetector`, whose signature holds the defaults.
 
     >>> result = latentcut.detect("film.mp4")
     >>> [(c.frame.frame, str(c.frame)) for c in result.cuts]
     [(30, '00:00:01.200'), ...]
     """
-    return ShotDetector(encoder, distance, thresholder, **kwargs).detect(
-        path, start=start_time, end=end_time, duration=duration, callback=callback)
+    return ShotDetector(**detector).detect(path, start=start_time, end=end_time, duration=duration, callback=callback)

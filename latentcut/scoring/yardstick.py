@@ -89,6 +89,16 @@ def reference_scale(encoder: Encoder, distance: Distance) -> float:
 SAMPLE = 64  #: frames of the video whose embeddings measure its own yardstick
 
 
+def yardstick(encoder: Encoder, distance: Distance, reference: Embeddings | None = None,
+              sample: Embeddings | None = None) -> float:
+    """The thresholds' scale for a video: the encoder's distance between unrelated pictures (``reference``,
+    default the encoder's own), or that among ``sample``, frames spread over the video, if larger."""
+    scale = scale_of(reference, distance) if reference is not None else reference_scale(encoder, distance)
+    if sample is not None and len(sample) >= 2:
+        scale = max(scale, scale_of(sample, distance))
+    return scale
+
+
 def sample_every(info, stride: int = 1) -> int:
     """Every how many analysed frames one joins the yardstick sample (from the header's count)."""
     return max(1, (info.frame_count // stride) // SAMPLE) if info.frame_count else 1
