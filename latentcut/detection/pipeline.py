@@ -158,16 +158,19 @@ class ShotDetector:
                 **({"verifier": describe(self.verifier)} if self.verifier is not None else {})}
 
 
-def detect(path, *, start_time=None, end_time=None, duration=None, callback=None, **detector) -> DetectionResult:
+def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_time=None, duration=None, callback=None,
+           **detector) -> DetectionResult:
     """Detect shot boundaries in one video.
 
     ``start_time``, ``end_time`` and ``duration`` (PySceneDetect's names) limit the work to part
     of the video; ``callback(image, timecode)`` is PySceneDetect's ``on_new_scene`` (see
-    :meth:`ShotDetector.detect`). Other keywords (``encoder``, ``thresholder``, ...) go to
-    :class:`ShotDetector`, whose signature holds the defaults.
+    :meth:`ShotDetector.detect`). ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
+    the other keywords (``thresholder``, ...) go to :class:`ShotDetector`, whose signature holds the defaults.
 
     >>> result = latentcut.detect("film.mp4")
     >>> [(c.frame.frame, str(c.frame)) for c in result.cuts]
     [(30, '00:00:01.200'), ...]
     """
+    if encoder is not None:
+        detector["encoder"] = encoder
     return ShotDetector(**detector).detect(path, start=start_time, end=end_time, duration=duration, callback=callback)
