@@ -104,6 +104,7 @@ class CachedEmbeddings:
     reference: Embeddings | None = None  #: the embeddings the thresholds' yardstick is measured on
     extras: dict | None = None  #: arrays the encoder fitted on the video (e.g. its PCA), see Encoder.cache_state
     contrast: np.ndarray | None = None  #: each frame's contrast (for fades); None in entries older than fades
+    colour: np.ndarray | None = None  #: each frame's mean colour (for flat cards); None in entries older than them
 
 
 def _checksum(arrays: list[np.ndarray], meta: dict) -> str:
@@ -154,7 +155,8 @@ class EmbeddingCache:
             ref_mean = tensors["ref_mean"] if "ref_mean" in tensors else None
             ref_lv = tensors["ref_logvar"] if "ref_logvar" in tensors else None
             contrast = tensors["contrast"] if "contrast" in tensors else None
-            arrays = [a for a in (mean, logvar, idx, times, ref_mean, ref_lv, contrast) if a is not None]
+            colour = tensors["colour"] if "colour" in tensors else None
+            arrays = [a for a in (mean, logvar, idx, times, ref_mean, ref_lv, contrast, colour) if a is not None]
             arrays += [extras[k] for k in sorted(extras)]
             if meta.get("checksum") != _checksum(arrays, meta):
                 raise CheckpointError("checksum mismatch")
@@ -162,7 +164,8 @@ class EmbeddingCache:
                     json.dumps(encoder_config, sort_keys=True, default=str)):
                 raise CheckpointError("written for another encoder config")
             emb = Embeddings(mean, logvar)
-            if not (len(emb) == len(idx) == len(times)) or (contrast is not None and len(contrast) != len(idx)):
+            if not (len(emb) == len(idx) == len(times)) or any(a is not None and len(a) != len(idx)
+                                                                for a in (contrast, colour)):
                 raise CheckpointError("lengths differ")
         except (CheckpointError, KeyError, ValueError, TypeError, EmbeddingError, OSError) as exc:
             warnings.warn(f"embedding cache entry {path} is unusable ({exc}); recomputing it", stacklevel=2)
@@ -173,19 +176,20 @@ class EmbeddingCache:
             return None
         ref = Embeddings(ref_mean, ref_lv) if ref_mean is not None else None
         return CachedEmbeddings(emb, idx, times, {k: v for k, v in meta.items() if k != "checksum"}, ref, extras,
-                                contrast)
+                                contrast, colour)
 
     def put(self, key: str, emb: Embeddings, indices: np.ndarray, times: np.ndarray, encoder_config: dict,
             extra: dict | None = None, reference: Embeddings | None = None, extras: dict | None = None,
-            contrast: np.ndarray | None = None) -> str:
+            contrast: np.ndarray | None = None, colour: np.ndarray | None = None) -> str:
         indices = np.asarray(indices, np.int64)
         times = np.asarray(times, np.float64)
         named = {"mean": emb.mean, "logvar": emb.logvar, "indices": indices, "times": times,
                  "ref_mean": None if reference is None else reference.mean,
                  "ref_logvar": None if reference is None else reference.logvar,
-                 "contrast": None if contrast is None else np.asarray(contrast, np.float32)}
+                 "contrast": None if contrast is None else np.asarray(contrast, np.float32),
+                 "colour": None if colour is None else np.asarray(colour, np.float32)}
         named = {k: np.ascontiguousarray(v) for k, v in named.items() if v is not None}
-        order = [named[k] for k in ("mean", "logvar", "indices", "times", "ref_mean", "ref_logvar", "contrast")
+        order = [named[k] for k in ("mean", "logvar", "indices", "times", "ref_mean", "ref_logvar", "contrast", "colour")
                  if k in named]
         for k in sorted(extras or {}):
             named["extra." + k] = np.ascontiguousarray(extras[k])

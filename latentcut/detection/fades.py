@@ -33,6 +33,14 @@ def frame_contrast(frames: np.ndarray) -> np.ndarray:
     return (y.reshape(len(y), -1).std(axis=1) / 255.0).astype(np.float32)
 
 
+def frame_colour(frames: np.ndarray) -> np.ndarray:
+    """Per frame, its mean colour in [0, 1], one value per channel (frames: N x H x W x C uint8)."""
+    x = np.asarray(frames)
+    if x.ndim != 4 or len(x) == 0:
+        return np.zeros((len(x), x.shape[-1] if x.ndim == 4 else 3), np.float32)
+    return (x.reshape(len(x), -1, x.shape[-1]).mean(axis=1) / 255.0).astype(np.float32)
+
+
 class FadeFinder(Component):
     """Fade boundaries on a contrast curve (:func:`frame_contrast`).
 
@@ -40,20 +48,29 @@ class FadeFinder(Component):
     high: the contrast the ramp must reach at its picture end (below it, e.g. dim text on black,
     the "picture" is too faint to call a shot). min_len: frames the ramp must last; a change
     over fewer frames is a cut (the cut detector's business) or something popping in.
+    card_len, card_step: a cut between two flat cards (an impact frame, a title card) is found on the
+    frames' colour, which the ``pixel`` encoder takes out: at least ``card_len`` flat frames of one
+    colour, then as many of another, ``card_step`` apart (mean difference per channel, 0..1). A
+    strobe that flips colour every frame or two is not a card.
     """
 
     name = "fades"
     metric_keys = ("contrast",)
 
-    def __init__(self, flat: float = 0.025, high: float = 0.04, min_len: int = 3):
+    def __init__(self, flat: float = 0.025, high: float = 0.04, min_len: int = 3, card_len: int = 3,
+                 card_step: float = 0.1):
         self.flat = flat
         self.high = high
         self.min_len = min_len
+        self.card_len = card_len
+        self.card_step = card_step
 
     def check_params(self) -> None:
         check_number("flat", self.flat, 0.0, 0.5)
         check_number("high", self.high, 0.0, 0.5)
         check_number("min_len", self.min_len, 1, integer=True)
+        check_number("card_len", self.card_len, 1, integer=True)
+        check_number("card_step", self.card_step, 0.0, 1.0, lo_open=True)
         if self.high <= self.flat:
             raise ValueError(f"high ({self.high}) must be above flat ({self.flat})")
 
@@ -82,6 +99,26 @@ class FadeFinder(Component):
                 if top - b >= self.min_len and c[top] >= self.high:
                     out.append(Boundary(b, top, float(c[top] - c[b]), "gradual"))
         return sorted(out, key=lambda bd: bd.start)
+
+    def cards(self, contrast: np.ndarray, colour: np.ndarray) -> list[Boundary]:
+        """Cuts between flat cards, in curve positions: each is the first frame of the new card."""
+        self.check_params()
+        c = np.asarray(contrast, np.float64)
+        col = np.asarray(colour, np.float64).reshape(len(c), -1)
+        n, k = len(c), int(self.card_len)
+        if n < 2 * k:
+            return []
+        flat = c <= self.flat
+        step = np.r_[0.0, np.abs(np.diff(col, axis=0)).mean(axis=1)]
+        # a card: a run of flat frames whose colour holds (each step within a tenth of card_step)
+        holds = flat & np.r_[False, step[1:] < 0.1 * self.card_step]
+        found = []
+        for p in np.flatnonzero(flat & (step >= self.card_step)):
+            before = p >= k and flat[p - k : p].all() and holds[p - k + 1 : p].all()
+            after = p + k <= n and holds[p + 1 : p + k].all()
+            if before and after:
+                found.append(Boundary(int(p), int(p), float(step[p]), "cut"))
+        return found
 
     def _ramp(self, c: np.ndarray, edge: int, step: int, stops: set[int]) -> int:
         """The ramp's picture end, walking away from the flat frame ``edge``. Twice: the first walk

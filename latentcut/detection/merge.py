@@ -50,7 +50,14 @@ def merge_boundaries(curve: ScoreCurve, pos: np.ndarray, fps: float, nominal_fps
                 # a cut right where a fade begins or ends) is that boundary
                 if not any(lo <= b.end + 1 and b.start <= hi + 1 for lo, hi in covered):
                     take(b)
-        cuts.sort(key=lambda c: c.frame.frame)
+    if fades is not None and curve.contrast is not None and curve.colour is not None:
+        # cuts between flat cards, which an encoder that takes out the mean colour cannot see
+        taken = [int(np.searchsorted(curve.indices, c.frame.frame)) for c in cuts]
+        for b in fades.cards(curve.contrast, curve.colour):
+            if spaced_from(b.start, taken, spacing):
+                taken.append(b.start)
+                cuts.append(Cut(tc(b.start), b.strength))
+    cuts.sort(key=lambda c: c.frame.frame)
     if not short_ends and cuts:
         at = np.searchsorted(curve.indices, [c.frame.frame for c in cuts])  # curve positions: strides count
         cuts = [c for c, p in zip(cuts, at) if spacing <= p <= len(curve) - spacing]

@@ -85,10 +85,10 @@ class ShotDetector:
         return scan.score_video(self.reader(path, start, end, duration), self.encoder, self.distance,
                                 self.span_frames, progress=self.progress, cache=self.cache, keep_embeddings=keep)
 
-    def score_embeddings(self, embeddings, times, indices=None, contrast=None, info=None) -> ScoredVideo:
+    def score_embeddings(self, embeddings, times, indices=None, contrast=None, info=None, colour=None) -> ScoredVideo:
         """:meth:`score` from embeddings already made (:func:`latentcut.detection.scan.score_embeddings`)."""
         return scan.score_embeddings(embeddings, times, self.encoder, self.distance, self.span_frames,
-                                     indices=indices, contrast=contrast, info=info)
+                                     indices=indices, contrast=contrast, colour=colour, info=info)
 
     def detect(self, path, keep_embeddings: bool = False, start=None, end=None, duration=None,
                callback=None) -> DetectionResult:
@@ -111,11 +111,13 @@ class ShotDetector:
                 callback(image, cut.frame)
         return result
 
-    def detect_embeddings(self, embeddings, times, indices=None, contrast=None, info=None) -> DetectionResult:
+    def detect_embeddings(self, embeddings, times, indices=None, contrast=None, info=None,
+                          colour=None) -> DetectionResult:
         """Shots from every analysed frame's embeddings and times, as :meth:`detect` finds them from the video:
-        ``indices`` (default 0, 1, ...) number the frames, ``contrast`` (:func:`latentcut.detection.fades.frame_contrast`
-        of the frames) lets fades be found, ``info`` (:func:`latentcut.probe`) gives the nominal rate."""
-        return self.detect_scored(self.score_embeddings(embeddings, times, indices, contrast, info))
+        ``indices`` (default 0, 1, ...) number the frames, ``contrast`` and ``colour`` (``frame_contrast`` and
+        ``frame_colour`` of :mod:`latentcut.detection.fades`) let fades and cuts between flat cards be found,
+        ``info`` (:func:`latentcut.probe`) gives the nominal rate."""
+        return self.detect_scored(self.score_embeddings(embeddings, times, indices, contrast, info, colour))
 
     def detect_scored(self, scored: ScoredVideo, scale: float | None = None, verify=None) -> DetectionResult:
         """Cuts and shots from score curves (:meth:`score`, :meth:`score_embeddings`), e.g. to try thresholders

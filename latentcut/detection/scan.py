@@ -71,7 +71,8 @@ def score_video(reader: VideoReader, encoder, distance, span_frames, *, progress
         if hit is not None:
             for i in range(0, len(hit.indices), 4096):
                 part = slice(i, i + 4096)
-                builder.update(hit.embeddings[part], hit.indices[part], hit.times[part], hit.contrast[part])
+                builder.update(hit.embeddings[part], hit.indices[part], hit.times[part], hit.contrast[part],
+                               hit.colour[part])
             encoder.restore_cache_state(hit.extras or {})
             frames = int(hit.meta.get("frames", int(hit.indices[-1]) + 1 if len(hit.indices) else 0))
             return ScoredVideo(builder.finish(), info, frames, hit.meta.get("truncated") == "True", hit.reference,
@@ -93,11 +94,11 @@ def score_video(reader: VideoReader, encoder, distance, span_frames, *, progress
     scored = scorer.finish(reader.frames_decoded, reader.truncated, keep_embeddings)
     everything = scorer.everything()
     if store is not None and everything is not None:
-        emb, indices, times, contrast = everything
+        emb, indices, times, contrast, colour = everything
         try:
             store.put(key, emb, indices, times, encoder.config(),
                       {"frames": reader.frames_decoded, "truncated": reader.truncated}, reference=scored.reference,
-                      extras=encoder.cache_state(), contrast=contrast)
+                      extras=encoder.cache_state(), contrast=contrast, colour=colour)
         except (OSError, LatentcutError) as exc:  # read-only, full, or a file where the folder should be
             warnings.warn(f"could not write the embedding cache ({exc}); going on without it", stacklevel=3)
     return scored
@@ -109,19 +110,20 @@ def _read(store: EmbeddingCache, key, encoder):
     except OSError as exc:
         warnings.warn(f"could not read the embedding cache ({exc}); going on without it", stacklevel=4)
         return None
-    # an entry written before fades were found has no contrast: decode once more to measure it
-    return None if hit is None or hit.contrast is None else hit
+    # an entry written before fades (or flat cards) were found lacks their measures: decode once more for them
+    return None if hit is None or hit.contrast is None or hit.colour is None else hit
 
 
 def score_embeddings(embeddings: Embeddings, times, encoder, distance, span_frames, *, indices=None, contrast=None,
-                     info: VideoInfo | None = None, frames: int | None = None) -> ScoredVideo:
+                     colour=None, info: VideoInfo | None = None, frames: int | None = None) -> ScoredVideo:
     """What :func:`score_video` returns, from every analysed frame's embeddings and presentation times."""
     if not isinstance(embeddings, Embeddings):
         raise TypeError(f"embeddings must be latentcut.Embeddings, not {type(embeddings).__name__}")
     n = len(embeddings)
     times = np.asarray(times, np.float64)
-    if times.shape != (n,) or not np.isfinite(times).all() or (n > 1 and (np.diff(times) <= 0).any()):
-        raise ValueError(f"times must be {n} finite, increasing seconds, one per embedding")
+    # presentation times as the reader gives them: real files repeat or reorder a timestamp now and then
+    if times.shape != (n,) or not np.isfinite(times).all():
+        raise ValueError(f"times must be {n} finite seconds, one per embedding")
     indices = np.arange(n, dtype=np.int64) if indices is None else np.asarray(indices, np.int64)
     if indices.shape != (n,) or (n > 1 and (np.diff(indices) <= 0).any()) or (n and indices[0] < 0):
         raise ValueError(f"indices must be {n} increasing frame numbers, one per embedding")
@@ -129,6 +131,10 @@ def score_embeddings(embeddings: Embeddings, times, encoder, distance, span_fram
         contrast = np.asarray(contrast, np.float32)
         if contrast.shape != (n,):
             raise ValueError(f"contrast must hold one value per embedding ({n}), not shape {contrast.shape}")
+    if colour is not None:
+        colour = np.asarray(colour, np.float32)
+        if colour.ndim != 2 or len(colour) != n:
+            raise ValueError(f"colour must hold one row per embedding ({n}), not shape {colour.shape}")
     stride = max(1, int(round(float(np.median(np.diff(indices)))))) if n > 1 else 1
     if info is None:
         span = float(times[-1] - times[0]) if n > 1 else 0.0
@@ -137,7 +143,7 @@ def score_embeddings(embeddings: Embeddings, times, encoder, distance, span_fram
                          duration=float(times[-1]) + stride / fps if n else 0.0,
                          frame_count=int(indices[-1]) + 1 if n else 0, codec="")
     curve = score_curve(embeddings, distance, span_frames((info.fps or DEFAULT_FPS) / stride), indices, times,
-                        contrast)
+                        contrast, colour)
     last = int(indices[-1]) + 1 if n else 0
     return ScoredVideo(curve, info, last if frames is None else int(frames), False, reference_embeddings(encoder),
                        yardstick_sample(embeddings, sample_every(info, stride)) if n else None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentcut.detection.fades import frame_contrast
+from latentcut.detection.fades import frame_colour, frame_contrast
 from latentcut.embeddings import Embeddings
 from latentcut.io.video import FrameBatch, VideoInfo
 from latentcut.scoring.curves import CurveBuilder, ScoreCurve
@@ -44,21 +44,21 @@ class FrameScorer:
 
     def update(self, batch: FrameBatch) -> None:
         emb = self.encoder.transform(batch.frames)
-        contrast = frame_contrast(batch.frames)
-        self.builder.update(emb, batch.indices, batch.times, contrast)
+        contrast, colour = frame_contrast(batch.frames), frame_colour(batch.frames)
+        self.builder.update(emb, batch.indices, batch.times, contrast, colour)
         rows = sample_rows(self.seen, len(emb), self.every)
         if len(rows):
             self.sample.append(emb[rows])
         self.seen += len(emb)
         if self.keep:
-            self.kept.append((emb, batch.indices, batch.times, contrast))
+            self.kept.append((emb, batch.indices, batch.times, contrast, colour))
 
-    def everything(self) -> tuple[Embeddings, np.ndarray, np.ndarray, np.ndarray] | None:
-        """(embeddings, indices, times, contrast) of every frame, when kept."""
+    def everything(self) -> tuple | None:
+        """(embeddings, indices, times, contrast, colour) of every frame, when kept."""
         if not self.kept:
             return None
-        return (Embeddings.concat([k[0] for k in self.kept]), np.concatenate([k[1] for k in self.kept]),
-                np.concatenate([k[2] for k in self.kept]), np.concatenate([k[3] for k in self.kept]))
+        return (Embeddings.concat([k[0] for k in self.kept]),
+                *(np.concatenate([k[i] for k in self.kept]) for i in range(1, 5)))
 
     def finish(self, frames: int, truncated: bool, keep_embeddings: bool = False) -> ScoredVideo:
         every = self.everything()

@@ -33,6 +33,9 @@ class ClipLabels:
     group: str = ""
     #: look-alikes that are not boundaries: (frame, why), for reading a detector's false cuts
     hard_negatives: list[tuple[int, str]] = field(default_factory=list)
+    #: where the clip comes from (a repository): clips of one collection share makers and editing style, so
+    #: cross-validation holds a whole collection out at once
+    collection: str = ""
 
     def why_not(self, frame: int, within: int = 2) -> str:
         """The labels' reason a frame near ``frame`` is not a boundary, if they give one."""
@@ -80,7 +83,7 @@ def clip_from_dict(d: dict, where: str) -> ClipLabels:
         if isinstance(h, dict) and isinstance(h.get("frame"), (int, float)) and not isinstance(h.get("frame"), bool):
             negatives.append((int(h["frame"]), str(h.get("why", ""))))
     return ClipLabels(d.get("path", d.get("video", "")), sorted(bounds, key=lambda b: b.lo), unc, d.get("frames"),
-                      d.get("group", ""), negatives)
+                      d.get("group", ""), negatives, str(d.get("collection") or ""))
 
 
 def load_json(path: str | os.PathLike) -> dict:

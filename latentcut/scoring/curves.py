@@ -35,6 +35,9 @@ class ScoreCurve:
     #: per frame, the picture's contrast (:func:`latentcut.detection.fades.frame_contrast`), where
     #: the frames were at hand; fades are found on it
     contrast: np.ndarray | None = None
+    #: per frame, the picture's mean colour (N, channels) in [0, 1] (:func:`latentcut.detection.fades.frame_colour`),
+    #: where the frames were at hand; cuts between flat cards are found on it
+    colour: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -62,12 +65,15 @@ class CurveBuilder:
         self._idx: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
         self._contrast: list[np.ndarray | None] = []
+        self._colour: list[np.ndarray | None] = []
 
-    def update(self, emb: Embeddings, indices: np.ndarray, times: np.ndarray, contrast=None) -> None:
+    def update(self, emb: Embeddings, indices: np.ndarray, times: np.ndarray, contrast=None, colour=None) -> None:
         if len(emb) == 0:
             return
         if contrast is not None and len(contrast) != len(emb):
             raise EmbeddingError(f"{len(contrast)} contrast values for {len(emb)} embeddings")
+        if colour is not None and len(colour) != len(emb):
+            raise EmbeddingError(f"{len(colour)} colours for {len(emb)} embeddings")
         if self._tail is not None and self._tail.dim != emb.dim:
             raise EmbeddingError(f"embedding size changed mid-video: {self._tail.dim} vs {emb.dim}")
         full = emb if self._tail is None else Embeddings.concat([self._tail, emb])
@@ -84,6 +90,7 @@ class CurveBuilder:
         self._idx.append(np.asarray(indices))
         self._times.append(np.asarray(times, np.float64))
         self._contrast.append(None if contrast is None else np.asarray(contrast, np.float32))
+        self._colour.append(None if colour is None else np.asarray(colour, np.float32).reshape(len(emb), -1))
         keep = min(self.span_frames, len(full))
         self._tail = full[len(full) - keep :]
 
@@ -113,14 +120,16 @@ class CurveBuilder:
             span_frames=self.span_frames,
             # only when every batch brought its contrast: a curve half with and half without has none
             contrast=None if any(c is None for c in self._contrast) else np.concatenate(self._contrast),
+            colour=None if any(c is None for c in self._colour) else np.concatenate(self._colour),
         )
 
 
 def score_curve(emb: Embeddings, distance: Distance, span_frames: int = 12, indices=None, times=None,
-                contrast=None) -> ScoreCurve:
-    """All curves for embeddings already in memory (``contrast``: the frames' contrast, for fades)."""
+                contrast=None, colour=None) -> ScoreCurve:
+    """All curves for embeddings already in memory (``contrast``: the frames' contrast, for fades; ``colour``:
+    their mean colour, for cuts between flat cards)."""
     n = len(emb)
     b = CurveBuilder(distance, span_frames)
     b.update(emb, np.arange(n) if indices is None else indices, np.arange(n) if times is None else times,
-             contrast)
+             contrast, colour)
     return b.finish()

@@ -1,7 +1,7 @@
 """Fades to and from a flat frame, found on the frames' contrast."""
 import numpy as np
 import pytest
-from conftest import write_video
+from conftest import colour_frames, write_video
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -277,3 +277,40 @@ def test_curves_made_without_frames_have_no_contrast_column_and_no_fades():
                      codec="h264")
     r = ShotDetector(progress=False).detect_embeddings(emb, np.arange(40) / 24, info=info)
     assert "contrast" not in r.metrics and [c.frame.frame for c in r.cuts] == [20]
+
+
+def _flat(colour, n, h=48, w=64):
+    return [np.full((h, w, 3), colour, np.uint8) for _ in range(n)]
+
+
+def test_a_cut_between_two_flat_cards_is_found(tmp_path):
+    """Red frames then blue ones: the pixel encoder takes out the mean colour, so the card rule must see it."""
+    from latentcut import ShotDetector
+
+    video = write_video(tmp_path / "cards.mp4", _flat((200, 40, 40), 24) + _flat((40, 40, 200), 24))
+    r = ShotDetector(progress=False).detect(video)
+    assert [(c.frame.frame, c.kind) for c in r.cuts] == [(24, "cut")]
+    assert ShotDetector(progress=False, fades=None).detect(video).cuts == []  # the rule belongs to the fade finder
+
+
+def test_a_strobe_of_flat_frames_is_no_card_cut():
+    """Colour flips every frame or two inside a shot are not cards: each card must hold card_len frames."""
+    from latentcut.detection.fades import FadeFinder, frame_colour, frame_contrast
+
+    frames = np.stack(_flat((250, 250, 250), 1) + _flat((0, 0, 0), 2) + _flat((250, 250, 250), 2)
+                      + _flat((0, 0, 0), 1) + _flat((250, 250, 250), 2))
+    assert FadeFinder().cards(frame_contrast(frames), frame_colour(frames)) == []
+    held = np.stack(_flat((250, 250, 250), 3) + _flat((0, 0, 0), 3))
+    found = FadeFinder().cards(frame_contrast(held), frame_colour(held))
+    assert [(b.start, b.kind) for b in found] == [(3, "cut")] and found[0].strength == pytest.approx(250 / 255, abs=1e-3)
+    assert FadeFinder(card_len=4).cards(frame_contrast(held), frame_colour(held)) == []
+    assert FadeFinder(card_step=0.99).cards(frame_contrast(held), frame_colour(held)) == []
+
+
+def test_a_cut_between_two_shots_of_one_palette_is_found(tmp_path):
+    from latentcut import ShotDetector
+
+    a = colour_frames([(120, 60, 60)], 24, seed=1)
+    b = colour_frames([(120, 60, 60)], 24, seed=2)  # the same colours, another picture
+    r = ShotDetector(progress=False).detect(write_video(tmp_path / "palette.mp4", a + b))
+    assert [c.frame.frame for c in r.cuts] == [24]

@@ -59,13 +59,14 @@ def test_all_labelled_clips_score_well_and_beat_the_paper():
 @pytest.mark.parametrize("name", ["bikes.mp4", "testvideo.mp4", "goldeneye-vfr-drop3.mp4"])
 def test_detect_embeddings_finds_what_detect_finds(name):
     """The public path from embeddings: a user's own frames and embeddings give detect()'s cuts, fades included."""
-    from latentcut.detection.fades import frame_contrast
+    from latentcut.detection.fades import frame_colour, frame_contrast
 
     det = latentcut.ShotDetector(progress=False)
     path = clip(name)
     batch = det.reader(path).read_all()
     emb = det.encoder.transform(batch.frames)
-    mine = det.detect_embeddings(emb, batch.times, batch.indices, frame_contrast(batch.frames), latentcut.probe(path))
+    mine = det.detect_embeddings(emb, batch.times, batch.indices, frame_contrast(batch.frames), latentcut.probe(path),
+                                 frame_colour(batch.frames))
     theirs = det.detect(path)
     assert [(c.frame.frame, c.kind) for c in mine.cuts] == [(c.frame.frame, c.kind) for c in theirs.cuts]
     assert mine.to_dict()["shots"] == theirs.to_dict()["shots"]
