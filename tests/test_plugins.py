@@ -99,7 +99,7 @@ def test_metadata_is_read_from_the_class_without_building_anything(monkeypatch):
     assert meta["defaults"]["split"] is False and "timm" not in sys.modules
     assert encoders.metadata("repro-vae")["probabilistic"] is True and encoders.metadata("repro-vae")["requires_fit"] is True
     assert distances.metadata("gaussian-kl")["degree"] == 2 and distances.metadata("l1")["symmetric"] is True
-    assert thresholders.metadata("adaptive")["defaults"]["ratio"] == 1.25
+    assert thresholders.metadata("adaptive")["defaults"]["ratio"] == 1.5
     assert encoders.create("xception").frame_size == (299, 299) and "timm" not in sys.modules
 
 

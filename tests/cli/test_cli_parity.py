@@ -89,14 +89,15 @@ def test_bad_ranges_are_one_line(folder, args, message, capsys):
 
 
 def test_merge_last_and_drop_short(tmp_path):
-    frames = colour_frames(COLOURS, 24)[:53]  # the last shot has 5 frames, under 0.3 s
+    frames = colour_frames(COLOURS, 24)[:53]  # the last shot has 5 frames, under 0.3 s (the default 0.1 s is 2.4)
     v = write_video(tmp_path / "short.mp4", frames)
     plain = latentcut.detect(v)
     assert plain.cut_frames == [24, 48] and plain.shots[-1].length_frames == 5
-    merged = latentcut.detect(v, merge_last=True)
+    assert latentcut.detect(v, merge_last=True).shots == plain.shots  # 5 frames: long enough at 0.1 s
+    merged = latentcut.detect(v, merge_last=True, thresholder="adaptive,min_shot_len=0.3s")
     assert [(s.start.frame, s.end.frame) for s in merged.shots] == [(0, 24), (24, 53)]
     assert merged.cut_frames == [24, 48]  # the boundary is still reported; the shot list changes
-    dropped = latentcut.detect(v, drop_short=True)
+    dropped = latentcut.detect(v, drop_short=True, thresholder="adaptive,min_shot_len=0.3s")
     assert [(s.start.frame, s.end.frame) for s in dropped.shots] == [(0, 24), (24, 48)]
     out = tmp_path / "m.csv"
     assert main(["detect", v, "-q", "--csv", str(out), "--merge-last", "--min-shot-len", "6"]) == 0

@@ -142,7 +142,7 @@ def test_sure_jumps_are_cuts_whatever_their_neighbourhood():
 def test_sure_rule_without_a_scale_and_the_base_rule_under_it():
     from latentcut.detection.thresholders import AdaptiveThreshold
 
-    thr = AdaptiveThreshold()
+    thr = AdaptiveThreshold(min_shot_len="0.3s")
     s = np.zeros(50)
     s[10], s[30] = 2.0, 1.0
     # no scale: fractions of the curve's 99.5th percentile (about 1.9 here): 2.0 is sure, 1.0 is not
@@ -467,12 +467,12 @@ def test_thresholders_use_fps_and_scale_they_are_given():
 def test_thresholder_defaults():
     assert create_thresholder("fixed").value == 0.1 and create_thresholder("top-n").n == 1
     a = create_thresholder("adaptive")
-    assert (a.ratio, a.min_score, a.strong_ratio, a.weak_score, a.window, a.min_shot_len) == (1.25, 0.4, 5.0, 0.1, 0.25, "0.3s")
+    assert (a.ratio, a.min_score, a.strong_ratio, a.weak_score, a.window, a.min_shot_len) == (1.5, 0.4, 5.0, 0.1, 0.25, "0.1s")
     k = create_thresholder("kmeans")
     assert (k.floor, k.separation, k.window, k.min_shot_len) == (0.5, 1.5, 0.25, "0.3s")
     assert not isinstance(k, type(a))  # it shares the adaptive curve as a function, not by inheriting its rules
     assert k.get_params() == {"floor": 0.5, "separation": 1.5, "window": 0.25, "min_shot_len": "0.3s"}
-    assert a.get_params()["ratio"] == 1.25 and repr(create_thresholder("fixed,value=0.2")) == "fixed,value=0.2"
+    assert a.get_params()["ratio"] == 1.5 and repr(create_thresholder("fixed,value=0.2")) == "fixed,value=0.2"
     assert a.set_params(ratio=2.0) is a and a.ratio == 2.0
     assert create_thresholder(a, ratio=3.0).ratio == 3.0 and a.ratio == 2.0  # overrides apply to a copy
     from latentcut.errors import PluginError
