@@ -104,10 +104,10 @@ class FadeFinder(Component):
         """Cuts between flat cards, in curve positions: each is the first frame of the new card."""
         self.check_params()
         c = np.asarray(contrast, np.float64)
-        col = np.asarray(colour, np.float64).reshape(len(c), -1)
         n, k = len(c), int(self.card_len)
         if n < 2 * k:
             return []
+        col = np.asarray(colour, np.float64).reshape(n, -1)
         flat = c <= self.flat
         step = np.r_[0.0, np.abs(np.diff(col, axis=0)).mean(axis=1)]
         # a card: a run of flat frames whose colour holds (each step within a tenth of card_step)

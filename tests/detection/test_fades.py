@@ -314,3 +314,66 @@ def test_a_cut_between_two_shots_of_one_palette_is_found(tmp_path):
     b = colour_frames([(120, 60, 60)], 24, seed=2)  # the same colours, another picture
     r = ShotDetector(progress=False).detect(write_video(tmp_path / "palette.mp4", a + b))
     assert [c.frame.frame for c in r.cuts] == [24]
+
+
+def _oracle_cards(contrast, colour, flat, k, step_bar):
+    n = len(contrast)
+    steps = [0.0] + [float(np.abs(np.asarray(colour[i]) - np.asarray(colour[i - 1])).mean()) for i in range(1, n)]
+    found = []
+    for p in range(1, n):
+        if p < k or p + k > n or steps[p] < step_bar:
+            continue
+        if all(contrast[j] <= flat for j in range(p - k, p + k)) and \
+                all(steps[j] < 0.1 * step_bar for j in list(range(p - k + 1, p)) + list(range(p + 1, p + k))):
+            found.append((p, steps[p]))
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.02, 0.025, 0.03, 0.2]),
+                          st.sampled_from([(0.0, 0.0, 0.0), (0.005, 0.0, 0.0), (1.0, 1.0, 1.0), (0.5, 0.2, 0.1),
+                                           (0.55, 0.2, 0.1), (0.52, 0.2, 0.1)])), max_size=18),
+       st.integers(1, 4), st.sampled_from([0.1, 0.05, 0.3]))
+def test_card_cuts_equal_brute_force(frames, k, step_bar):
+    from latentcut.detection.fades import FadeFinder
+
+    contrast = np.array([c for c, _ in frames], np.float64)
+    colour = np.array([col for _, col in frames], np.float64).reshape(len(frames), 3)
+    got = FadeFinder(card_len=k, card_step=step_bar).cards(contrast, colour)
+    want = _oracle_cards(contrast, colour, 0.025, k, step_bar)
+    assert [(b.start, b.end, b.kind) for b in got] == [(p, p, "cut") for p, _ in want]
+    assert [b.strength for b in got] == pytest.approx([s for _, s in want])
+
+
+def test_frame_colour_exactly():
+    from latentcut.detection.fades import frame_colour
+
+    f = np.zeros((2, 2, 2, 3), np.uint8)
+    f[0, 0, 0] = (255, 0, 51)
+    f[1] = (255, 255, 255)
+    got = frame_colour(f)
+    assert got.dtype == np.float32 and got.shape == (2, 3)
+    np.testing.assert_allclose(got, [[0.25, 0.0, 0.05], [1.0, 1.0, 1.0]], atol=1e-6)
+    one = frame_colour(f[:1, ..., :1])  # grey frames: one channel
+    assert one.shape == (1, 1) and one[0, 0] == pytest.approx(0.25)
+    for empty, shape in ((np.zeros((0, 4, 4, 3), np.uint8), (0, 3)), (np.zeros((0, 4, 4, 1), np.uint8), (0, 1)),
+                         (np.zeros((3, 4, 4), np.uint8), (3, 3))):
+        out = frame_colour(empty)
+        assert out.shape == shape and out.dtype == np.float32 and not out.any()
+
+
+@pytest.mark.parametrize("params,ok", [
+    ({"card_len": 1}, True), ({"card_len": 0}, False), ({"card_len": 1.5}, False), ({"card_step": 1.0}, True),
+    ({"card_step": 0.0}, False), ({"card_step": 1.01}, False), ({"card_step": 1e-9}, True),
+    ({"flat": 0.0, "high": 0.01}, True), ({"flat": 0.5, "high": 0.5}, False), ({"flat": -0.01}, False),
+    ({"high": 0.51}, False), ({"min_len": 1}, True), ({"min_len": 0}, False), ({"min_len": 2.5}, False),
+])
+def test_fade_finder_parameter_bounds(params, ok):
+    from latentcut.detection.fades import FadeFinder
+
+    finder = FadeFinder(**params)
+    if ok:
+        finder.check_params()
+    else:
+        with pytest.raises(ValueError, match=next(iter(params)) if "high" not in params or len(params) == 1 else "high"):
+            finder.check_params()
