@@ -51,6 +51,7 @@ def candidates(det: ShotDetector, path: str, low: float):
                                   frame_colour(batch.frames))
     r = det.detect_scored(scored)
     scored.hist = colour_histograms(batch.frames)
+    scored.scale = det.yardstick(scored.reference, scored.sample)  # once a clip, not once a candidate
     c = r.curve
     pos = {int(f): i for i, f in enumerate(c.indices)}
     out = [(pos[x.frame.frame], x, False) for x in r.cuts]
@@ -65,7 +66,7 @@ def candidates(det: ShotDetector, path: str, low: float):
 def features(r, scored, emb, p: int, cut: Cut, weak: bool, dist) -> list[float]:
     c = r.curve
     n = len(c)
-    scale = ShotDetector(progress=False).yardstick(scored.reference, scored.sample)
+    scale = scored.scale
     eps = 1e-6
     step = float(c.raw[p]) + eps
 

@@ -207,8 +207,9 @@ def detector_from_args(args):
     given = {"distance": args.distance, "thresholder": _thresholder_spec(args), "stride": args.stride,
              "verifier": getattr(args, "verify", None), "fades": getattr(args, "fades", None)}
     kw = {k: v for k, v in given.items() if v is not None}
-    if args.encoder is not None or _encoder_files(args):
-        kw["encoder"] = create_encoder(args.encoder or detector_default("encoder"), **_encoder_files(args))
+    files = _encoder_files(args)
+    if args.encoder is not None or files:
+        kw["encoder"] = create_encoder(args.encoder or detector_default("encoder"), **files)
     if args.span is not None:
         unit, value = parse_duration(args.span, "--span")
         if value <= 0:

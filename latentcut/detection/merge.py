@@ -24,10 +24,10 @@ def merge_boundaries(curve: ScoreCurve, pos: np.ndarray, fps: float, nominal_fps
     tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]), nominal_fps or None)  # noqa: E731
     cuts = [Cut(tc(p), float(curve.scores[p])) for p in pos]
     spacing = min_spacing_frames(min_shot_len, fps)
+    taken = list(pos)  # the curve positions of the boundaries taken so far (a transition's middle)
     if gradual and len(curve) > curve.span_frames:
         # A boundary found on the span scores must move about as far as this video's cuts do.
         level = float(np.median(curve.scores[pos])) if len(pos) else scale
-        taken = list(pos)
         covered = [(p, p) for p in pos]  # the curve positions each boundary taken so far spans
 
         def take(b) -> None:
@@ -52,7 +52,6 @@ def merge_boundaries(curve: ScoreCurve, pos: np.ndarray, fps: float, nominal_fps
                     take(b)
     if fades is not None and curve.contrast is not None and curve.colour is not None:
         # cuts between flat cards, which an encoder that takes out the mean colour cannot see
-        taken = [int(np.searchsorted(curve.indices, c.frame.frame)) for c in cuts]
         for b in fades.cards(curve.contrast, curve.colour):
             if spaced_from(b.start, taken, spacing):
                 taken.append(b.start)

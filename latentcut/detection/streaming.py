@@ -19,9 +19,7 @@ from latentcut.scoring.yardstick import reference_embeddings, sample_rows, video
 
 @dataclass
 class ScoredVideo:
-    """What :meth:`ShotDetector.score` returns: the curves and what the thresholds need.
-
-    ``curve, scored = det.score(path)`` still unpacks, as the (curve, reader) pair it once was."""
+    """What :meth:`ShotDetector.score` returns: the curves and what the thresholds need."""
 
     curve: ScoreCurve
     info: VideoInfo
@@ -34,7 +32,7 @@ class ScoredVideo:
 
 class FrameScorer:
     """Embeds each pushed :class:`FrameBatch` and extends the score curves; ``keep`` holds every
-    embedding (with indices, times and contrast) for a cache or the caller."""
+    embedding (with indices, times, contrast and colour) for a cache or the caller."""
 
     def __init__(self, encoder, builder: CurveBuilder, info: VideoInfo, every: int, keep: bool = False):
         self.encoder, self.builder, self.info, self.every, self.keep = encoder, builder, info, every, keep
@@ -57,8 +55,10 @@ class FrameScorer:
         """(embeddings, indices, times, contrast, colour) of every frame, when kept."""
         if not self.kept:
             return None
-        return (Embeddings.concat([k[0] for k in self.kept]),
-                *(np.concatenate([k[i] for k in self.kept]) for i in range(1, 5)))
+        if len(self.kept) > 1:  # joined once: finish() and the cache both ask for them
+            self.kept = [(Embeddings.concat([k[0] for k in self.kept]),
+                          *(np.concatenate([k[i] for k in self.kept]) for i in range(1, 5)))]
+        return self.kept[0]
 
     def finish(self, frames: int, truncated: bool, keep_embeddings: bool = False) -> ScoredVideo:
         every = self.everything()

@@ -151,15 +151,16 @@ class VAEEncoder(Encoder):
         if self.model is not None and not isinstance(self.model, (str, os.PathLike)):
             raise ValueError(f"model must be 'shipped', 'self' or a folder path, not {self.model!r}")
         self.vae_config()  # hidden, pooling, activation, and size against the number of layers
-        if self._recipe_clash():
-            raise ValueError(self._recipe_clash())
+        clash = self._recipe_clash()
+        if clash:
+            raise ValueError(clash)
 
     def _recipe_clash(self) -> str | None:
-        recipe = self.recipe_changes()
-        if not recipe or self._model_choice() == "self":
+        recipe, choice = self.recipe_changes(), self._model_choice()
+        if not recipe or choice == "self":
             return None
         given = ", ".join(f"{k}={v}" for k, v in recipe.items())
-        where = "the shipped model" if self._model_choice() == "shipped" else f"the model in {self.model}"
+        where = "the shipped model" if choice == "shipped" else f"the model in {self.model}"
         return (f"model: {given} does not apply to {where}, which fixes the architecture and training; "
                 "add model=self to train one with it on each video")
 
@@ -187,18 +188,19 @@ class VAEEncoder(Encoder):
 
     def model_folder(self) -> str | None:
         """The model folder in force: ``model``, the package's for ``"shipped"``; None for self-training."""
-        m = self.default_model if self.model is None else os.fspath(self.model)
-        if m == "self":
+        choice = self._model_choice()
+        if choice == "self":
             return None
-        if self._recipe_clash():
-            raise LatentcutError(f"{self.name}: {self._recipe_clash()}")
-        if m == "shipped":
+        clash = self._recipe_clash()
+        if clash:
+            raise LatentcutError(f"{self.name}: {clash}")
+        if choice == "shipped":
             folder = shipped_folder(self.name)
             if folder is None or not os.path.isdir(folder):
                 raise LatentcutError(f"{self.name}: latentcut ships no trained model for it; use model=self (train on "
                                      "the video) or model=FOLDER (from `latentcut train`)")
             return folder
-        return m
+        return os.fspath(self.model)
 
     def is_fitted(self) -> bool:
         return hasattr(self, "net_") or bool(self.model_folder())
