@@ -43,9 +43,10 @@ def colour_histograms(frames: np.ndarray, levels: int = 4) -> np.ndarray:
     return h / h.sum(axis=1, keepdims=True)
 
 
-def candidates(det: ShotDetector, path: str, low: float):
-    """(result, [(curve position, Cut, is_weak)], embeddings, frames) of one clip."""
-    batch, info = clip_frames(path, det.encoder.frame_size, det.encoder.color)
+def candidates(det: ShotDetector, path: str, low: float, given=None):
+    """(result, [(curve position, Cut, is_weak)], embeddings, frames) of one clip (or of ``given``
+    (FrameBatch, VideoInfo), a synthetic sequence)."""
+    batch, info = given or clip_frames(path, det.encoder.frame_size, det.encoder.color)
     emb = det.encoder.transform(batch.frames)
     scored = det.score_embeddings(emb, batch.times, batch.indices, frame_contrast(batch.frames), info,
                                   frame_colour(batch.frames))
@@ -99,9 +100,118 @@ def features(r, scored, emb, p: int, cut: Cut, weak: bool, dist) -> list[float]:
             float(c.straightness[p]), float(cut.is_gradual), float(weak)] + extra
 
 
-def truth_of(cut: Cut, lab, tol: int = 2) -> bool:
-    iv = cut.interval()
-    return any(iv.distance_to(b) <= tol for b in lab.boundaries)
+CNN_FEATURES = ("cnn_step", "cnn_across", "cnn_within", "cnn_ratio", "cnn_return", "cnn_far", "cnn_far_ratio")
+CNN_SPAN = range(-4, 6)
+_CNN = {}
+
+
+def cnn_windows(weights: str, size: int, path: str, positions: list[int], n: int) -> dict:
+    """{frame position: unit-length Lite0 features} of the frames around every candidate, each frame once."""
+    from latentcut.encoders.timm_features import Lite0Encoder
+
+    if "enc" not in _CNN:
+        _CNN["enc"] = Lite0Encoder(weights=weights, size=size, pca=None)
+    batch, _ = clip_frames(path, (size, size))
+    assert len(batch.frames) == n, (len(batch.frames), n)
+    want = sorted({min(max(p + k, 0), n - 1) for p in positions for k in CNN_SPAN})
+    f = _CNN["enc"].features(batch.frames[want]) if want else np.zeros((0, 1280))
+    f = f / (np.linalg.norm(f, axis=1, keepdims=True) + 1e-9)
+    return dict(zip(want, f))
+
+
+def cnn_features(cnn: dict, p: int, n: int) -> list[float]:
+    at = lambda k: cnn[min(max(p + k, 0), n - 1)]  # noqa: E731
+    d = lambda a, b: float(1.0 - at(a) @ at(b))  # noqa: E731
+    eps = 1e-3
+    step = d(-1, 0)
+    across = min(d(a, b) for a in (-3, -2, -1) for b in (0, 1, 2))
+    within = float(np.mean([d(-3, -2), d(-2, -1), d(0, 1), d(1, 2)]))
+    back = min(d(-1, k) for k in range(1, 6))  # small: the picture before comes back (a flash, a strobe)
+    far = d(-4, 5)
+    return [step, across, within, float(np.log((across + eps) / (within + eps))), float(np.log((back + eps) / (step + eps))),
+            far, float(np.log((far + eps) / (within + eps)))]
+
+
+ALIGN_FEATURES = ("al_step", "al_gain", "al_cross", "al_within", "al_ratio")
+ALIGN_SIZE = 64
+_SCALES = (0.7, 0.77, 0.83, 0.91, 1.0, 1.1, 1.2, 1.3, 1.43)
+_SHIFTS = range(-8, 9, 2)
+
+
+def _zoomed(g: np.ndarray, s: float) -> np.ndarray:
+    """``g`` magnified ``s`` times about its centre (bilinear, edges clamped)."""
+    n = g.shape[0]
+    c = (n - 1) / 2
+    x = np.clip(c + (np.arange(n) - c) / s, 0, n - 1)
+    i0 = np.minimum(np.floor(x).astype(int), n - 2)
+    w = x - i0
+    rows = g[i0] * (1 - w)[:, None] + g[i0 + 1] * w[:, None]
+    return rows[:, i0] * (1 - w)[None, :] + rows[:, i0 + 1] * w[None, :]
+
+
+def aligned_residual(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(residual as is, least residual over zooms and shifts) between two grey frames, each
+    brightness-normalised, on the centre: a zoom, a pan or a flash explains its change, a cut does not."""
+    norm = lambda g: (g - g.mean()) / (g.std() + 8.0)  # noqa: E731
+    a, b = norm(a), norm(b)
+    n, m = a.shape[0], 8
+    tb = b[m + 8:n - m - 8, m + 8:n - m - 8]
+    best, plain = np.inf, float(np.abs(a - b)[m:n - m, m:n - m].mean())
+    for s in _SCALES:
+        z = _zoomed(a, s)
+        for dy in _SHIFTS:
+            for dx in _SHIFTS:
+                ta = z[m + 8 + dy:n - m - 8 + dy, m + 8 + dx:n - m - 8 + dx]
+                best = min(best, float(np.abs(ta - tb).mean()))
+    return plain, best
+
+
+def align_features(grey: np.ndarray, p: int) -> list[float]:
+    n = len(grey)
+    g = lambda k: grey[min(max(p + k, 0), n - 1)]  # noqa: E731
+    eps = 1e-3
+    plain, best = aligned_residual(g(-1), g(0))
+    cross = min(best, aligned_residual(g(-2), g(1))[1], aligned_residual(g(-3), g(2))[1])
+    within = 0.5 * (aligned_residual(g(-3), g(-2))[1] + aligned_residual(g(1), g(2))[1])
+    return [best, float(np.log((best + eps) / (plain + eps))), cross, within, float(np.log((cross + eps) / (within + eps)))]
+
+
+def synthetic_rows(det: ShotDetector, n: int, low: float, seed: int):
+    """[(cut, weak, features, truth)] of the candidates on ``n`` sequences spliced from the unlabelled
+    footage (single-shot stretches, random transitions and in-shot look-alikes: flashes, strobes,
+    shakes, zooms, pans)."""
+    import os
+
+    from latentcut.detection.learned_training import find_stretches, make_sequences, unlabelled_videos
+    from latentcut.io.video import FrameBatch, VideoInfo
+
+    folder = os.path.join(os.path.dirname(DEFAULT_LABELS), "unlabelled")
+    stretches = find_stretches(unlabelled_videos(folder))
+    rng = np.random.default_rng(seed)
+    out = []
+    for seq in make_sequences(stretches, n, rng):
+        t = len(seq.frames)
+        idx = np.arange(t)
+        batch = FrameBatch(seq.frames, idx, idx / 24.0)
+        info = VideoInfo("synthetic", 32, 32, 0, 24.0, t / 24.0, t, "raw")
+        r, cands, emb, scored = candidates(det, "", low, (batch, info))
+        lab = type("L", (), {"boundaries": seq.boundaries})
+        out += [(cut, weak, features(r, scored, emb, p, cut, weak, det.distance), tt)
+                for (p, cut, weak), tt in zip(cands, truths(cands, lab))]
+    return out
+
+
+def truths(cands, lab, tol: int = 2) -> list[bool]:
+    """Per candidate, whether keeping it would find a boundary: of the candidates within ``tol`` of
+    a labelled boundary, only the nearest (a cut before a weak peak) counts; the others would be
+    duplicates, false cuts to the scorer."""
+    out = [False] * len(cands)
+    for b in lab.boundaries:
+        near = [(cut.interval().distance_to(b), weak, j) for j, (_, cut, weak) in enumerate(cands)]
+        near = [x for x in near if x[0] <= tol]
+        if near:
+            out[min(near)[2]] = True
+    return out
 
 
 def main() -> None:
@@ -109,6 +219,13 @@ def main() -> None:
     ap.add_argument("--labels", default=DEFAULT_LABELS)
     ap.add_argument("--low", type=float, default=0.5)
     ap.add_argument("--model", choices=["logistic", "boosting"], default="logistic")
+    ap.add_argument("--cnn", metavar="WEIGHTS", help="also EfficientNet-Lite0 features of the frames around each "
+                    "candidate (the safetensors file, e.g. ../shared/weights/tf-efficientnet-lite0-imagenet.safetensors)")
+    ap.add_argument("--cnn-size", type=int, default=128)
+    ap.add_argument("--align", action="store_true", help="also residuals after the best zoom and shift")
+    ap.add_argument("--synthetic", type=int, default=0, metavar="N",
+                    help="also train on N synthetic sequences spliced from the unlabelled footage")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -120,15 +237,23 @@ def main() -> None:
     for i, (path, lab) in enumerate(clips):
         progress(f"candidates: clip {i + 1}/{len(clips)}")
         r, cands, emb, scored = candidates(det, path, args.low)
-        rows.append((r, [(cut, weak, features(r, scored, emb, p, cut, weak, det.distance), truth_of(cut, lab))
-                         for p, cut, weak in cands]))
+        grey = clip_frames(path, (ALIGN_SIZE, ALIGN_SIZE))[0].frames.astype(np.float32).mean(axis=3) if args.align else None
+        cnn = cnn_windows(args.cnn, args.cnn_size, path, [p for p, _, _ in cands], len(r.curve)) if args.cnn else None
+        rows.append((r, [(cut, weak, features(r, scored, emb, p, cut, weak, det.distance)
+                          + (cnn_features(cnn, p, len(r.curve)) if cnn is not None else [])
+                          + (align_features(grey, p) if grey is not None else []), t)
+                         for (p, cut, weak), t in zip(cands, truths(cands, lab))]))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     folds = [lab.collection or lab.path for _, lab in clips]
+    if args.synthetic and (args.cnn or args.align):
+        ap.error("--synthetic trains on the curve features only (no --cnn or --align)")
+    synth = synthetic_rows(det, args.synthetic, args.low, args.seed) if args.synthetic else []
+    print(f"synthetic: {len(synth)} candidates ({sum(t for *_, t in synth)} true)")
 
     def fit(train):
-        x = np.array([f for i in train for _, _, f, _ in rows[i][1]])
-        y = np.array([t for i in train for _, _, _, t in rows[i][1]])
+        x = np.array([f for i in train for _, _, f, _ in rows[i][1]] + [f for _, _, f, _ in synth])
+        y = np.array([t for i in train for _, _, _, t in rows[i][1]] + [t for *_, t in synth])
         sc = StandardScaler().fit(x)
         if args.model == "boosting":
             from sklearn.ensemble import HistGradientBoostingClassifier
@@ -178,15 +303,18 @@ def main() -> None:
     print(f"{len(clips)} clips, {len(set(folds))} collections, {n_cands} candidates "
           f"({sum(t for _, c in rows for *_, t in c)} on a true boundary)")
     print(f"{'tolerance 2':<52} {'all: P     R     F1':<20} {'anime+cartoon: P R F1':<22} no-boundary false cuts")
+    oracle = [score_cuts([cut for cut, _, _, t in rows[i][1] if t], clips[i][1]) for i in range(len(clips))]
     for name, per in (("default (in-sample; its setting was chosen by LOCO on these clips)", base),
+                      ("a perfect verifier (the candidates' ceiling)", oracle),
                       ("default + learned verifier (LEAVE-ONE-COLLECTION-OUT)", verified)):
         a, b = tot(per)[2], tot(per, anim)[2]
         print(f"{name:<52} {a.precision:5.3f} {a.recall:5.3f} {a.f1:5.3f}   {b.precision:5.3f} {b.recall:5.3f} {b.f1:5.3f}"
               f"   {sum(per[i][2].fp for i in empty):>3}")
     sc, m = fit(range(len(clips)))
     if hasattr(m, "coef_"):
+        names = FEATURES + (CNN_FEATURES if args.cnn else ()) + (ALIGN_FEATURES if args.align else ())
         print("weights (standardised features, the model fitted on every clip): "
-              + ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, m.coef_[0])))
+              + ", ".join(f"{n} {w:+.2f}" for n, w in zip(names, m.coef_[0])))
 
 
 if __name__ == "__main__":
