@@ -8,6 +8,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 DEFAULT_LABELS = os.path.join(ROOT, "..", "shared", "data", "labels.json")
+LITE0_WEIGHTS = os.path.join(ROOT, "..", "shared", "weights", "tf-efficientnet-lite0-imagenet.safetensors")
 
 
 def clip_paths(labels_path: str):

@@ -26,6 +26,7 @@ import sys
 
 from _common import (
     DEFAULT_LABELS,
+    LITE0_WEIGHTS,
     TOLERANCES,
     Timer,
     add_scores,
@@ -208,6 +209,8 @@ def main() -> None:
                          "time; embeddings are cached)")
     ap.add_argument("--pairs", nargs="+", metavar="ENCODER@DISTANCE",
                     help="encoder and distance pairs to score (instead of every --encoders x --distances)")
+    ap.add_argument("--lite0-weights", default=LITE0_WEIGHTS, metavar="FILE",
+                    help="Lite0's weights for the lite0 verifier row (default: ../shared/weights; skipped when absent)")
     ap.add_argument("--fuse", action="store_true",
                     help="also pixel@l1 fused with each other pair: both curves over their own yardstick, averaged")
     args = ap.parse_args()
@@ -303,6 +306,26 @@ def main() -> None:
         speeds["decode only"] = t.rate(n_frames)
         if tty:
             print(file=sys.stderr)
+
+    if args.lite0_weights and os.path.isfile(args.lite0_weights):
+        # the learned verifier end to end; fitted on these very clips, so its row is in-sample
+        from latentcut.detection.lite0_verifier import Lite0Verifier
+
+        det = ShotDetector(progress=False, verifier=Lite0Verifier(weights=args.lite0_weights))
+        per, asked = [], 0
+        with Timer() as t:
+            for i, (path, lab) in enumerate(clips):
+                progress(f"default + lite0 verifier: clip {i + 1}/{len(clips)}")
+                r = det.detect(path)
+                asked += det.verifier.asked_
+                per.append((score_cuts(r.cuts, lab), r.cuts))
+        name = "default + lite0 verifier (IN-SAMPLE: fitted on these clips; verifier_cv.py --lite0 gives LOCO)"
+        rows.append((name, per, "verifier"))
+        speeds[name] = t.rate(n_frames)
+        if tty:
+            print(file=sys.stderr)
+        print(f"lite0 verifier: {asked} candidates re-examined, {asked * 10} window frames "
+              f"({asked * 10 / max(n_frames, 1):.2f}x the clips' {n_frames} frames)\n")
 
     if not args.no_peers:
         if transnetv2_available():

