@@ -3,7 +3,9 @@
 #   the learned boundary detector (about 5 minutes on 2 CPU cores) and the Repro-VAE that
 #   `--encoder repro-vae` uses by default (about 20 minutes on 2 CPU cores; CUDA when present).
 #   the PCA the scene library's `lite0` encoder projects with (under a minute):
-#   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|retrieval-pca|all]
+#   the lite0 verifier (`--verify lite0`), fitted on the LABELLED clips beside UNLABELLED_DIR,
+#   with its leave-one-collection-out figure printed (about 2 minutes):
+#   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|retrieval-pca|lite0-verifier|all]
 # and, not shipped, the beta-VAE of the same recipe (tau 0) for the ablation in docs/benchmarks.md:
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] beta-vae OUT_DIR
 set -euo pipefail
@@ -61,4 +63,14 @@ if [ "$which" = retrieval-pca ] || [ "$which" = all ]; then
   "$venv/bin/python" "$here/scripts/fit-retrieval-pca.py" -o "$out" \
     --weights "${LITE0_WEIGHTS:-$here/../shared/weights/tf-efficientnet-lite0-imagenet.safetensors}" "${videos[@]}"
   chmod 644 "$out"
+fi
+
+if [ "$which" = lite0-verifier ] || [ "$which" = all ]; then
+  out="$here/latentcut/detection/models/lite0-verifier"
+  tmpl="$(mktemp -d "$here/latentcut/detection/models/.lite0-verifier.XXXXXX")"
+  trap 'rm -rf "$tmpl" ${tmp:+"$tmp"} ${tmpv:+"$tmpv"}' EXIT
+  "$venv/bin/python" "$here/benchmarks/verifier_cv.py" --labels "$data/../labels.json" \
+    --lite0 "${LITE0_WEIGHTS:-$here/../shared/weights/tf-efficientnet-lite0-imagenet.safetensors}" --save "$tmpl/model"
+  rm -f "$tmpl/model/.latentcut-folder"
+  install_folder "$tmpl/model" "$out"
 fi
