@@ -242,6 +242,8 @@ def main() -> None:
     ap.add_argument("--cnn-size", type=int, default=128)
     ap.add_argument("--lite0", metavar="WEIGHTS", help="the library's lite0 verifier (its candidates and features) "
                     "with these Lite0 weights; logistic regression")
+    ap.add_argument("--components", type=int, default=8, metavar="K",
+                    help="with --lite0: principal directions of the pair difference the model sees (default 8)")
     ap.add_argument("--save", metavar="DIR", help="with --lite0: fit on every clip and write the model folder "
                     "(latentcut/detection/models/lite0-verifier is the shipped one)")
     ap.add_argument("--align", action="store_true", help="also residuals after the best zoom and shift")
@@ -252,6 +254,9 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
+    LITE0_FEATURES = ()
+    if args.lite0:
+        from latentcut.detection.lite0_verifier import FEATURES as LITE0_FEATURES
     clips = clip_paths(args.labels)
     det = ShotDetector(progress=False)
     progress = stage_progress()
@@ -287,6 +292,13 @@ def main() -> None:
     def fit(train):
         x = np.array([f for i in train for _, _, f, _ in rows[i][1]] + [f for _, _, f, _ in synth])
         y = np.array([t for i in train for _, _, _, t in rows[i][1]] + [t for *_, t in synth])
+        proj = None
+        if args.lite0:  # the pair difference's principal directions, fitted on the training side only
+            from sklearn.decomposition import PCA
+
+            k = len(LITE0_FEATURES)
+            proj = PCA(args.components, svd_solver="full").fit(x[:, k:])
+            x = np.c_[x[:, :k], proj.transform(x[:, k:])]
         sc = StandardScaler().fit(x)
         if args.model == "boosting":
             from sklearn.ensemble import HistGradientBoostingClassifier
@@ -294,13 +306,16 @@ def main() -> None:
             m = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=10,
                                                l2_regularization=1.0, random_state=0).fit(sc.transform(x), y)
         else:
-            m = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(sc.transform(x), y)
-        return sc, m
+            m = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(sc.transform(x), y)
+        return sc, m, proj
 
     def probabilities(model, idx):
         """{clip: the model's probability for each of its candidates}, one vectorised call."""
-        sc, m = model
+        sc, m, proj = model
         x = np.array([f for i in idx for _, _, f, _ in rows[i][1]])
+        if proj is not None and len(x):
+            k = len(LITE0_FEATURES)
+            x = np.c_[x[:, :k], proj.transform(x[:, k:])]
         prob = m.predict_proba(sc.transform(x))[:, 1] if len(x) else np.zeros(0)
         out, at = {}, 0
         for i in idx:
@@ -343,15 +358,15 @@ def main() -> None:
         a, b = tot(per)[2], tot(per, anim)[2]
         print(f"{name:<52} {a.precision:5.3f} {a.recall:5.3f} {a.f1:5.3f}   {b.precision:5.3f} {b.recall:5.3f} {b.f1:5.3f}"
               f"   {sum(per[i][2].fp for i in empty):>3}")
-    sc, m = fit(range(len(clips)))
+    sc, m, proj = fit(range(len(clips)))
     if args.save:
         from latentcut.detection.lite0_verifier import VerifierModel
 
         everything = list(range(len(clips)))
-        p_all = probabilities((sc, m), everything)
+        p_all = probabilities((sc, m, proj), everything)
         keep, add = max(grid, key=lambda g: (tot([score_cuts(decide(p_all, i, *g), clips[i][1]) for i in everything])[2].f1, -g[0]))
         a = tot(verified)[2]
-        VerifierModel(sc.mean_, sc.scale_, m.coef_[0], m.intercept_[0], keep, add,
+        VerifierModel(proj.components_, proj.mean_, sc.mean_, sc.scale_, m.coef_[0], m.intercept_[0], keep, add,
                       {"trained_on": f"{len(clips)} labelled clips of {len(set(folds))} collections",
                        "leave_one_collection_out": {"precision": round(a.precision, 3), "recall": round(a.recall, 3),
                                                     "f1": round(a.f1, 3)},
@@ -360,7 +375,7 @@ def main() -> None:
     if hasattr(m, "coef_"):
         names = FEATURES + (CNN_FEATURES if args.cnn else ()) + (ALIGN_FEATURES if args.align else ())
         if args.lite0:
-            from latentcut.detection.lite0_verifier import FEATURES as names
+            names = LITE0_FEATURES + tuple(f"pair_pc{j + 1}" for j in range(args.components))
         print("weights (standardised features, the model fitted on every clip): "
               + ", ".join(f"{n} {w:+.2f}" for n, w in zip(names, m.coef_[0])))
 

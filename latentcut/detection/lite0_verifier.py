@@ -8,13 +8,15 @@ pixel distance misses:
 - EfficientNet-Lite0 features (ImageNet, 128x128, pooled): how far the frames before are from
   the frames after at their *nearest* pair (motion blur and a smear leave one pair close; an edit
   leaves none), against the change within each side; whether the frame before comes back within
-  five frames (a flash, an impact frame);
+  five frames (a flash, an impact frame); and *what* changed between the last frame before and
+  the first after (their feature difference, projected on its 8 principal directions over the
+  training candidates: a zoom or a flash changes other features than an edit does);
 - the palette (joint colour histograms) before and after, and whether it comes back;
 - the curve's own shape: the decision, the jump against the video's typical step, the motion
   around, the straightness, the mean-colour jump.
 
 The model (``models/lite0-verifier``: ``config.json`` with the feature list and both decision
-thresholds, ``model.safetensors`` with the scaler and weights) is fitted on the labelled clips by
+thresholds, ``model.safetensors`` with the projection, the scaler and the weights) is fitted on the labelled clips by
 ``benchmarks/verifier_cv.py --lite0 WEIGHTS --save DIR``, which also reports its
 leave-one-collection-out figure. Lite0's weights are not shipped: give ``weights`` (a safetensors
 file) or ``$LATENTCUT_WEIGHTS_DIR``; installed with ``pip install 'latentcut[timm]'``.
@@ -37,7 +39,8 @@ FEATURES = ("decision", "score", "raw", "straightness", "weak", "colour_jump", "
             "cnn_step", "cnn_across", "cnn_within", "cnn_ratio", "cnn_return", "cnn_far", "cnn_far_ratio")
 WINDOW = tuple(range(-4, 6))  #: frames looked at, relative to the candidate (the new shot's first frame at 0)
 SIZE = 128  #: Lite0's input side
-ARCHITECTURE = "lite0-verifier-logistic-1"
+ARCHITECTURE = "lite0-verifier-logistic-2"
+DIM = 1280  #: Lite0's pooled feature width
 SHIPPED = os.path.join(os.path.dirname(__file__), "models", "lite0-verifier")
 _EPS = 1e-6
 
@@ -104,21 +107,35 @@ def window_features(hist: np.ndarray, cnn: np.ndarray) -> list[float]:
 
 
 class VerifierModel:
-    """The fitted logistic regression: standardising ``mean``/``scale``, ``coef``, ``intercept``,
-    and the probabilities at which a cut is kept (``keep``) and a weak peak added (``add``)."""
+    """The fitted model: the pair difference's ``components`` (K, 1280) about ``centre``, then a
+    logistic regression (standardising ``mean``/``scale``, ``coef``, ``intercept``) over the
+    :data:`FEATURES` and those K projections, and the probabilities at which a cut is kept
+    (``keep``) and a weak peak added (``add``). Its input is :meth:`Lite0Verifier.features`'
+    (the features, then the 1280 differences)."""
 
-    def __init__(self, mean, scale, coef, intercept: float, keep: float, add: float, info: dict | None = None):
+    def __init__(self, components, centre, mean, scale, coef, intercept: float, keep: float, add: float,
+                 info: dict | None = None):
+        self.components = np.asarray(components, np.float64).reshape(-1, DIM)
+        self.centre = np.asarray(centre, np.float64)
         self.mean = np.asarray(mean, np.float64)
         self.scale = np.asarray(scale, np.float64)
         self.coef = np.asarray(coef, np.float64)
         self.intercept = float(intercept)
         self.keep, self.add = float(keep), float(add)
         self.info = dict(info or {})
-        if not (self.mean.shape == self.scale.shape == self.coef.shape == (len(FEATURES),)):
-            raise CheckpointError(f"a lite0 verifier model has {len(FEATURES)} weights, not {self.coef.shape}")
+        width = len(FEATURES) + len(self.components)
+        if not (self.mean.shape == self.scale.shape == self.coef.shape == (width,)) or self.centre.shape != (DIM,):
+            raise CheckpointError(f"a lite0 verifier model with {len(self.components)} projections has {width} "
+                                  f"weights and a {DIM}-wide centre, not {self.coef.shape} and {self.centre.shape}")
+
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """The logistic regression's inputs from :meth:`Lite0Verifier.features`' rows."""
+        x = np.asarray(x, np.float64)
+        k = len(FEATURES)
+        return np.c_[x[:, :k], (x[:, k:] - self.centre) @ self.components.T]
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = (np.asarray(x, np.float64) - self.mean) / self.scale @ self.coef + self.intercept
+        z = (self.inputs(x) - self.mean) / self.scale @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
 
     def save(self, folder: str | os.PathLike) -> None:
@@ -130,7 +147,8 @@ class VerifierModel:
         def write(tmp):
             with open(os.path.join(tmp, "config.json"), "w", encoding="utf-8") as f:
                 json.dump(cfg, f, indent=2)
-            save_file({"mean": self.mean, "scale": self.scale, "coef": self.coef}, os.path.join(tmp, "model.safetensors"))
+            save_file({"components": self.components, "centre": self.centre, "mean": self.mean, "scale": self.scale,
+                       "coef": self.coef}, os.path.join(tmp, "model.safetensors"))
 
         commit_folder(os.fspath(folder), write, owned=holds_only("config.json", "model.safetensors"))
 
@@ -150,7 +168,8 @@ class VerifierModel:
         if not isinstance(cfg, dict) or cfg.get("architecture") != ARCHITECTURE or cfg.get("features") != list(FEATURES):
             raise CheckpointError(f"{folder}: a model of another kind or feature set than this latentcut's lite0 verifier")
         try:
-            return cls(arrays["mean"], arrays["scale"], arrays["coef"], cfg["intercept"], cfg["keep"], cfg["add"],
+            return cls(arrays["components"], arrays["centre"], arrays["mean"], arrays["scale"], arrays["coef"],
+                       cfg["intercept"], cfg["keep"], cfg["add"],
                        {k: v for k, v in cfg.items() if k not in ("architecture", "features", "window", "size",
                                                               "intercept", "keep", "add")})
         except (KeyError, TypeError, ValueError) as exc:
@@ -202,12 +221,13 @@ class Lite0Verifier(Verifier):
         return self.encoder_
 
     def features(self, path: str | os.PathLike, result, positions) -> np.ndarray:
-        """(len(positions), len(FEATURES)) features of the candidates at these curve positions."""
+        """(len(positions), len(FEATURES) + 1280): the :data:`FEATURES` of the candidates at these curve
+        positions, then the absolute difference of the unit Lite0 features of the frames either side."""
         positions = np.asarray(positions, np.int64)
         curve = result.curve
         n = len(curve)
         if not len(positions):
-            return np.zeros((0, len(FEATURES)))
+            return np.zeros((0, len(FEATURES) + DIM))
         want = window_positions(positions, n)
         frames, found = frames_at(os.fspath(path), curve.times, want, (SIZE, SIZE), indices=curve.indices)
         if not found.all():
@@ -221,7 +241,8 @@ class Lite0Verifier(Verifier):
         rows = []
         for p in positions.tolist():
             win = [at[min(max(p + k, 0), n - 1)] for k in WINDOW]
-            rows.append(curve_features(curve, decision, p, p in weak) + window_features(hist[win], cnn[win]))
+            rows.append(np.r_[curve_features(curve, decision, p, p in weak), window_features(hist[win], cnn[win]),
+                              np.abs(cnn[win[WINDOW.index(0)]] - cnn[win[WINDOW.index(-1)]])])
         return np.asarray(rows, np.float64)
 
     def confirm(self, path, result, positions):

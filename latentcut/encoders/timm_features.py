@@ -189,6 +189,8 @@ class TimmEncoder(Encoder):
                 x = frames_to_tensor(frames[i : i + self.batch_size], self.device_)
                 x = (x - torch.from_numpy(mean).to(x.device)[:, None, None]) / torch.from_numpy(std).to(x.device)[:, None, None]
                 out.append(net(x).float().cpu().numpy())
+        if not out:  # no frames: no rows, of the width the network gives
+            out = [np.zeros((0, int(net.num_features)), np.float32)]
         f = np.concatenate(out)
         if self.split:
             half = len(f) // 2

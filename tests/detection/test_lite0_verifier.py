@@ -80,23 +80,36 @@ def test_window_features_tell_a_cut_from_a_flash():
     assert f["cnn_within"][0] < 0.01 and f["cnn_far"][0] > 0.9 and f["cnn_far"][1] < 0.01
 
 
+def _model(rng, k_pc=3, keep=0.4, add=0.9, coef=None, info=None):
+    k = len(FEATURES) + k_pc
+    return VerifierModel(rng.normal(size=(k_pc, lv.DIM)), rng.normal(size=lv.DIM), rng.normal(size=k),
+                         rng.uniform(0.5, 2, k), rng.normal(size=k) if coef is None else coef, -0.3, keep, add, info)
+
+
 def test_model_round_trip_probability_and_refusals(tmp_path):
-    k = len(FEATURES)
     rng = np.random.default_rng(0)
-    m = VerifierModel(rng.normal(size=k), rng.uniform(0.5, 2, k), rng.normal(size=k), -0.3, 0.4, 0.9, {"note": "x"})
-    x = rng.normal(size=(5, k))
-    z = (x - m.mean) / m.scale @ m.coef - 0.3
+    m = _model(rng, info={"note": "x"})
+    x = rng.normal(size=(5, len(FEATURES) + lv.DIM))
+    inputs = np.c_[x[:, :len(FEATURES)], (x[:, len(FEATURES):] - m.centre) @ m.components.T]
+    np.testing.assert_allclose(m.inputs(x), inputs)
+    z = (inputs - m.mean) / m.scale @ m.coef - 0.3
     np.testing.assert_allclose(m.probability(x), 1 / (1 + np.exp(-z)))
     m.save(tmp_path / "m")
     back = VerifierModel.load(tmp_path / "m")
     np.testing.assert_allclose(back.probability(x), m.probability(x))
     assert (back.keep, back.add, back.info) == (0.4, 0.9, {"note": "x"})
     with pytest.raises(CheckpointError, match="weights"):
-        VerifierModel(np.zeros(3), np.ones(3), np.zeros(3), 0, 0.5, 0.5)
+        VerifierModel(np.zeros((0, lv.DIM)), np.zeros(lv.DIM), np.zeros(3), np.ones(3), np.zeros(3), 0, 0.5, 0.5)
+    with pytest.raises(CheckpointError, match="centre"):
+        k = len(FEATURES)
+        VerifierModel(np.zeros((0, lv.DIM)), np.zeros(7), np.zeros(k), np.ones(k), np.zeros(k), 0, 0.5, 0.5)
     with pytest.raises(CheckpointError, match="config.json missing"):
         VerifierModel.load(tmp_path / "nothing")
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     (tmp_path / "m" / "config.json").write_text(json.dumps({**cfg, "features": ["decision"]}))
+    with pytest.raises(CheckpointError, match="another kind"):
+        VerifierModel.load(tmp_path / "m")
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**cfg, "architecture": "lite0-verifier-logistic-1"}))
     with pytest.raises(CheckpointError, match="another kind"):
         VerifierModel.load(tmp_path / "m")
     (tmp_path / "m" / "config.json").write_text("{not json")
@@ -106,7 +119,8 @@ def test_model_round_trip_probability_and_refusals(tmp_path):
 
 def test_the_shipped_model_loads_and_knows_its_cross_validated_figure():
     m = VerifierModel.load(SHIPPED)
-    assert m.coef.shape == (len(FEATURES),) and np.all(m.scale > 0)
+    assert m.coef.shape == (len(FEATURES) + len(m.components),) and np.all(m.scale > 0)
+    assert m.components.shape == (8, lv.DIM)
     assert 0 <= m.keep <= 1 and 0 <= m.add <= 1.01
     assert m.info["leave_one_collection_out"]["f1"] > 0.8
     assert os.path.getsize(os.path.join(SHIPPED, "model.safetensors")) < 5_000_000
@@ -129,10 +143,13 @@ def test_weak_and_doubtful_candidates_meet_their_own_thresholds(cut_video, monke
     assert weak.tolist() == [10] and doubtful.tolist() == [24, 48]  # every hard cut, with reject_below None
     assert Lite0Verifier(reject_below=2.0).candidates(r)[1].tolist() == []
     k = len(FEATURES)
-    v.model_ = VerifierModel(np.zeros(k), np.ones(k), np.zeros(k), 0.0, keep=0.4, add=0.6)  # p = 0.5 everywhere
-    monkeypatch.setattr(Lite0Verifier, "features", lambda self, path, result, positions: np.zeros((len(positions), k)))
+    flat = lambda keep, add: VerifierModel(np.zeros((0, lv.DIM)), np.zeros(lv.DIM), np.zeros(k), np.ones(k),  # noqa: E731
+                                           np.zeros(k), 0.0, keep, add)  # p = 0.5 everywhere
+    v.model_ = flat(0.4, 0.6)
+    monkeypatch.setattr(Lite0Verifier, "features",
+                        lambda self, path, result, positions: np.zeros((len(positions), k + lv.DIM)))
     assert [c.frame.frame for c in v.verify(cut_video, r)] == [24, 48]  # cuts kept (0.5 >= 0.4), the peak not (< 0.6)
-    v.model_ = VerifierModel(np.zeros(k), np.ones(k), np.zeros(k), 0.0, keep=0.6, add=0.4)
+    v.model_ = flat(0.6, 0.4)
     assert [c.frame.frame for c in v.verify(cut_video, r)] == [10]
     assert v.probabilities_.tolist() == [0.5] * 3
 
@@ -164,7 +181,8 @@ def test_lite0_verifier_on_a_real_clip_matches_the_features_it_was_fitted_on():
     weak, doubtful = v.candidates(plain)
     assert v.asked_ == len(np.unique(np.r_[weak, doubtful])) > 0
     x = v.features(path, plain, doubtful)
-    assert x.shape == (len(doubtful), len(FEATURES)) and np.isfinite(x).all()
+    assert x.shape == (len(doubtful), len(FEATURES) + lv.DIM) and np.isfinite(x).all()
+    assert np.all(x[:, len(FEATURES):] >= 0) and np.all(x[:, len(FEATURES):] <= 2)  # |difference| of unit vectors
     assert x[:, FEATURES.index("weak")].tolist() == [0.0] * len(doubtful)
     # what it keeps is what its model says of those features
     keep = {int(plain.curve.indices[p]) for p, q in zip(doubtful, v._fitted().probability(x)) if q >= v._fitted().keep}

@@ -42,6 +42,8 @@ def test_split_halves_and_pca():
     single = create_encoder("timm:tf_efficientnet_lite0,size=64", weights=w)
     np.testing.assert_allclose(whole, np.concatenate([single.features(wide[:, :, :64]), single.features(wide[:, :, 64:])], 1),
                                rtol=1e-4, atol=1e-5)
+    assert whole.shape == (3, 2560) and enc.features(wide[:0]).shape == (0, 2560)  # no frames: no rows, same width
+    assert single.features(wide[:0, :, :64]).shape == (0, 1280)
     pca = create_encoder("timm:tf_efficientnet_lite0,size=64,pca=4", weights=w)
     assert pca.requires_fit and not pca.is_fitted()
     frames = synthetic_pictures((64, 64), n=12)
