@@ -244,6 +244,8 @@ def main() -> None:
                     "with these Lite0 weights; logistic regression")
     ap.add_argument("--components", type=int, default=8, metavar="K",
                     help="with --lite0: principal directions of the pair difference the model sees (default 8)")
+    ap.add_argument("--fold-learned", action="store_true",
+                    help="with --lite0: also the learned detector's probability near each candidate (not saved)")
     ap.add_argument("--save", metavar="DIR", help="with --lite0: fit on every clip and write the model folder "
                     "(latentcut/detection/models/lite0-verifier is the shipped one)")
     ap.add_argument("--align", action="store_true", help="also residuals after the best zoom and shift")
@@ -257,6 +259,9 @@ def main() -> None:
     LITE0_FEATURES = ()
     if args.lite0:
         from latentcut.detection.lite0_verifier import FEATURES as LITE0_FEATURES
+
+        if args.fold_learned:
+            LITE0_FEATURES = LITE0_FEATURES + ("learned",)
     clips = clip_paths(args.labels)
     det = ShotDetector(progress=False)
     progress = stage_progress()
@@ -266,6 +271,14 @@ def main() -> None:
         progress(f"candidates: clip {i + 1}/{len(clips)}")
         if args.lite0:
             r, cands, fixed[i], x = lite0_candidates(det, path, args.lite0)
+            if args.fold_learned:  # the 0.1 learned detector's probability near each candidate, as one more feature
+                from latentcut.detection.learned import LearnedThreshold
+
+                prob = LearnedThreshold().decision_function(r.curve, r.video.fps or None)
+                weak, doubtful = _CNN["lite0"].candidates(r)
+                got = [np.log(prob[max(q - 1, 0):q + 2].max() + 1e-4) for q in np.r_[doubtful, weak].astype(int)]
+                k = len(LITE0_FEATURES) - 1
+                x = np.c_[x[:, :k], np.asarray(got, float).reshape(-1, 1), x[:, k:]]
             rows.append((r, [(cut, weak, f, t) for (cut, weak), f, t in
                              zip(cands, x, truths([(0, c, w) for c, w in cands] + [(0, c, False) for c in fixed[i]], lab))]))
             continue
@@ -279,8 +292,9 @@ def main() -> None:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     folds = [lab.collection or lab.path for _, lab in clips]
-    if args.save and (not args.lite0 or args.model != "logistic"):
-        ap.error("--save writes the lite0 verifier's logistic regression: it needs --lite0 (and --model logistic)")
+    if args.save and (not args.lite0 or args.model != "logistic" or args.fold_learned):
+        ap.error("--save writes the lite0 verifier's logistic regression: it needs --lite0 (and --model logistic, "
+                 "no --fold-learned)")
     if args.lite0 and (args.cnn or args.align or args.synthetic):
         ap.error("--lite0 uses the library's own features (no --cnn, --align or --synthetic)")
     if args.synthetic and (args.cnn or args.align):

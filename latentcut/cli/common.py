@@ -150,7 +150,7 @@ def add_detect_options(p: argparse.ArgumentParser) -> None:
                    help="a last shot shorter than --min-shot-len joins the shot before it")
     g.add_argument("--verify", metavar="VERIFIER",
                    help="second opinion on the candidates: lite0,weights=FILE (Lite0's safetensors; a learned "
-                        "verifier, about 5x slower) or transnetv2 (pip install 'latentcut[transnetv2]'); default: none")
+                        "verifier, about 5.5x slower) or transnetv2 (pip install 'latentcut[transnetv2]'); default: none")
     shows_default(g.add_argument("--fades", metavar="SPEC",
                    help="fades to and from a flat frame, found on the frames' contrast: 'fades' with options "
                         "(e.g. fades,min_len=5) or none (default: %(default_of)s)"), detector_default)
