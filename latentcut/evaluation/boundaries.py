@@ -86,17 +86,20 @@ def predictions_from_json(doc: dict) -> list[Interval]:
     return [interval_from(c, "predictions") for c in cuts]
 
 
-def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0) -> float:
-    """The paper's measure: of the N highest per-frame scores (N = number of true boundaries),
-    the share that falls on a true boundary (one-to-one, within ``tolerance``). ``scores[i]``
-    scores the change into frame i."""
-    n = len(labels.boundaries)
+def accuracy_at_n(scores: np.ndarray, labels: ClipLabels, tolerance: int = 0, n: int | None = None) -> float:
+    """The paper's measure: of the N highest per-frame scores (N = number of true boundaries,
+    or ``n``), the share that falls on a true boundary (one-to-one, within ``tolerance``).
+    ``scores[i]`` scores the change into frame i; -inf marks a frame that was not scored."""
+    if n is None:
+        n = len(labels.boundaries)
+    elif isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of at least 1 (or None: the labels' count), not {n!r}")
     if n == 0:
         return np.nan
     s = np.asarray(scores, np.float64).copy()
     if len(s):
         s[0] = -np.inf
     top = np.lexsort((np.arange(len(s)), -s))[:n]  # highest first; ties: the earlier frame
-    pred = [Interval(int(i), int(i)) for i in top]
+    pred = [Interval(int(i), int(i)) for i in top if s[i] > -np.inf]
     return len(match(pred, labels.boundaries, tolerance)) / n
 

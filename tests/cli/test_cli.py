@@ -75,7 +75,7 @@ def test_eval_prints_scores(tmp_path, capsys):
     assert main(["eval", str(out), LABELS, "--curve", str(tmp_path / "c.csv")]) == 0
     text = capsys.readouterr().out
     assert "clips/bikes.mp4: 5 true boundaries, 5 predicted" in text
-    assert "1.000   1.000  1.000" in text and "accuracy@N (N=5): 1.000" in text
+    assert "1.000   1.000  1.000" in text and "accuracy@N (N=5, the raw column): 1.000" in text
     assert main(["eval", str(out), LABELS, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"][1]["f1"] == 1.0
 
