@@ -62,7 +62,7 @@ CASES = [
     (["detect", "{v}", "--curve", "{v}"], "never writes over an input"),
     (["detect", "{v}", "--plot", "{v}"], "never writes over an input"),
     (["detect", "{v}", "-o", "{d}/same.json", "--csv", "{d}/same.json"], "name the same file"),
-    (["eval", "{d}/a dir", "{d}/labels.json"], "is a directory"),
+    (["eval", "{d}/a dir", "{d}/labels.json"], "no predictions here"),  # a folder of predictions is valid; this one is empty
     (["eval", "{d}/pred.json", "{d}/a dir"], "is a directory"),
     (["eval", "{d}/pred.json", "{d}/labels-list.json"], "expected a 'clips' list"),
     (["eval", "{d}/pred.json", "{d}/labels-odd.json"], "labels-odd.json"),
