@@ -46,10 +46,22 @@ if [ "$which" = repro-vae ] || [ "$which" = beta-vae ] || [ "$which" = all ]; th
   "$venv/bin/latentcut" train "${videos[@]}" -o "$tmpv/run" --encoder "$kind" --epochs 10 --lr 1e-4 --batch-size 64 \
     --max-frames 600 --clip-grad 50 --seed 0
   # ship the weights and config only (the optimizer state is for --resume, and twice the size)
-  "$venv/bin/python" - "$tmpv/run" "$tmpv/model" <<'PY'
-import sys
+  # ...with the whole recipe in its config: the videos, the options (lr, epochs, seed, clipping,
+  # frames per video) and the loss of every epoch, read back from the run's training state
+  "$venv/bin/python" - "$tmpv/run" "$tmpv/model" "${videos[@]}" <<'PY'
+import json, os, sys
 from latentcut.encoders.vae import VAEEncoder
-VAEEncoder.load(sys.argv[1]).save(sys.argv[2], {"trained_on": "the shared unlabelled footage", "recipe": "scripts/train-shipped-models.sh"})
+from latentcut.io.checkpoint import STATE
+run, out, videos = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(os.path.join(run, STATE), encoding="utf-8") as f:
+    state = json.load(f)
+with open(os.path.join(run, "config.json"), encoding="utf-8") as f:
+    per_video = json.load(f).get("frames_per_video")
+VAEEncoder.load(run).save(out, {
+    "trained_on": "the shared unlabelled footage", "recipe": "scripts/train-shipped-models.sh",
+    "training": {"videos": [os.path.basename(v) for v in videos], "frames_per_video": per_video,
+                 "options": state.get("options", {}),
+                 "epochs_run": state.get("epoch"), "history": state.get("history", []), "frames": state.get("frames")}})
 PY
   rm -rf "$tmpv/run"
   install_folder "$tmpv/model" "$out"

@@ -70,7 +70,8 @@ def run(args) -> int:
     frames, bounds = read_training_set(args.videos, enc.frame_size, args.max_frames,
                                        report=lambda path, n: print(f"{path}: {n} frames for training"))
     enc.fit(frames, video_bounds=bounds, out_dir=args.output, resume=args.resume,
-            extra={"trained_on": [os.path.basename(v) for v in args.videos]})
+            extra={"trained_on": [os.path.basename(v) for v in args.videos],
+                   "frames_per_video": args.max_frames or "all"})
     history = enc.history_
     last = history[-1] if history else {}
     print(f"trained {last.get('epoch', 0)} epochs on {len(frames)} frames ({last.get('seconds', 0):.0f} s); "
