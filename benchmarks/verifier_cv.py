@@ -1,16 +1,24 @@
 #!/usr/bin/env python
 """Does a learned verifier over the default's candidates pay? Leave-one-collection-out on the labelled clips.
 
-    python benchmarks/verifier_cv.py [--labels ../shared/data/labels.json] [--low 0.5]
+    python benchmarks/verifier_cv.py --lite0 ../shared/weights/tf-efficientnet-lite0-imagenet.safetensors [--save DIR]
+    python benchmarks/verifier_cv.py [--model logistic|boosting] [--cnn W] [--align] [--synthetic N] [--low 0.5]
 
-The default detector (pixel, l1, adaptive, fades and flat cards) proposes: its cuts, and the weak
-peaks of its decision curve (``--low`` to 1) that no cut is near. Each candidate gets features that
-see what a pixel distance misses: whether the picture returns a few frames later (a flash, a
-strobe, an impact frame), the palette before and after, contrast, the motion around it, the
-curve's shape. A logistic regression, fitted on the candidates of every other collection (held-out
-collection never seen, its threshold chosen on the training side too), keeps or drops each cut and
-takes or leaves each weak peak. Prints the default and the verified detector side by side,
-overall and on anime + cartoon, at tolerance 2, with the features' weights of the model fitted on all.
+With ``--lite0`` it is the library's ``lite0`` verifier: its own candidates (every accepted hard
+cut, every weak peak of the decision curve in [0.5, 1)) and its own features
+(:meth:`latentcut.detection.lite0_verifier.Lite0Verifier.features`), the pair difference's
+principal directions (``--components``) and the logistic regression fitted on the candidates of
+every other collection, the two probability bars chosen on them too. ``--save DIR`` then fits on
+every clip and writes the model folder latentcut ships (``scripts/train-shipped-models.sh ...
+lite0-verifier`` calls it so).
+
+Without it, the experiments that led there: candidates are the default's cuts and the weak peaks
+(``--low`` to 1) that no cut is near, described by the curve's shape, whether the picture returns a
+few frames later, the palette before and after, contrast and motion; ``--cnn`` adds Lite0 window
+features, ``--align`` residuals after the best zoom and shift, ``--synthetic`` training sequences
+spliced from the unlabelled footage. Prints the default, a perfect judge of the candidates (the
+ceiling) and the verified detector side by side, overall and on anime + cartoon, at tolerance 2,
+with the features' weights of the model fitted on all.
 """
 from __future__ import annotations
 
