@@ -30,6 +30,7 @@ from _common import DEFAULT_LABELS, add_scores, clip_frames, clip_paths, score_c
 
 from latentcut import ShotDetector
 from latentcut.detection.fades import frame_colour, frame_contrast
+from latentcut.detection.lite0_verifier import colour_histograms
 from latentcut.detection.results import Cut
 from latentcut.detection.thresholders import local_maxima
 from latentcut.evaluation import BoundaryScores
@@ -38,17 +39,6 @@ from latentcut.io.timecode import Timecode
 ANIMATION = ("anime", "cartoon")
 FEATURES = ("decision", "score", "raw", "returns_after", "returns_before", "colour_jump", "palette", "contrast_ratio",
             "motion", "straightness", "gradual", "weak", "hist_change", "hist_step", "hist_return", "hist_within")
-
-
-def colour_histograms(frames: np.ndarray, levels: int = 4) -> np.ndarray:
-    """Per frame, its joint RGB histogram over ``levels``^3 bins, summing to 1: the palette, blind to where."""
-    q = (frames.astype(np.int32) * levels) // 256
-    code = (q[..., 0] * levels + q[..., 1]) * levels + q[..., 2]
-    n = len(frames)
-    h = np.zeros((n, levels ** 3))
-    for i in range(n):
-        h[i] = np.bincount(code[i].ravel(), minlength=levels ** 3)
-    return h / h.sum(axis=1, keepdims=True)
 
 
 def candidates(det: ShotDetector, path: str, low: float, given=None):
@@ -210,7 +200,8 @@ def synthetic_rows(det: ShotDetector, n: int, low: float, seed: int):
 
 
 def lite0_candidates(det: ShotDetector, path: str, weights: str):
-    """(result, [(Cut, is_weak)], fixed gradual cuts, features) of one clip, as the lite0 verifier sees it."""
+    """(result, [(Cut, is_weak)], fixed gradual cuts, features, the candidates' curve positions) of one
+    clip, as the lite0 verifier sees it."""
     from latentcut.detection.lite0_verifier import Lite0Verifier
 
     if "lite0" not in _CNN:
@@ -223,8 +214,9 @@ def lite0_candidates(det: ShotDetector, path: str, weights: str):
     cands = [(by_frame[int(c.indices[p])], False) for p in doubtful]
     cands += [(Cut(Timecode(int(c.indices[p]), float(c.times[p]), r.video.fps or None), float(c.scores[p])), True)
               for p in weak]
-    x = v.features(path, r, np.r_[doubtful, weak].astype(np.int64))
-    return r, cands, [x for x in r.cuts if x.is_gradual], x
+    positions = np.r_[doubtful, weak].astype(np.int64)
+    x = v.features(path, r, positions, np.r_[np.zeros(len(doubtful), bool), np.ones(len(weak), bool)])
+    return r, cands, [x for x in r.cuts if x.is_gradual], x, positions
 
 
 def truths(cands, lab, tol: int = 2) -> list[bool]:
@@ -278,13 +270,12 @@ def main() -> None:
     for i, (path, lab) in enumerate(clips):
         progress(f"candidates: clip {i + 1}/{len(clips)}")
         if args.lite0:
-            r, cands, fixed[i], x = lite0_candidates(det, path, args.lite0)
+            r, cands, fixed[i], x, positions = lite0_candidates(det, path, args.lite0)
             if args.fold_learned:  # the 0.1 learned detector's probability near each candidate, as one more feature
                 from latentcut.detection.learned import LearnedThreshold
 
                 prob = LearnedThreshold().decision_function(r.curve, r.video.fps or None)
-                weak, doubtful = _CNN["lite0"].candidates(r)
-                got = [np.log(prob[max(q - 1, 0):q + 2].max() + 1e-4) for q in np.r_[doubtful, weak].astype(int)]
+                got = [np.log(prob[max(q - 1, 0):q + 2].max() + 1e-4) for q in positions]
                 k = len(LITE0_FEATURES) - 1
                 x = np.c_[x[:, :k], np.asarray(got, float).reshape(-1, 1), x[:, k:]]
             rows.append((r, [(cut, weak, f, t) for (cut, weak), f, t in

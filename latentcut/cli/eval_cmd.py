@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from latentcut.evaluation import load_labels
+    from latentcut.evaluation import accuracy_at_n, load_labels
 
     n = _parse_n(args.n)
     preds, curves = _expand(args.predictions, args.curve or [])
@@ -56,14 +56,12 @@ def run(args) -> int:
     out = []
     for pred_path, clip, rows in evaluated:
         acc = hits = None
+        size = len(clip.boundaries) if n is None else n  # this clip's N
         if clip.path in curve_of:
-            from latentcut.evaluation import accuracy_at_n
-
             acc = accuracy_at_n(_read_curve(curve_of[clip.path], args.curve_column), clip, n=n)
-            size = len(clip.boundaries) if n is None else n
             hits = None if size == 0 else round(acc * size)
         out.append({"clip": clip.path, "predictions": pred_path, "results": rows, "accuracy_at_n": acc,
-                    "n": len(clip.boundaries) if n is None else n, "hits": hits})
+                    "n": size, "hits": hits})
     if len(out) == 1:
         return _print_one(out[0], args, curve_column=args.curve_column)
     return _print_many(out, args)

@@ -32,7 +32,6 @@ from latentcut.detection.verifiers import Verifier
 from latentcut.encoders.timm_features import Lite0Encoder, WeightsError
 from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.folders import commit_folder, holds_only
-from latentcut.io.windows import frames_at
 
 FEATURES = ("decision", "score", "raw", "straightness", "weak", "colour_jump", "palette", "contrast_ratio", "motion",
             "hist_change", "hist_step", "hist_return", "hist_within",
@@ -62,25 +61,29 @@ def window_positions(positions, n: int) -> np.ndarray:
     return np.unique(np.clip(np.add.outer(np.asarray(positions, np.int64), WINDOW), 0, n - 1))
 
 
-def curve_features(curve, decision: np.ndarray, p: int, weak: bool) -> list[float]:
-    """The curve's shape at position ``p``, a weak peak or an accepted cut: the first nine of :data:`FEATURES`."""
+def curve_features(curve, decision: np.ndarray, positions, weak) -> np.ndarray:
+    """The curve's shape at each of ``positions`` (``weak``: per position, a weak peak rather than
+    an accepted cut): (len(positions), 9), the first nine of :data:`FEATURES`."""
     n = len(curve)
     raw = np.asarray(curve.raw, np.float64)
     scale = float(np.median(raw)) + _EPS  # the video's typical step: the jump is judged against it
-    w = 6
+    straightness = np.nan_to_num(curve.straightness)  # the whole curve's, once, not once a candidate
     col = curve.colour if curve.colour is not None else np.zeros((n, 3))
-    a, b = col[max(0, p - w):p], col[p:p + w]
-    jump = float(np.abs(col[p] - col[max(p - 1, 0)]).mean())
-    palette = float(np.abs(a.mean(0) - b.mean(0)).mean() / (a.std(0).mean() + b.std(0).mean() + 0.01)) \
-        if len(a) and len(b) else 0.0
     con = curve.contrast if curve.contrast is not None else np.ones(n)
-    ratio = float(np.log((con[p:p + w].mean() + 0.01) / (con[max(0, p - w):p].mean() + 0.01))) if p > 0 else 0.0
-    around = np.r_[raw[max(0, p - 12):max(0, p - 1)], raw[p + 2:p + 13]]
-    motion = float(np.median(around) / scale) if len(around) else 0.0
-    straight = float(np.nan_to_num(curve.straightness[p]))
-    return [float(np.log(decision[p] + _EPS)), float(np.log(curve.scores[p] / scale + _EPS)),
-            float(np.log(raw[p] / scale + _EPS)), straight, float(weak), jump,
-            float(np.log(palette + _EPS)), ratio, motion]
+    w = 6
+    rows = []
+    for p, is_weak in zip(np.asarray(positions, np.int64).tolist(), np.asarray(weak, bool).tolist()):
+        a, b = col[max(0, p - w):p], col[p:p + w]
+        jump = float(np.abs(col[p] - col[max(p - 1, 0)]).mean())
+        palette = float(np.abs(a.mean(0) - b.mean(0)).mean() / (a.std(0).mean() + b.std(0).mean() + 0.01)) \
+            if len(a) and len(b) else 0.0
+        ratio = float(np.log((con[p:p + w].mean() + 0.01) / (con[max(0, p - w):p].mean() + 0.01))) if p > 0 else 0.0
+        around = np.r_[raw[max(0, p - 12):max(0, p - 1)], raw[p + 2:p + 13]]
+        motion = float(np.median(around) / scale) if len(around) else 0.0
+        rows.append([float(np.log(decision[p] + _EPS)), float(np.log(curve.scores[p] / scale + _EPS)),
+                     float(np.log(raw[p] / scale + _EPS)), float(straightness[p]), float(is_weak), jump,
+                     float(np.log(palette + _EPS)), ratio, motion])
+    return np.asarray(rows, np.float64).reshape(-1, 9)
 
 
 def window_features(hist: np.ndarray, cnn: np.ndarray) -> list[float]:
@@ -220,35 +223,35 @@ class Lite0Verifier(Verifier):
                                      "or put the file in $LATENTCUT_WEIGHTS_DIR") from None
         return self.encoder_
 
-    def features(self, path: str | os.PathLike, result, positions) -> np.ndarray:
+    def features(self, path: str | os.PathLike, result, positions, weak=None) -> np.ndarray:
         """(len(positions), len(FEATURES) + 1280): the :data:`FEATURES` of the candidates at these curve
-        positions, then the absolute difference of the unit Lite0 features of the frames either side."""
+        positions, then the absolute difference of the unit Lite0 features of the frames either side.
+        ``weak``: per position, whether it is a weak peak (default: as :meth:`candidates` says)."""
         positions = np.asarray(positions, np.int64)
         curve = result.curve
         n = len(curve)
         if not len(positions):
             return np.zeros((0, len(FEATURES) + DIM))
+        if weak is None:
+            weak = np.isin(positions, self.candidates(result)[0])
         want = window_positions(positions, n)
-        frames, found = frames_at(os.fspath(path), curve.times, want, (SIZE, SIZE), indices=curve.indices)
-        if not found.all():
-            raise LatentcutError(f"{path}: {int((~found).sum())} frames of the verifier's windows no longer decode")
+        frames = self.window_frames(path, curve, want, (SIZE, SIZE))
         cnn = self._encoder().features(frames)
         cnn = cnn / (np.linalg.norm(cnn, axis=1, keepdims=True) + 1e-9)
         hist = colour_histograms(frames)
         at = {int(p): i for i, p in enumerate(want)}
-        decision = np.asarray(result.decision, np.float64)
-        weak = set(self.candidates(result)[0].tolist())
+        shape = curve_features(curve, np.asarray(result.decision, np.float64), positions, weak)
         rows = []
-        for p in positions.tolist():
+        for p, own in zip(positions.tolist(), shape):
             win = [at[min(max(p + k, 0), n - 1)] for k in WINDOW]
-            rows.append(np.r_[curve_features(curve, decision, p, p in weak), window_features(hist[win], cnn[win]),
+            rows.append(np.r_[own, window_features(hist[win], cnn[win]),
                               np.abs(cnn[win[WINDOW.index(0)]] - cnn[win[WINDOW.index(-1)]])])
         return np.asarray(rows, np.float64)
 
     def confirm(self, path, result, positions):
         m = self._fitted()
-        prob = m.probability(self.features(path, result, positions))
-        weak = np.isin(positions, self.candidates(result)[0])
+        weak = np.isin(positions, self.candidates(result)[0])  # confirm() stands alone (the contract calls it so)
+        prob = m.probability(self.features(path, result, positions, weak))
         self.probabilities_ = prob
         return np.where(weak, prob >= m.add, prob >= m.keep)
 

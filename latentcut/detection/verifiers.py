@@ -63,6 +63,14 @@ class Verifier(Component, ABC):
                                   np.int64)
         return weak, doubtful
 
+    def window_frames(self, path: str, curve, want: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        """The frames at the curve positions ``want`` (sorted, distinct) at ``size``, decoded by seeking;
+        one clear error when some of them no longer decode."""
+        frames, found = frames_at(os.fspath(path), curve.times, want, size, indices=curve.indices)
+        if not found.all():
+            raise LatentcutError(f"{path}: {int((~found).sum())} frames of the verifier's windows no longer decode")
+        return frames
+
     @abstractmethod
     def confirm(self, path: str, result, positions: np.ndarray) -> np.ndarray:
         """For each curve position, True where the verifier sees a boundary there."""
@@ -125,9 +133,7 @@ class TransNetV2Verifier(Verifier):
         curve, n = result.curve, len(result.curve)
         want = np.unique(np.concatenate([np.arange(max(p - self.CONTEXT, 0), min(p + self.CONTEXT, n))
                                          for p in positions]))
-        frames, found = frames_at(path, curve.times, want, (27, 48), indices=curve.indices)
-        if not found.all():
-            raise LatentcutError(f"{path}: {int((~found).sum())} frames of the verifier's windows no longer decode")
+        frames = self.window_frames(path, curve, want, (27, 48))
         prob = np.zeros(n)
         at = {int(p): i for i, p in enumerate(want)}
         model = self._model()

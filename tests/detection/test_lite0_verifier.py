@@ -148,7 +148,7 @@ def test_weak_and_doubtful_candidates_meet_their_own_thresholds(cut_video, monke
                                            np.zeros(k), 0.0, keep, add)  # p = 0.5 everywhere
     v.model_ = flat(0.4, 0.6)
     monkeypatch.setattr(Lite0Verifier, "features",
-                        lambda self, path, result, positions: np.zeros((len(positions), k + lv.DIM)))
+                        lambda self, path, result, positions, weak=None: np.zeros((len(positions), k + lv.DIM)))
     assert [c.frame.frame for c in v.verify(cut_video, r)] == [24, 48]  # cuts kept (0.5 >= 0.4), the peak not (< 0.6)
     v.model_ = flat(0.6, 0.4)
     assert [c.frame.frame for c in v.verify(cut_video, r)] == [10]
