@@ -19,6 +19,9 @@ WEIGHTS = os.path.join(ROOT, "..", "shared", "weights")
 ENCODERS = [
     ("pixel", "pixel", {}),
     ("repro-vae (inference)", "repro-vae", {}),
+    ("shotnet (NumPy, no torch)", "shotnet", {}),
+    ("shotnet (torch)", "shotnet,device=DEVICE", {}),
+    ("lite0 128 (the library's)", "lite0", {"weights": "tf-efficientnet-lite0-imagenet.safetensors"}),
     ("timm:tf_efficientnet_lite0 224", "timm:tf_efficientnet_lite0", {"weights": "tf-efficientnet-lite0-imagenet.safetensors"}),
     ("xception 299", "xception", {"weights": "xception-imagenet-backbone.safetensors"}),
     ("xception 160", "xception,size=160", {"weights": "xception-imagenet-backbone.safetensors"}),
@@ -39,11 +42,15 @@ def main() -> None:
     for label, spec, kw in ENCODERS:
         for dev in devices:
             kwargs = {k: os.path.join(WEIGHTS, v) for k, v in kw.items()}
-            if spec != "pixel":
-                kwargs["device"] = dev
+            if "DEVICE" in spec:
+                spec_here = spec.replace("DEVICE", dev)
+            elif spec not in ("pixel", "shotnet"):
+                spec_here, kwargs["device"] = spec, dev
             elif dev != "cpu":
                 continue
-            enc = create_encoder(spec, **kwargs)
+            else:
+                spec_here = spec
+            enc = create_encoder(spec_here, **kwargs)
             frames = synthetic_pictures(enc.frame_size, n=args.frames)
             if enc.requires_fit:  # the VAE: an untrained model runs as fast as a trained one
                 enc.fit(frames[:8], progress=False) if spec != "repro-vae" else _untrained(enc)

@@ -4,12 +4,14 @@
     python benchmarks/retrieval_quality.py [--clips N] [--queries 2000] [--encoders SPEC ...]
                                            [--reencoded 10] [--seed 0] [--no-mirror] [--no-strip]
                                            [--keyframes change=0.04,max_gap=0.5] [--scale 1000000]
+                                           [--queries-from all|labelled]
 
 Builds a scene library (``latentcut index add``) of the shared clips, labelled and unlabelled,
 then asks it about screenshots made in code from those clips' frames, each with an everyday change
 (crop, letterbox and pillarbox bars, a UI border, mirroring, burned-in subtitles, JPEG, a smaller
 copy, brightness and contrast, blur, or none). A query is a frame at 480 pixels wide changed as a
-user's screenshot would be, handed to the library as ``latentcut index query --image`` hands it
+user's screenshot would be (``--queries-from labelled``: only from the labelled clips, which no
+encoder trained on the unlabelled footage saw), handed to the library as ``latentcut index query --image`` hands it
 a file. A hit is right when it names the video and the shot holding that frame. It also queries
 whole clips that were re-encoded with PyAV (another codec, half the size, half the frame rate).
 
@@ -325,14 +327,18 @@ def main() -> None:
     ap.add_argument("--no-strip", action="store_true", help="do not strip bars and flat borders")
     ap.add_argument("--keyframes", default="", help="keyframe settings, e.g. change=0.04,max_gap=0.5,min_gap=2")
     ap.add_argument("--scale", type=int, default=0, help="also time search on a library of N synthetic keyframes")
+    ap.add_argument("--queries-from", choices=["all", "labelled"], default="all",
+                    help="make screenshots from every library clip, or only from the labelled ones (no encoder "
+                         "trained on the unlabelled footage has seen them; the library still holds every clip)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     progress = stage_progress()
     clips = library_clips(args.labels, args.clips)
     rng = np.random.default_rng(args.seed)
-    shots, n_flat = pick_frames(clips, args.queries, rng, progress) if args.queries else ([], 0)
+    asked = clips if args.queries_from == "all" else [p for p, _ in clip_paths(args.labels)][: len(clips)]
+    shots, n_flat = pick_frames(asked, args.queries, rng, progress) if args.queries else ([], 0)
     change_seeds = rng.integers(0, 2**31, len(shots))
-    print(f"library: {len(clips)} clips; {len(shots)} screenshots x {len(CHANGES)} changes ({n_flat} more were black "
+    print(f"library: {len(clips)} clips; screenshots from {args.queries_from} clips; {len(shots)} screenshots x {len(CHANGES)} changes ({n_flat} more were black "
           f"or flat cards, which name no shot, and are left out); "
           f"mirror {'off' if args.no_mirror else 'on'}, border stripping {'off' if args.no_strip else 'on'}")
     with tempfile.TemporaryDirectory() as tmp:

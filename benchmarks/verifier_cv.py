@@ -104,15 +104,23 @@ _CNN = {}
 
 
 def cnn_windows(weights: str, size: int, path: str, positions: list[int], n: int) -> dict:
-    """{frame position: unit-length Lite0 features} of the frames around every candidate, each frame once."""
+    """{frame position: unit-length features} of the frames around every candidate, each frame once:
+    EfficientNet-Lite0's when ``weights`` is its safetensors file, else those of the encoder it
+    names (a spec, e.g. ``shotnet`` or ``shotnet,model=DIR``) at that encoder's own input size."""
+    from latentcut.encoders import create_encoder
     from latentcut.encoders.timm_features import Lite0Encoder
 
     if "enc" not in _CNN:
-        _CNN["enc"] = Lite0Encoder(weights=weights, size=size, pca=None)
-    batch, _ = clip_frames(path, (size, size))
+        if str(weights).endswith(".safetensors"):
+            enc = Lite0Encoder(weights=weights, size=size, pca=None)
+            _CNN["enc"], _CNN["size"], _CNN["embed"] = enc, (size, size), enc.features
+        else:
+            enc = create_encoder(weights).prepare()
+            _CNN["enc"], _CNN["size"], _CNN["embed"] = enc, enc.frame_size, lambda f: enc.transform(f).mean
+    batch, _ = clip_frames(path, _CNN["size"])
     assert len(batch.frames) == n, (len(batch.frames), n)
     want = sorted({min(max(p + k, 0), n - 1) for p in positions for k in CNN_SPAN})
-    f = _CNN["enc"].features(batch.frames[want]) if want else np.zeros((0, 1280))
+    f = _CNN["embed"](batch.frames[want]) if want else np.zeros((0, 1))
     f = f / (np.linalg.norm(f, axis=1, keepdims=True) + 1e-9)
     return dict(zip(want, f))
 
@@ -237,8 +245,9 @@ def main() -> None:
     ap.add_argument("--labels", default=DEFAULT_LABELS)
     ap.add_argument("--low", type=float, default=0.5)
     ap.add_argument("--model", choices=["logistic", "boosting"], default="logistic")
-    ap.add_argument("--cnn", metavar="WEIGHTS", help="also EfficientNet-Lite0 features of the frames around each "
-                    "candidate (the safetensors file, e.g. ../shared/weights/tf-efficientnet-lite0-imagenet.safetensors)")
+    ap.add_argument("--cnn", metavar="WEIGHTS|ENCODER", help="also EfficientNet-Lite0 features of the frames around each "
+                    "candidate (the safetensors file, e.g. ../shared/weights/tf-efficientnet-lite0-imagenet.safetensors), "
+                    "or another encoder's (a spec: shotnet, shotnet,model=DIR)")
     ap.add_argument("--cnn-size", type=int, default=128)
     ap.add_argument("--lite0", metavar="WEIGHTS", help="the library's lite0 verifier (its candidates and features) "
                     "with these Lite0 weights; logistic regression")

@@ -13,6 +13,9 @@ def add_parser(sub) -> None:
     mp.add_argument("-o", "--output", metavar="MAP.png")
     mp.add_argument("--method", choices=["umap", "pca", "autoencoder"], default="umap")
     mp.add_argument("--color", choices=["shot", "time"], default="shot")
+    mp.add_argument("--map-encoder", metavar="SPEC", default=None,
+                    help="the encoder the map is drawn from (default shotnet, whose shots stand further apart; "
+                         "'detector': the shot detector's own embeddings, no second pass over the video)")
     mp.add_argument("--csv", metavar="COORDS.csv", help="write frame, time, shot, x, y")
     mp.add_argument("--poster", metavar="POSTER.png", help="thumbnails tiled on a grid by their map position")
     mp.add_argument("--poster-size", type=wxh, default="1920x1080", help="poster size WxH (default 1920x1080)")
@@ -29,21 +32,26 @@ def run(args) -> int:
         require("map", "--method umap")
     elif args.method == "autoencoder":
         require("vae", "--method autoencoder")
+    from latentcut.component import describe
+    from latentcut.encoders import create_encoder
     from latentcut.io.atomic import atomic_write
     from latentcut.io.timecode import format_seconds
     from latentcut.io.thumbnails import thumbnails
-    from latentcut.maps.projection import map_video
+    from latentcut.maps.projection import MAP_ENCODER, map_video
     from latentcut.maps.render import draw_map, poster
 
     check_outputs(input_files(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
     if not (args.output or args.csv or args.poster):
         raise LatentcutError("map writes nothing without -o MAP.png, --csv COORDS.csv or --poster POSTER.png")
     det = detector_from_args(args)
-    result = det.detect(args.video, keep_embeddings=True)
-    m = map_video(result, args.method, args.max_points)
+    spec = args.map_encoder or MAP_ENCODER
+    own = spec == "detector"
+    encoder = None if own else create_encoder(spec).prepare()  # a bad spec or model fails before the detection
+    result = det.detect(args.video, keep_embeddings=own)
+    m = map_video(result, args.method, args.max_points, encoder=encoder)
     by_time = args.color == "time"
     title = (f"{os.path.basename(args.video)}: {len(m.indices)} frames, {len(result.shots)} shots, "
-             f"{args.method} of {result.settings['encoder']}")
+             f"{args.method} of {result.settings['encoder'] if own else describe(encoder)}")
     if args.output:
         draw_map(m.coords, args.output, m.times if by_time else m.shots, "time (s)" if by_time else "shot", title, args.size)
     if args.csv:

@@ -17,8 +17,9 @@ encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder", e
 encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder", extra="timm")
 encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder", extra="timm")
 encoders.register("lite0", "latentcut.encoders.timm_features:Lite0Encoder", extra="timm")
+encoders.register("shotnet", "latentcut.encoders.shotnet.encoder:ShotNetEncoder")
 
-_LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm", "Lite0Encoder": "lite0"}
+_LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm", "Lite0Encoder": "lite0", "ShotNetEncoder": "shotnet"}
 
 
 def __getattr__(name):
@@ -37,4 +38,4 @@ def list_encoders() -> list[str]:
     return encoders.names()
 
 
-__all__ = ["BetaVAEEncoder", "Encoder", "Lite0Encoder", "PixelEncoder", "TimmEncoder", "VAEEncoder", "XceptionEncoder", "create_encoder", "encoders", "list_encoders"]
+__all__ = ["BetaVAEEncoder", "Encoder", "Lite0Encoder", "PixelEncoder", "ShotNetEncoder", "TimmEncoder", "VAEEncoder", "XceptionEncoder", "create_encoder", "encoders", "list_encoders"]

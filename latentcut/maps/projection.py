@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentcut.encoders import create_encoder
+from latentcut.errors import LatentcutError
 from latentcut.extras import require
 from latentcut.io.progress import bar as progress_bar
 from latentcut.io.progress import status
+from latentcut.io.video import VideoReader
 
 
 @dataclass
@@ -27,16 +30,45 @@ class FrameMap:
     coords: np.ndarray
 
 
-def map_video(result, method: str = "umap", max_points: int = 5000, seed: int = 0) -> FrameMap:
-    """The map of a DetectionResult made with ``keep_embeddings``: at most ``max_points`` frames
-    spread evenly over the video, each with the shot it belongs to."""
-    if result.embeddings is None:
-        raise ValueError("the result has no embeddings: detect(..., keep_embeddings=True)")
+#: the encoder a map is drawn from unless told: its shots stand further apart than the detection
+#: encoder's (benchmarks/map_quality.py)
+MAP_ENCODER = "shotnet"
+
+
+def map_video(result, method: str = "umap", max_points: int = 5000, seed: int = 0, encoder=None) -> FrameMap:
+    """The map of a DetectionResult: at most ``max_points`` frames spread evenly over the video,
+    each with the shot it belongs to. ``encoder`` (an Encoder or a spec, e.g. :data:`MAP_ENCODER`)
+    embeds those frames afresh from the video; without it the map is drawn from the detection's
+    own embeddings (``detect(..., keep_embeddings=True)``)."""
+    if encoder is None and result.embeddings is None:
+        raise ValueError("the result has no embeddings: detect(..., keep_embeddings=True), or give an encoder")
     idx, times = result.curve.indices, result.curve.times
     sel = subsample(len(idx), max_points)
-    coords = frame_map(result.embeddings.mean[sel], method, seed=seed)
+    if encoder is None:
+        x = result.embeddings.mean[sel]
+    else:
+        x = embed_frames(result.video.path, idx[sel], create_encoder(encoder))
+    coords = frame_map(x, method, seed=seed)
     shots = np.searchsorted([s.start.frame for s in result.shots], idx[sel], side="right")
     return FrameMap(idx[sel], times[sel], shots, coords)
+
+
+def embed_frames(path, indices, encoder, batch: int = 256) -> np.ndarray:
+    """The encoder's vectors (their means) of the frames ``indices`` (decoded numbers, ascending) of a video."""
+    want = set(int(i) for i in indices)
+    encoder.prepare()
+    out, pending = [], []
+    for b in VideoReader(path, size=encoder.frame_size, color=encoder.color).batches():
+        pending.extend(f for f, i in zip(b.frames, b.indices) if int(i) in want)
+        if len(pending) >= batch:
+            out.append(encoder.transform(np.stack(pending)).mean)
+            pending = []
+    if pending:
+        out.append(encoder.transform(np.stack(pending)).mean)
+    x = np.concatenate(out) if out else np.zeros((0, 1), np.float32)
+    if len(x) != len(want):
+        raise LatentcutError(f"{path}: {len(want) - len(x)} of the map's frames no longer decode")
+    return x
 
 
 def subsample(n: int, max_points: int) -> np.ndarray:

@@ -181,3 +181,35 @@ def test_poster_and_autoencoder_details(tmp_path):
     a = autoencoder_map(x)
     np.testing.assert_allclose(a[[0, 150, 299]], FOURTH_PASS_MAP, atol=2e-4)
     assert autoencoder_map(x[:5], steps=3).shape == (5, 2)  # PCA capped by the frame count
+
+
+def test_a_map_drawn_from_another_encoder_embeds_the_chosen_frames(cut_video, tmp_path):
+    from latentcut import ShotDetector, VideoReader
+    from latentcut.encoders import create_encoder
+    from latentcut.maps.projection import MAP_ENCODER, embed_frames, map_video
+
+    result = ShotDetector(progress=False).detect(cut_video)  # no embeddings kept
+    with pytest.raises(ValueError, match="keep_embeddings"):
+        map_video(result, "pca")
+    enc = create_encoder(MAP_ENCODER)
+    m = map_video(result, "pca", max_points=10, encoder=enc)
+    assert len(m.indices) == 10 and list(m.indices) == sorted(m.indices)
+    frames = VideoReader(cut_video, size=enc.frame_size).read_all().frames
+    np.testing.assert_allclose(embed_frames(cut_video, m.indices, enc), enc.transform(frames[m.indices]).mean, atol=1e-6)
+    # three colours (with a little noise): three groups on the map, one a shot, each far smaller than the map
+    assert set(m.shots) == {1, 2, 3}
+    spread = max(np.ptp(m.coords[m.shots == s], axis=0).max() for s in (1, 2, 3))
+    assert spread < 0.2 * np.ptp(m.coords, axis=0).max()
+    with pytest.raises(Exception, match="no longer decode"):
+        embed_frames(cut_video, [5, 10_000], enc)
+
+
+def test_map_command_draws_from_shotnet_or_the_detector(cut_video, tmp_path, capsys):
+    from latentcut.cli import main
+
+    assert main(["map", str(cut_video), "--method", "pca", "--csv", str(tmp_path / "a.csv")]) == 0
+    assert main(["map", str(cut_video), "--method", "pca", "--map-encoder", "detector", "--csv", str(tmp_path / "b.csv")]) == 0
+    a, b = (np.loadtxt(tmp_path / f, delimiter=",", skiprows=1) for f in ("a.csv", "b.csv"))
+    assert a.shape == b.shape and not np.allclose(a[:, 3:], b[:, 3:])  # the same frames, another space
+    assert main(["map", str(cut_video), "--method", "pca", "--map-encoder", "no-such-encoder", "--csv", str(tmp_path / "c.csv")]) == 2
+    assert "latentcut: error:" in capsys.readouterr().err and not (tmp_path / "c.csv").exists()
