@@ -72,13 +72,13 @@ def main() -> None:
             used += 1
     print(f"\n{used} labelled clips with two shots or more; silhouette of the true shots (mean over clips; "
           f"share of clips above {args.encoders[0]})")
-    print(f"  {'encoder':<28}" + "".join(f"{m:>22}" for m in ["embedding", *args.methods]))
+    print(f"  {'encoder':<48}" + "".join(f"{m:>22}" for m in ["embedding", *args.methods]))
     for spec in args.encoders:
         row = ""
         for m in ["embedding", *args.methods]:
             s, base = np.asarray(scores[(spec, m)][:used]), np.asarray(scores[(args.encoders[0], m)][:used])
             row += f"{s.mean():>12.3f} ({np.mean(s > base):.2f})" + " " * 3
-        print(f"  {spec:<28}{row}")
+        print(f"  {spec:<48}{row}")
 
 
 if __name__ == "__main__":

@@ -214,6 +214,15 @@ def lite0_candidates(det: ShotDetector, path: str, weights: str):
 
     if "lite0" not in _CNN:
         _CNN["lite0"] = Lite0Verifier(weights=weights)
+        if not str(weights).endswith(".safetensors"):  # an encoder spec: the same verifier on its features
+            # (a measurement only: the library's verifier and its model are Lite0's, SIZE and DIM its)
+            import latentcut.detection.lite0_verifier as lv
+            from latentcut.encoders import create_encoder
+
+            enc = create_encoder(weights).prepare()
+            lv.SIZE, lv.DIM = enc.frame_size[0], enc.transform(np.zeros((1, *enc.frame_size, 3), np.uint8)).dim
+            enc.features = lambda f: enc.transform(f).mean
+            _CNN["lite0"].encoder_ = enc
     v = _CNN["lite0"]
     r = det.detect(path)
     weak, doubtful = v.candidates(r)
@@ -249,7 +258,9 @@ def main() -> None:
                     "candidate (the safetensors file, e.g. ../shared/weights/tf-efficientnet-lite0-imagenet.safetensors), "
                     "or another encoder's (a spec: shotnet, shotnet,model=DIR)")
     ap.add_argument("--cnn-size", type=int, default=128)
-    ap.add_argument("--lite0", metavar="WEIGHTS", help="the library's lite0 verifier (its candidates and features) "
+    ap.add_argument("--lite0", metavar="WEIGHTS", help="the library's lite0 verifier (its candidates and features; "
+                    "an encoder spec such as 'shotnet' in place of the weights file puts that encoder's features "
+                    "where Lite0's are, to measure it as the verifier's features: not savable) "
                     "with these Lite0 weights; logistic regression")
     ap.add_argument("--components", type=int, default=8, metavar="K",
                     help="with --lite0: principal directions of the pair difference the model sees (default 8)")
@@ -300,8 +311,9 @@ def main() -> None:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     folds = [lab.collection or lab.path for _, lab in clips]
-    if args.save and (not args.lite0 or args.model != "logistic" or args.fold_learned):
-        ap.error("--save writes the lite0 verifier's logistic regression: it needs --lite0 (and --model logistic, "
+    if args.save and (not args.lite0 or args.model != "logistic" or args.fold_learned
+                      or not args.lite0.endswith(".safetensors")):
+        ap.error("--save writes the lite0 verifier's logistic regression: it needs --lite0 WEIGHTS (and --model logistic, "
                  "no --fold-learned)")
     if args.lite0 and (args.cnn or args.align or args.synthetic):
         ap.error("--lite0 uses the library's own features (no --cnn, --align or --synthetic)")

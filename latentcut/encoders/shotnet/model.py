@@ -102,7 +102,13 @@ class NumpyShotNet:
         self.head_w = np.ascontiguousarray(np.asarray(tensors["head.weight"], np.float32).T)
         self.head_b = np.asarray(tensors["head.bias"], np.float32)
 
+    #: frames a pass: the im2col buffers of a few frames stay in the CPU's cache (measured 6 times
+    #: faster at 8-16 frames than at 512)
+    chunk = 16
+
     def __call__(self, frames: np.ndarray) -> np.ndarray:
+        if len(frames) > self.chunk:
+            return np.concatenate([self(frames[i : i + self.chunk]) for i in range(0, len(frames), self.chunk)])
         x = (frames.astype(np.float32) * (1.0 / (255.0 * INPUT_STD))) - INPUT_MEAN / INPUT_STD
         for weight, bias in self.convs:
             x = _leaky_pool(_conv3x3(x, weight, bias))
