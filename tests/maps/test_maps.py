@@ -200,7 +200,15 @@ def test_a_map_drawn_from_another_encoder_embeds_the_chosen_frames(cut_video, tm
     assert set(m.shots) == {1, 2, 3}
     spread = max(np.ptp(m.coords[m.shots == s], axis=0).max() for s in (1, 2, 3))
     assert spread < 0.2 * np.ptp(m.coords, axis=0).max()
-    with pytest.raises(Exception, match="no longer decode"):
+    # the map is the chosen method's projection of exactly those vectors
+    from latentcut.maps.projection import frame_map
+
+    np.testing.assert_allclose(m.coords, frame_map(enc.transform(frames[m.indices]).mean, "pca"), atol=1e-5)
+    # several passes of ``batch`` frames give what one pass gives, in order
+    some = [0, 3, 9, 23, 24, 30, 47, 48, 60, 71, 70][:-1]
+    np.testing.assert_allclose(embed_frames(cut_video, some, enc, batch=3), enc.transform(frames[some]).mean, atol=1e-6)
+    assert embed_frames(cut_video, [], enc).shape[0] == 0
+    with pytest.raises(Exception, match="1 of the map's frames no longer decode"):
         embed_frames(cut_video, [5, 10_000], enc)
 
 
