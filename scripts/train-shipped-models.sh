@@ -5,7 +5,7 @@
 #   the PCA the scene library's `lite0` encoder projects with (under a minute):
 #   the lite0 verifier (`--verify lite0`), fitted on the LABELLED clips beside UNLABELLED_DIR,
 #   with its leave-one-collection-out figure printed (about 2 minutes):
-#   shotnet, the encoder trained without labels to tell shots apart (about 17 minutes):
+#   shotnet, the encoder trained without labels to tell shots apart (about 12 minutes):
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] [detector|repro-vae|retrieval-pca|lite0-verifier|shotnet|all]
 # and, not shipped, the beta-VAE of the same recipe (tau 0) for the ablation in docs/benchmarks.md:
 #   scripts/train-shipped-models.sh [UNLABELLED_DIR] beta-vae OUT_DIR
@@ -93,8 +93,8 @@ if [ "$which" = shotnet ] || [ "$which" = all ]; then
   mkdir -p "$(dirname "$out")"
   tmps="$(mktemp -d "$(dirname "$out")/.shotnet-v1.XXXXXX")"
   trap 'rm -rf "$tmps" ${tmp:+"$tmp"} ${tmpv:+"$tmpv"} ${tmpl:+"$tmpl"}' EXIT
-  # seed 0 of the recipe benchmarks/shotnet.py trains (800 steps of 64 shot pairs; about 17 minutes
-  # on one CPU core, CUDA when present); its config records the recipe, the videos and the loss
+  # seed 0 of the recipe benchmarks/shotnet.py trains (800 steps of 64 shot pairs; about 12 minutes
+  # on 2 CPU cores, decoding included; CUDA when present); its config records the recipe, the videos and the loss
   "$venv/bin/python" "$here/benchmarks/shotnet.py" --data "$data" --seeds 0 --out "$tmps"
   rm -f "$tmps/seed-0/.latentcut-folder"
   install_folder "$tmps/seed-0" "$out"
