@@ -20,10 +20,10 @@ import numpy as np
 
 from latentcut.encoders.base import Encoder, check_frames
 from latentcut.embeddings import Embeddings
-from latentcut.encoders.torch_io import frames_to_tensor, pick_device
+from latentcut.encoders.torch_io import frames_to_tensor, is_device, pick_device
 from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.sampling import sample_frames
-from latentcut.io.tensors import file_sha256, load_tensors, save_tensors
+from latentcut.io.tensors import file_id, load_tensors, save_tensors
 from latentcut.registry import check_bool, check_number
 
 #: Classifier parameter names across timm families, dropped from full checkpoints.
@@ -74,7 +74,7 @@ class TimmEncoder(Encoder):
         if self.pca is not None and not isinstance(self.pca, str):
             check_number("pca", self.pca, 1, 65536, integer=True)
         check_number("batch_size", self.batch_size, 1, integer=True)
-        if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
+        if self.device is not None and not is_device(self.device):
             raise ValueError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
 
     @property
@@ -107,9 +107,9 @@ class TimmEncoder(Encoder):
     def config(self) -> dict:
         weights = self._weights_path()
         c = {"name": self.name, "model_name": self.model_name, "size": self.side, "split": bool(self.split),
-             "pca": self.pca, "weights": _file_id(weights) if weights else "timm-pretrained"}
+             "pca": self.pca, "weights": file_id(weights) if weights else "timm-pretrained"}
         if isinstance(self.pca, str):
-            c["pca"] = _file_id(self._pca_path())
+            c["pca"] = file_id(self._pca_path())
         return c
 
     #: the file name a weights folder (``$LATENTCUT_WEIGHTS_DIR``) holds this model's weights under
@@ -335,20 +335,3 @@ def _hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
         return True
     except OSError:
         return False
-
-
-_FILE_IDS: dict = {}
-
-
-def _file_id(path: str) -> str:
-    """A weights or PCA file by content (other weights under the same name are another encoder);
-    hashed once per process while its size and mtime stay."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return f"{path} (missing)"
-    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
-    if key not in _FILE_IDS:
-
-        _FILE_IDS[key] = f"{os.path.basename(path)}:sha256:{file_sha256(path)[:32]}"
-    return _FILE_IDS[key]

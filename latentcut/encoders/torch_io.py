@@ -15,6 +15,12 @@ def frames_to_tensor(frames, device=None):
     return t.permute(0, 3, 1, 2).float().div_(255.0).contiguous(memory_format=torch.channels_last)
 
 
+def is_device(device) -> bool:
+    """Whether ``device`` names one torch can run on: ``cpu``, ``cuda`` or ``cuda:N`` (checked
+    without importing torch, where parameters are set)."""
+    return device in ("cpu", "cuda") or str(device).startswith("cuda:")
+
+
 def pick_device(device: str | None = None) -> str:
     import torch
 

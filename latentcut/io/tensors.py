@@ -42,6 +42,22 @@ def load_tensors(path: str, framework: str = "pt") -> tuple[dict, dict]:
         raise CheckpointError(f"{path}: not a readable safetensors file (corrupt or truncated?): {exc}") from None
 
 
+_FILE_IDS: dict = {}
+
+
+def file_id(path: str) -> str:
+    """A weights or model file by content, for cache keys and saved settings (other weights under
+    the same name are another encoder): hashed once per process while its size and mtime stay."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{path} (missing)"
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    if key not in _FILE_IDS:
+        _FILE_IDS[key] = f"{os.path.basename(path)}:sha256:{file_sha256(path)[:32]}"
+    return _FILE_IDS[key]
+
+
 def file_sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

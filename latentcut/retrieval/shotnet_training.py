@@ -21,7 +21,7 @@ import numpy as np
 
 from latentcut.detection.pipeline import detect
 from latentcut.encoders.shotnet.model import ARCHITECTURE, ShotNetConfig, parameter_shapes, torch_net
-from latentcut.encoders.torch_io import pick_device
+from latentcut.encoders.torch_io import is_device, pick_device
 from latentcut.errors import LatentcutError
 from latentcut.io.progress import bar
 from latentcut.io.video import VideoReader
@@ -54,6 +54,8 @@ class ShotNetTraining:
             raise ValueError(f"neighbour must be 0 or more, not {self.neighbour!r}")
         if not (self.lr > 0 and self.temperature > 0 and self.reprojection >= 0):
             raise ValueError("lr and temperature must be positive and reprojection 0 or more")
+        if self.device is not None and not is_device(self.device):
+            raise ValueError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
 
 
 # -- data -----------------------------------------------------------------------------------------------
@@ -72,9 +74,10 @@ def load_footage(paths, max_frames: int = 2000, progress=None) -> Footage:
     for path in paths:
         try:
             result = detect(path, progress=False)
-            info = VideoReader(path).info
-            # the library strips each picture's flat borders before its encoder sees it: so do we
-            reader = VideoReader(path, size=work_size(info.height, info.width))
+            info = result.video
+            # the library strips each picture's flat borders before its encoder sees it, at the same
+            # working size (retrieval.embedding.embed_video): so do we
+            reader = VideoReader(path, size=work_size(info.display_size[1], info.display_size[0]))
             got = np.stack([prepare(f, (STORE, STORE)) for b in reader.batches() for f in b.frames])
         except LatentcutError as exc:
             print(f"latentcut: skipping {path}: {exc}")

@@ -152,3 +152,5 @@ def test_training_learns_to_pair_views_of_one_frame(tmp_path):
     assert read_shotnet(str(tmp_path / "m"))[0] == SMALL
     with pytest.raises(ValueError):
         ShotNetTraining(batch=0)
+    with pytest.raises(ValueError, match="device"):
+        ShotNetTraining(device="gpu")

@@ -2,8 +2,8 @@
 
 Its inference is NumPy (no torch import: the core install and a one-shot query can use it);
 ``device="cuda"`` runs the same weights through torch on a GPU. Trained by
-:func:`latentcut.encoders.shotnet.training.train_shotnet` (``scripts/train-shipped-models.sh
-DATA shotnet`` remakes the shipped model).
+:func:`latentcut.retrieval.shotnet_training.train_shotnet` (``benchmarks/shotnet.py`` trains
+seeds; ``scripts/train-shipped-models.sh DATA shotnet`` remakes the shipped model).
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import os
 import numpy as np
 
 from latentcut.encoders.base import Encoder, check_frames
-from latentcut.encoders.torch_io import frames_to_tensor
+from latentcut.encoders.torch_io import frames_to_tensor, is_device
 from latentcut.encoders.shotnet.model import ARCHITECTURE, NumpyShotNet, ShotNetConfig, parameter_shapes, torch_net
 from latentcut.embeddings import Embeddings
 from latentcut.errors import CheckpointError
 from latentcut.io.checkpoint import WEIGHTS, read_config, save_model
-from latentcut.io.tensors import file_sha256, load_tensors
+from latentcut.io.tensors import file_id, load_tensors
 from latentcut.registry import check_number
 
 SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "shotnet-v1")
@@ -50,7 +50,7 @@ def write_shotnet(folder: str, config: dict, state: dict[str, np.ndarray]) -> No
 
 class ShotNetEncoder(Encoder):
     """Unit vectors (128-d) from shotnet. ``model``: ``"shipped"`` (trained on the shared unlabelled
-    footage) or a folder written by ``latentcut train-shotnet``. ``device``: None runs NumPy on the
+    footage) or a model folder written by :func:`write_shotnet` (``benchmarks/shotnet.py``). ``device``: None runs NumPy on the
     CPU; ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` run torch there."""
 
     name = "shotnet"
@@ -65,7 +65,7 @@ class ShotNetEncoder(Encoder):
     def check_params(self) -> None:
         if not isinstance(self.model, str) or not self.model:
             raise ValueError(f"model must be 'shipped' or a model folder, not {self.model!r}")
-        if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
+        if self.device is not None and not is_device(self.device):
             raise ValueError(f"device must be cpu, cuda or cuda:N (or unset for NumPy), not {self.device!r}")
         check_number("batch_size", self.batch_size, 1, integer=True)
 
@@ -74,8 +74,8 @@ class ShotNetEncoder(Encoder):
 
     def _ensure(self):
         if not hasattr(self, "net_"):
-            cfg, full, tensors = read_shotnet(self.folder())
-            self.config_, self.recipe_ = cfg, full
+            cfg, _, tensors = read_shotnet(self.folder())
+            self.config_ = cfg
             if self.device is None:
                 self.net_ = NumpyShotNet(cfg, tensors)
             else:
@@ -91,19 +91,12 @@ class ShotNetEncoder(Encoder):
         return self
 
     @property
-    def frame_size(self) -> tuple[int, int]:
-        if hasattr(self, "config_"):
-            return (self.config_.size, self.config_.size)
+    def frame_size(self) -> tuple[int, int]:  # the model's own input side, so the model is read first
         self._ensure()
         return (self.config_.size, self.config_.size)
 
     def config(self) -> dict:
-        path = os.path.join(self.folder(), "model.safetensors")
-        try:
-            ident = file_sha256(path)[:32]
-        except OSError:
-            ident = "missing"
-        return {"name": self.name, "model": ident}
+        return {"name": self.name, "model": file_id(os.path.join(self.folder(), WEIGHTS))}
 
     def transform(self, frames: np.ndarray) -> Embeddings:
         net = self._ensure()

@@ -13,7 +13,7 @@ from latentcut.cache import CACHE_MARK, config_key, model_cache_dir
 from latentcut.component import changed_params
 from latentcut.encoders.base import Encoder, check_frames
 from latentcut.embeddings import Embeddings
-from latentcut.encoders.torch_io import pick_device
+from latentcut.encoders.torch_io import is_device, pick_device
 from latentcut.encoders.vae.folder import input_side, read_model, write_model
 from latentcut.encoders.vae.model import VAEConfig
 from latentcut.encoders.vae.training import SELF_TRAINING, TrainOptions, encode_frames, reference_sample, train_vae
@@ -146,7 +146,7 @@ class VAEEncoder(Encoder):
             check_number("clip_grad", self.clip_grad, 0.0, lo_open=True)
         check_number("seed", self.seed, 0, integer=True)
         check_bool("cache", self.cache)
-        if self.device is not None and not (self.device in ("cpu", "cuda") or str(self.device).startswith("cuda:")):
+        if self.device is not None and not is_device(self.device):
             raise ValueError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
         if self.model is not None and not isinstance(self.model, (str, os.PathLike)):
             raise ValueError(f"model must be 'shipped', 'self' or a folder path, not {self.model!r}")

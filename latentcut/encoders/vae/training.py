@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from latentcut.embeddings import Embeddings
-from latentcut.encoders.torch_io import frames_to_tensor, pick_device
+from latentcut.encoders.torch_io import frames_to_tensor, is_device, pick_device
 from latentcut.encoders.vae.folder import model_config
 from latentcut.encoders.vae.loss import vae_loss
 from latentcut.encoders.vae.model import ARCHITECTURE, VAEConfig, build_model
@@ -107,7 +107,7 @@ def check_options(opts: TrainOptions) -> None:
         raise TrainingError(f"max frames must be a whole number >= 2, not {opts.max_frames!r}")
     if not 0 <= opts.val_fraction < 1:
         raise TrainingError(f"validation fraction must be within [0, 1), not {opts.val_fraction!r}")
-    if opts.device is not None and not (opts.device == "cpu" or opts.device == "cuda" or opts.device.startswith("cuda:")):
+    if opts.device is not None and not is_device(opts.device):
         raise TrainingError(f"device must be cpu, cuda or cuda:N, not {opts.device!r}")
 
 
