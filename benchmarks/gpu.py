@@ -98,7 +98,7 @@ def detect_run(device: str, clips) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=200, help="training steps of each model (VAE, in-betweener)")
+    ap.add_argument("--steps", type=int, default=200, help="training steps of each model (VAE, in-betweener, shotnet)")
     ap.add_argument("--batch", type=int, default=8, help="in-betweening clips per step")
     ap.add_argument("--devices", nargs="+", default=None, help="default: cpu, and cuda when present")
     ap.add_argument("--clips", type=int, default=3, help="labelled clips for the detect timing")
