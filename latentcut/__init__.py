@@ -19,6 +19,7 @@ from latentcut.encoders import Encoder, create_encoder, list_encoders
 from latentcut.errors import LatentcutError, TruncatedVideoWarning, VideoError
 from latentcut.evaluation import BoundaryScores, accuracy_at_n, evaluate, load_labels
 from latentcut.exports.edl import write_edl
+from latentcut.exports.fcpxml import write_fcpxml
 from latentcut.exports.tables import write_curve_csv, write_json, write_shots_csv
 from latentcut.io.timecode import Timecode
 from latentcut.io.video import VideoReader, probe
@@ -30,7 +31,7 @@ __version__ = "0.2.0"
 
 #: Names that load an optional part (FAISS, OpenTimelineIO) when first used, so ``import latentcut`` stays light.
 _LAZY = {"SceneLibrary": "latentcut.retrieval.library", "write_otio": "latentcut.exports.otio",
-         "write_fcpxml": "latentcut.exports.otio"}
+         "write_fcp7": "latentcut.exports.otio"}
 
 __all__ = [
     "BoundaryScores", "Component", "Cut", "DetectionResult", "Distance", "Embeddings", "Encoder", "FadeFinder",
@@ -38,7 +39,7 @@ __all__ = [
     "TruncatedVideoWarning", "Verifier", "VideoError", "VideoReader", "accuracy_at_n", "create_distance",
     "create_encoder", "create_thresholder", "detect", "evaluate", "gaussian_kl", "group_shots", "list_distances",
     "list_encoders", "list_thresholders", "load_labels", "probe", "score_curve", "write_curve_csv", "write_edl",
-    "write_fcpxml", "write_json", "write_otio", "write_shots_csv",
+    "write_fcp7", "write_fcpxml", "write_json", "write_otio", "write_shots_csv",
 ]
 
 

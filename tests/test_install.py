@@ -38,10 +38,12 @@ def lean(*args, cwd=None):
 
 def test_pixel_detection_and_outputs_run_without_the_heavy_packages(cut_video, tmp_path):
     r = lean("detect", cut_video, "-o", str(tmp_path / "o.json"), "--csv", str(tmp_path / "s.csv"),
-             "--edl", str(tmp_path / "e.edl"), "--html", str(tmp_path / "r.html"), "--encoder", "pixel")
+             "--edl", str(tmp_path / "e.edl"), "--fcpxml", str(tmp_path / "f.fcpxml"), "--html", str(tmp_path / "r.html"),
+             "--encoder", "pixel")
     assert r.returncode == 0, r.stderr
     assert "LOADED []" in r.stderr
     assert (tmp_path / "o.json").exists() and (tmp_path / "e.edl").exists() and (tmp_path / "r.html").exists()
+    assert (tmp_path / "f.fcpxml").exists()
 
 
 @pytest.mark.parametrize("args,extra,package", [
@@ -49,11 +51,11 @@ def test_pixel_detection_and_outputs_run_without_the_heavy_packages(cut_video, t
     (["detect", "{video}", "--encoder", "lite0"], "timm", "torch"),
     (["detect", "{video}", "--verify", "transnetv2"], "transnetv2", "torch"),
     (["index", "add", "{tmp}/lib", "{video}"], "index", "faiss-cpu"),
-    (["map", "{video}", "-o", "{tmp}/m.png"], "map", "umap-learn"),
+    (["map", "{video}", "-o", "{tmp}/m.png", "--method", "umap"], "map", "umap-learn"),
     (["map", "{video}", "-o", "{tmp}/m.png", "--method", "autoencoder"], "vae", "torch"),
     (["train", "{video}", "-o", "{tmp}/model"], "vae", "torch"),
     (["detect", "{video}", "--otio", "{tmp}/t.otio"], "otio", "opentimelineio"),
-    (["detect", "{video}", "--fcpxml", "{tmp}/t.fcpxml"], "otio", "opentimelineio"),
+    (["detect", "{video}", "--fcp7", "{tmp}/t.xml"], "otio", "opentimelineio"),
     (["archive", "add", "{tmp}/arc", "{video}"], "archive", "ray[data]"),
 ])
 def test_a_missing_extra_is_one_line_naming_it(args, extra, package, cut_video, tmp_path):

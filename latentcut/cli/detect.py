@@ -22,7 +22,7 @@ from latentcut.io.timecode import format_seconds
 
 EXAMPLES = """examples:
   latentcut detect film.mp4 -o film.json --csv film.csv       # cuts as JSON, shots as PySceneDetect's CSV
-  latentcut detect film.mp4 --edl film.edl --otio film.otio --fcpxml film.fcpxml   # edit lists
+  latentcut detect film.mp4 --edl film.edl --fcpxml film.fcpxml --fcp7 film.xml   # edit lists, every frame rate
   latentcut detect film.mp4 --html report.html                # a page with every shot's thumbnails
   latentcut detect film.mp4 --start 00:01:00 --duration 90s   # only part of the video
   latentcut detect clips/ '*.mkv' -o 'out/$VIDEO_NAME.json'   # several videos, an output each
@@ -30,7 +30,7 @@ EXAMPLES = """examples:
 """
 
 #: option -> (what the line after a run calls it, writer)
-OUTPUTS = ("-o", "--csv", "--curve", "--edl", "--otio", "--fcpxml", "--html", "--plot")
+OUTPUTS = ("-o", "--csv", "--curve", "--edl", "--otio", "--fcpxml", "--fcp7", "--html", "--plot")
 
 
 def add_parser(sub) -> None:
@@ -43,7 +43,8 @@ def add_parser(sub) -> None:
     o.add_argument("--curve", metavar="CURVE.csv", help="the per-frame score curve as CSV")
     o.add_argument("--edl", metavar="CUTS.edl", help="a CMX 3600 edit decision list (dissolves as D events)")
     o.add_argument("--otio", metavar="CUTS.otio", help="an OpenTimelineIO timeline (needs latentcut[otio])")
-    o.add_argument("--fcpxml", metavar="CUTS.fcpxml", help="Final Cut Pro XML, through OTIO's adapter (needs latentcut[otio])")
+    o.add_argument("--fcpxml", metavar="CUTS.fcpxml", help="Final Cut Pro X XML (FCPXML 1.9; Final Cut Pro, Resolve)")
+    o.add_argument("--fcp7", metavar="CUTS.xml", help="Final Cut Pro 7 XML (xmeml; Premiere Pro, Resolve; needs latentcut[otio])")
     o.add_argument("--html", metavar="REPORT.html", help="an HTML report: a row per shot with thumbnails and links, "
                    "the score curve and the map of the frames")
     o.add_argument("--html-assets", metavar="DIR", help="with --html: the pictures go to DIR instead of inside the page")
@@ -64,13 +65,13 @@ def run(args) -> int:
     if args.html_assets and not args.html:
         raise LatentcutError("--html-assets says where --html's pictures go; give --html too")
     options = {"-o": args.output, "--csv": args.csv, "--curve": args.curve, "--edl": args.edl, "--otio": args.otio,
-               "--fcpxml": args.fcpxml, "--html": args.html, "--plot": args.plot}
+               "--fcpxml": args.fcpxml, "--fcp7": args.fcp7, "--html": args.html, "--plot": args.plot}
     if sum(v == "-" for v in options.values()) > 1:
         raise LatentcutError("only one output can go to standard output ('-')")
-    if args.otio or args.fcpxml:
+    if args.otio or args.fcp7:
         from latentcut.extras import require
 
-        require("otio", "--otio and --fcpxml")
+        require("otio", "--otio and --fcp7")
     plans = []
     for video in videos:
         outs = {opt: output_path(path, video, several, opt) for opt, path in options.items()}
@@ -140,7 +141,7 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
             print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
                   f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
     names = {"-o": "json", "--csv": "scenes csv", "--curve": "score curve", "--edl": "edl", "--otio": "otio",
-             "--fcpxml": "fcpxml", "--html": "html report", "--plot": "plot"}
+             "--fcpxml": "fcpxml", "--fcp7": "fcp7 xml", "--html": "html report", "--plot": "plot"}
     for opt, what in names.items():
         if outs[opt] and outs[opt] != "-":
             print(f"  wrote {what}: {outs[opt]}", file=human)
@@ -162,9 +163,13 @@ def _write_outputs(args, result, outs: dict, assets: str | None, lab) -> None:
 
         write_otio(result, outs["--otio"])
     if outs["--fcpxml"]:
-        from latentcut.exports.otio import write_fcpxml
+        from latentcut.exports.fcpxml import write_fcpxml
 
         write_fcpxml(result, outs["--fcpxml"])
+    if outs["--fcp7"]:
+        from latentcut.exports.otio import write_fcp7
+
+        write_fcp7(result, outs["--fcp7"])
     if outs["--html"]:
         from latentcut.exports.report import write_report
 

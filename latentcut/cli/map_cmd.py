@@ -7,12 +7,26 @@ from latentcut.cli.common import add_detect_options, check_outputs, detector_fro
 from latentcut.errors import LatentcutError
 
 
+EXAMPLES = """examples:
+  latentcut map film.mp4                       # writes film-map.png here: PCA of shotnet's vectors, coloured by shot
+  latentcut map film.mp4 --method umap -o m.png --poster poster.png   # UMAP (latentcut[map]) and a thumbnail poster
+  latentcut map film.mp4 --csv coords.csv --color time
+"""
+
+
 def add_parser(sub) -> None:
-    mp = sub.add_parser("map", help="a 2D map of a video's frames (UMAP, PCA or the autoencoder), and a poster")
-    mp.add_argument("video")
-    mp.add_argument("-o", "--output", metavar="MAP.png")
-    mp.add_argument("--method", choices=["umap", "pca", "autoencoder"], default="umap")
-    mp.add_argument("--color", choices=["shot", "time"], default="shot")
+    from latentcut.cli.common import help_formatter
+
+    mp = sub.add_parser("map", help="a 2D map of a video's frames (PCA, UMAP or the autoencoder), and a poster",
+                        epilog=EXAMPLES, formatter_class=help_formatter(),
+                        description="Draw each frame of a video as a point, near the frames that look like it.")
+    mp.add_argument("video", help="the video file")
+    mp.add_argument("-o", "--output", metavar="MAP.png",
+                    help="the map picture (default: VIDEO_NAME-map.png here, unless --csv or --poster is given)")
+    mp.add_argument("--method", choices=["pca", "umap", "autoencoder"], default="pca",
+                    help="pca (default: in the core install, instant, and as good on the benchmark, docs/maps.md), "
+                         "umap (latentcut[map]; about 30 s to compile the first time) or autoencoder (latentcut[vae])")
+    mp.add_argument("--color", choices=["shot", "time"], default="shot", help="colour the points by shot (default) or time")
     mp.add_argument("--map-encoder", metavar="SPEC", default=None,
                     help="the encoder the map is drawn from (default shotnet, whose shots stand further apart; "
                          "'detector': the shot detector's own embeddings, no second pass over the video)")
@@ -40,9 +54,11 @@ def run(args) -> int:
     from latentcut.maps.projection import MAP_ENCODER, map_video
     from latentcut.maps.render import draw_map, poster
 
-    check_outputs(input_files(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
     if not (args.output or args.csv or args.poster):
-        raise LatentcutError("map writes nothing without -o MAP.png, --csv COORDS.csv or --poster POSTER.png")
+        args.output = os.path.splitext(os.path.basename(args.video))[0] + "-map.png"
+        if os.path.lexists(args.output):
+            raise LatentcutError(f"{args.output}: already exists; latentcut does not replace it (give -o MAP.png)")
+    check_outputs(input_files(args, video=args.video), {"-o": args.output, "--csv": args.csv, "--poster": args.poster})
     det = detector_from_args(args)
     spec = args.map_encoder or MAP_ENCODER
     own = spec == "detector"

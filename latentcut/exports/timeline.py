@@ -22,16 +22,44 @@ class EditEvent:
     transition: int = 0  #: frames of the mix from the previous shot into this one; 0 for a cut
 
 
+#: the rates an edit list may conform a video to when its own is none of the usual ones (a
+#: variable-frame-rate phone video, a slightly-off encoder): the smallest at or above its average
+CONFORM_RATES = (Fraction(24), Fraction(25), Fraction(30), Fraction(50), Fraction(60), Fraction(120))
+_NTSC = (24, 30, 48, 60, 120)
+
+
 def edit_rate(fps: float) -> Fraction:
-    """The editors' rate for ``fps``: NTSC rates as n x 1000/1001, whole rates as they are."""
-    if not fps or fps <= 0:
+    """The editors' rate for ``fps``, exact: NTSC rates as n x 1000/1001, whole rates as they are.
+
+    A rate within 0.5% of a usual one (24.05) is that rate: a player shows it so, and every frame
+    keeps a grid frame of its own. A half rate (12.5, 7.5) is doubled, which holds each frame for
+    two grid frames exactly. Any other (variable frame rate) is conformed to the smallest of
+    :data:`CONFORM_RATES` at or above it, so no two frames share a grid frame on average.
+    """
+    if not fps or fps <= 0 or fps != fps:
         return Fraction(25)
-    for whole in (24, 30, 48, 60, 120):
-        if abs(fps - whole * 1000 / 1001) < 0.01:
-            return Fraction(whole * 1000, 1001)
-    if abs(fps - round(fps)) < 0.01:
-        return Fraction(round(fps))
-    return Fraction(fps).limit_denominator(1001)
+    exact = [Fraction(n * 1000, 1001) for n in _NTSC] + [Fraction(max(round(fps), 1))]
+    best = min(exact, key=lambda r: abs(fps - float(r)))
+    if abs(fps - float(best)) < 0.01:
+        return best
+    usual = [Fraction(n * 1000, 1001) for n in _NTSC] + [Fraction(n) for n in (24, 25, 30, 48, 50, 60, 120)]
+    best = min(usual, key=lambda r: abs(fps - float(r)))
+    if abs(fps - float(best)) <= 0.005 * fps:
+        return best
+    if abs(2 * fps - round(2 * fps)) < 0.01 and round(2 * fps) <= 120:
+        return Fraction(round(2 * fps))
+    return next((r for r in CONFORM_RATES if r >= fps), Fraction(round(fps)))
+
+
+def frame_duration(rate: Fraction) -> Fraction:
+    """Seconds a frame lasts at ``rate``, exactly (1001/24000 at 23.976)."""
+    return 1 / Fraction(rate)
+
+
+def rational_seconds(frames: int, rate: Fraction) -> str:
+    """``frames`` at ``rate`` as FCPXML's rational seconds: ``"0s"``, ``"2s"``, ``"1001/480s"``."""
+    v = Fraction(int(frames)) / Fraction(rate)
+    return f"{v.numerator}s" if v.denominator == 1 else f"{v.numerator}/{v.denominator}s"
 
 
 def grid(seconds: float, rate: Fraction) -> int:
@@ -66,6 +94,14 @@ def edit_events(result: DetectionResult) -> list[EditEvent]:
         rout = max(nxt, rin + 1)
         events.append(EditEvent(shot.number, rin, rout, min(mixes[i], rout - rin)))
     return events
+
+
+def meeting_points(events: list[EditEvent]) -> list[int]:
+    """Where consecutive clips meet on a timeline that overlaps them under each mix (OTIO, FCPXML,
+    FCP7 XML): the mix's middle, else the cut; then the last event's end. A mix of ``n`` frames
+    then reaches ``n // 2`` frames back into the outgoing clip and the rest into the incoming one."""
+    points = [e.record_in + e.transition // 2 if e.transition and i else e.record_in for i, e in enumerate(events)]
+    return points + [events[-1].record_out] if events else [0]
 
 
 def source_name(result: DetectionResult) -> str:

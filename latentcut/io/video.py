@@ -42,6 +42,8 @@ class VideoInfo:
     frame_count: int  #: the container's count, or an estimate from duration x fps; 0 if unknown
     codec: str
     frame_count_exact: bool = False  #: the count is the container's own, not an estimate
+    audio_channels: int = 0  #: channels of the first audio stream; 0 when the file has no sound
+    audio_rate: int = 0  #: that stream's sample rate, Hz
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -116,6 +118,7 @@ def _info(path: str, container, stream, rotation: int | None = None) -> VideoInf
     if frames <= 0 and duration > 0 and fps > 0:
         frames = int(round(duration * fps))
     cc = stream.codec_context
+    audio = container.streams.audio[0] if container.streams.audio else None
     return VideoInfo(
         path=path,
         width=int(cc.width),
@@ -126,6 +129,8 @@ def _info(path: str, container, stream, rotation: int | None = None) -> VideoInf
         frame_count=frames,
         codec=cc.name,
         frame_count_exact=exact,
+        audio_channels=int(getattr(audio.codec_context, "channels", 0) or 0) if audio is not None else 0,
+        audio_rate=int(audio.codec_context.sample_rate or 0) if audio is not None else 0,
     )
 
 

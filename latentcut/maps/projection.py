@@ -35,7 +35,7 @@ class FrameMap:
 MAP_ENCODER = "shotnet"
 
 
-def map_video(result, method: str = "umap", max_points: int = 5000, seed: int = 0, encoder=None) -> FrameMap:
+def map_video(result, method: str = "pca", max_points: int = 5000, seed: int = 0, encoder=None) -> FrameMap:
     """The map of a DetectionResult: at most ``max_points`` frames spread evenly over the video,
     each with the shot it belongs to. ``encoder`` (an Encoder or a spec, e.g. :data:`MAP_ENCODER`)
     embeds those frames afresh from the video; without it the map is drawn from the detection's
@@ -76,7 +76,7 @@ def subsample(n: int, max_points: int) -> np.ndarray:
     return np.arange(n) if n <= max_points else np.linspace(0, n - 1, max_points).round().astype(int)
 
 
-def frame_map(x: np.ndarray, method: str = "umap", seed: int = 0, **kw) -> np.ndarray:
+def frame_map(x: np.ndarray, method: str = "pca", seed: int = 0, **kw) -> np.ndarray:
     """(N, D) embeddings -> (N, 2) coordinates."""
     x = np.asarray(x, np.float32)
     if len(x) < 3:

@@ -129,7 +129,7 @@ def test_config_file_sets_defaults_the_command_line_overrides(folder, tmp_path, 
     ("[detect]\nno-gradual = 'yes'\n", "must be true or false"),
     ("[detcet]\nstride = 2\n", "[detcet] is not a latentcut command"),
     ("[detect\n", "not a valid TOML config file"),
-    ("[map]\nmethod = 'tsne'\n", "must be one of umap, pca, autoencoder"),
+    ("[map]\nmethod = 'tsne'\n", "must be one of pca, umap, autoencoder"),
 ])
 def test_a_bad_config_file_is_one_line_naming_it(folder, tmp_path, text, message, capsys):
     cfg = tmp_path / "c.toml"

@@ -86,8 +86,13 @@ def test_events_are_gapless_and_cover_the_video(bounds, tail):
 
 @pytest.mark.parametrize("fps,num,den", [(24, 24, 1), (23.976, 24000, 1001), (23.98, 24000, 1001), (29.97, 30000, 1001),
                                          (47.952, 48000, 1001), (59.94, 60000, 1001), (119.88, 120000, 1001),
-                                         (25.004, 25, 1), (30, 30, 1), (12.5, 25, 2), (-1, 25, 1), (None, 25, 1),
-                                         (0.5, 1, 2), (12527 / 1002, 9389, 751)])  # denominators stop at 1001
+                                         (25.004, 25, 1), (30, 30, 1), (-1, 25, 1), (None, 25, 1), (float("nan"), 25, 1),
+                                         (24.05, 24, 1), (23.9, 24000, 1001), (15, 15, 1), (10, 10, 1),
+                                         # half rates doubled: each frame held for two grid frames, exactly
+                                         (12.5, 25, 1), (0.5, 1, 1), (7.5, 15, 1), (12527 / 1002, 25, 1),
+                                         # anything else (variable rates) conformed to the next usual rate up
+                                         (27.43, 30, 1), (21.3, 24, 1), (24.6, 25, 1), (41.3, 50, 1), (55.1, 60, 1), (41.0, 41, 1),
+                                         (90.7, 120, 1), (1000, 1000, 1), (0.3, 24, 1)])
 def test_rates(fps, num, den):
     r = edit_rate(fps)
     assert (r.numerator, r.denominator) == (num, den)

@@ -49,7 +49,7 @@ def test_edit_events_are_gapless_and_carry_the_dissolve(demo):
 
 
 @pytest.mark.parametrize("fps,rate", [(24.0, 24), (23.976, 24000 / 1001), (29.97002997, 30000 / 1001), (25.0, 25),
-                                      (59.94, 60000 / 1001), (12.5, 12.5), (0.0, 25)])
+                                      (59.94, 60000 / 1001), (12.5, 25), (0.0, 25)])
 def test_edit_rates(fps, rate):
     assert float(edit_rate(fps)) == pytest.approx(rate)
 
@@ -108,13 +108,14 @@ def test_fcpxml_reads_back_and_holds_the_transition(demo, tmp_path):
     f = tmp_path / "d.fcpxml"
     assert main(["detect", path, "-q", "--fcpxml", str(f)]) == 0
     text = f.read_text()
-    tl = otio.adapters.read_from_string(text, "fcpx_xml")
+    tl = next(iter(otio.adapters.read_from_string(text, "fcpx_xml").find_children(
+        descended_from_type=otio.schema.Timeline)))
     clips = [i for i in tl.tracks[0] if isinstance(i, otio.schema.Clip)]
     assert [c.source_range.duration.to_frames() for c in clips] == [s.length_frames for s in r.shots]
-    spine = ET.fromstring(text).find("./project/sequence/spine")
+    spine = ET.fromstring(text).find("./library/event/project/sequence/spine")
     kinds = [el.tag for el in spine]
     t = kinds.index("transition")
-    assert kinds.count("transition") == 1 and kinds[t - 1] == kinds[t + 1] == "clip"
+    assert kinds.count("transition") == 1 and kinds[t - 1] == kinds[t + 1] == "asset-clip"
     cut = next(c for c in r.cuts if c.is_gradual)
     el = spine[t]
     from fractions import Fraction

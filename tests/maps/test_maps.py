@@ -221,3 +221,15 @@ def test_map_command_draws_from_shotnet_or_the_detector(cut_video, tmp_path, cap
     assert a.shape == b.shape and not np.allclose(a[:, 3:], b[:, 3:])  # the same frames, another space
     assert main(["map", str(cut_video), "--method", "pca", "--map-encoder", "no-such-encoder", "--csv", str(tmp_path / "c.csv")]) == 2
     assert "latentcut: error:" in capsys.readouterr().err and not (tmp_path / "c.csv").exists()
+
+
+def test_map_with_no_output_names_its_file_here_and_never_replaces_one(cut_video, tmp_path, monkeypatch, capsys):
+    from latentcut.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["map", str(cut_video), "--map-encoder", "detector"]) == 0
+    assert "wrote map: cuts-map.png" in capsys.readouterr().out and (tmp_path / "cuts-map.png").stat().st_size > 0
+    before = (tmp_path / "cuts-map.png").read_bytes()
+    assert main(["map", str(cut_video), "--map-encoder", "detector"]) == 2
+    assert "cuts-map.png: already exists" in capsys.readouterr().err
+    assert (tmp_path / "cuts-map.png").read_bytes() == before
