@@ -70,6 +70,12 @@ def _parse(argv: list[str] | None):
     from latentcut.cli import config
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    from latentcut.cli import habits
+
+    if habits.looks_like_scenedetect(argv):
+        argv = habits.translate(argv)
+        habits.announce(argv)
+    argv = habits.native_habits(argv)
     argv, path, named = config.take_config(argv)
     parser = build_parser()
     if path is not None:
@@ -83,6 +89,7 @@ def _parse(argv: list[str] | None):
             # help and the version must work whatever the config file holds: say it, then help
             print(f"latentcut: warning: {' '.join(str(exc).split())} (the config file is not used for this help)",
                   file=sys.stderr)
+    parser.argv_words = argv  # for "did you mean": the command whose options to search
     return parser.parse_args(argv)
 
 

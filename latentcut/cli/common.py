@@ -12,11 +12,20 @@ EXIT_USAGE = 2
 
 
 class Parser(argparse.ArgumentParser):
-    """Usage mistakes as one line, like every other error: ``latentcut: error: ...``, exit 2."""
+    """Usage mistakes as one line, like every other error: ``latentcut: error: ...``, exit 2. No
+    abbreviations: PySceneDetect's ``--threshold 27`` must not quietly become ``--thresholder 27``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
+        from latentcut.cli.habits import did_you_mean
+
         where = self.prog.replace("latentcut", "", 1).strip()
-        sys.stderr.write(f"latentcut: error: {where + ': ' if where else ''}{message} (see {self.prog} --help)\n")
+        hint = did_you_mean(self, message)
+        sys.stderr.write(f"latentcut: error: {where + ': ' if where else ''}{message}"
+                         f"{'; ' + hint if hint else ''} (see {self.prog} --help)\n")
         sys.exit(EXIT_USAGE)
 
 
@@ -137,7 +146,7 @@ def add_detect_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--distance", help="distance (default: gaussian-kl for the VAEs, l1 otherwise)")
     shows_default(g.add_argument("--thresholder", metavar="THRESHOLDER", help="thresholder (default: %(default_of)s)"), detector_default)
     g.add_argument("--n", type=int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --thresholder top-n,n=N)")
-    g.add_argument("--min-shot-len", metavar="LEN", type=_duration,
+    g.add_argument("--min-shot-len", "--min-scene-len", "-m", metavar="LEN", type=_duration,
                    help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
                         "and last shot included; default: the thresholder's, between cuts only (the first and last "
                         "shot may be shorter)")

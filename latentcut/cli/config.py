@@ -6,7 +6,7 @@
     html = "$VIDEO_NAME.html"
 
     [split-video]
-    precise = true
+    copy = true
 
 Read from ``--config FILE`` (anywhere on the line), else ``$LATENTCUT_CONFIG``, else
 ``latentcut.toml`` in the user's config folder (``~/.config/latentcut`` on Linux) when it exists.

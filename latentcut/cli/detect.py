@@ -24,6 +24,7 @@ EXAMPLES = """examples:
   latentcut detect film.mp4 -o film.json --csv film.csv       # cuts as JSON, shots as PySceneDetect's CSV
   latentcut detect film.mp4 --edl film.edl --fcpxml film.fcpxml --fcp7 film.xml   # edit lists, every frame rate
   latentcut detect film.mp4 --html report.html                # a page with every shot's thumbnails
+  latentcut detect film.mp4 --csv film.csv --split-video shots/ --save-images stills/   # all in one run
   latentcut detect film.mp4 --start 00:01:00 --duration 90s   # only part of the video
   latentcut detect clips/ '*.mkv' -o 'out/$VIDEO_NAME.json'   # several videos, an output each
   latentcut detect film.mp4 -o - | jq .cuts                   # JSON to standard output
@@ -50,6 +51,14 @@ def add_parser(sub) -> None:
     o.add_argument("--html-assets", metavar="DIR", help="with --html: the pictures go to DIR instead of inside the page")
     o.add_argument("--plot", metavar="CURVE.png", help="draw the score curve with the threshold and the cuts")
     o.add_argument("--labels", metavar="LABELS.json", help="with --plot: hits, misses and false alarms against these labels")
+    f = d.add_argument_group("files per shot, in the same run (as PySceneDetect's split-video and save-images)")
+    f.add_argument("--split-video", metavar="DIR", help="one video file per shot into DIR (re-encoded; --copy copies)")
+    f.add_argument("--save-images", metavar="DIR", help="--num-images stills per shot into DIR")
+    f.add_argument("--overwrite", action="store_true", help="replace split files and stills that are already there")
+    from latentcut.cli.split import add_image_options, add_split_options
+
+    add_split_options(f, prefix="split")
+    add_image_options(f, prefix="image")
     d.add_argument("--scenes", action="store_true", help="also group shots into scenes (changes of place)")
     d.add_argument("--strictness", type=float_in(0.0, 1.0), default=0.5, help="scene grouping: 0 (few scenes) .. 1 (many)")
     add_range_options(d)
@@ -64,6 +73,14 @@ def run(args) -> int:
         raise LatentcutError("--labels draws the true boundaries on --plot; give --plot too")
     if args.html_assets and not args.html:
         raise LatentcutError("--html-assets says where --html's pictures go; give --html too")
+    if args.quality is not None and args.quality > 100:
+        raise LatentcutError(f"--quality must be 0-100, not {args.quality}")
+    from latentcut.cli.split import check_folder_outputs
+
+    if args.split_video:
+        check_folder_outputs(videos, args.split_template, "--split-template", args.split_video, "--split-video")
+    if args.save_images:
+        check_folder_outputs(videos, args.image_template, "--image-template", args.save_images, "--save-images")
     options = {"-o": args.output, "--csv": args.csv, "--curve": args.curve, "--edl": args.edl, "--otio": args.otio,
                "--fcpxml": args.fcpxml, "--fcp7": args.fcp7, "--html": args.html, "--plot": args.plot}
     if sum(v == "-" for v in options.values()) > 1:
@@ -131,6 +148,7 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
     with output_set():  # one run's outputs replace the last run's together, or not at all
         _write_outputs(args, result, outs, assets, lab)
     if args.quiet:
+        _files_per_shot(args, video, result, human)
         return
     print_cuts(result, human)
     if args.verbose:
@@ -140,11 +158,21 @@ def detect_one(args, det, video: str, outs: dict, assets: str | None, human, sta
         for g in result.scenes:
             print(f"    scene {g['scene']}: shots {g['shots'][0]}-{g['shots'][-1]}, "
                   f"{format_seconds(g['start_time'])} - {format_seconds(g['end_time'])}", file=human)
+    _files_per_shot(args, video, result, human)
     names = {"-o": "json", "--csv": "scenes csv", "--curve": "score curve", "--edl": "edl", "--otio": "otio",
              "--fcpxml": "fcpxml", "--fcp7": "fcp7 xml", "--html": "html report", "--plot": "plot"}
     for opt, what in names.items():
         if outs[opt] and outs[opt] != "-":
             print(f"  wrote {what}: {outs[opt]}", file=human)
+
+
+def _files_per_shot(args, video: str, result, human) -> None:
+    from latentcut.cli.split import images_one, split_one
+
+    if args.split_video:
+        split_one(args, video, result.shots, args.split_video, args.split_template, out=human)
+    if args.save_images:
+        images_one(args, video, result.shots, args.save_images, args.image_template, out=human)
 
 
 def _write_outputs(args, result, outs: dict, assets: str | None, lab) -> None:

@@ -13,7 +13,9 @@ from latentcut.errors import LatentcutError
 from latentcut.evaluation.labels import Interval
 
 
-def predictions_from_scene_csv(path: str | os.PathLike) -> list[Interval]:
+def scene_rows(path: str | os.PathLike) -> list[dict]:
+    """The scene rows of a scene-list CSV, each as ``{column: text}``, with the 1-based Start
+    Frames checked (whole, from 1, increasing)."""
     where = os.fspath(path)
     try:
         with open(where, encoding="utf-8-sig", newline="") as f:
@@ -27,8 +29,9 @@ def predictions_from_scene_csv(path: str | os.PathLike) -> list[Interval]:
     if not rows or "Start Frame" not in [c.strip() for c in rows[0]]:
         raise LatentcutError(f"{where}: not a scene list CSV (no 'Start Frame' column; expected PySceneDetect's "
                              "list-scenes or latentcut detect --csv)")
-    col = [c.strip() for c in rows[0]].index("Start Frame")
-    starts = []
+    header = [c.strip() for c in rows[0]]
+    col = header.index("Start Frame")
+    starts, out = [], []
     for n, row in enumerate(rows[1:], 2):
         try:
             start = int(row[col])
@@ -37,8 +40,14 @@ def predictions_from_scene_csv(path: str | os.PathLike) -> list[Interval]:
         if start < 1:
             raise LatentcutError(f"{where}: row {n}: Start Frame is 1-based, not {start}")
         starts.append(start)
+        out.append({h: v.strip() for h, v in zip(header, row)})
     if starts != sorted(set(starts)):
         raise LatentcutError(f"{where}: the scenes' Start Frames are not in increasing order")
+    return out
+
+
+def predictions_from_scene_csv(path: str | os.PathLike) -> list[Interval]:
+    starts = [int(r["Start Frame"]) for r in scene_rows(path)]
     return [Interval(s - 1, s - 1) for s in starts if s > 1]
 
 

@@ -1,9 +1,9 @@
-"""One file per shot, with PyAV: stream copy at keyframes (fast, lossless), or a frame-exact
-re-encode (``precise``).
+"""One file per shot, with PyAV: a frame-exact re-encode (the default, as PySceneDetect's), or a
+stream copy at keyframes (``copy``: fast and lossless, but only at keyframes).
 
 A stream copy can only start a file at a keyframe, so each file begins at the first keyframe at
 or after its shot's start; a shot with no keyframe of its own is joined to the file before it
-(``SplitFile.shots`` says which shots a file holds, and ``start``/``end`` where it really cuts).
+(``SplitFile.shots`` and ``notes`` say which shots a file holds, ``start``/``end`` where it cuts).
 Audio goes with the video, by presentation time. Files are written beside their final names and
 renamed into place once whole; an existing file is never replaced unless ``overwrite``.
 """
@@ -66,13 +66,17 @@ def make_out_dir(out_dir: str) -> None:
         raise LatentcutError(f"-o {out_dir}: cannot make this folder ({exc.strerror})") from None
 
 
-def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLATE, precise: bool = False,
-                overwrite: bool = False, progress=None, codec: str = "libx264", crf: int = 18) -> list[SplitFile]:
-    """Write one file per shot of ``video`` into ``out_dir``; returns what was written."""
+def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLATE, copy: bool = False,
+                overwrite: bool = False, progress=None, codec: str = "libx264", crf: int = 18,
+                preset: str = "veryfast") -> list[SplitFile]:
+    """Write one file per shot of ``video`` into ``out_dir``, re-encoded (H.264 at ``crf`` and
+    ``preset``, AAC) so each starts on its shot's first frame; ``copy`` copies the streams instead,
+    cutting at keyframes (shots between two keyframes share a file). Returns what was written."""
     if not shots:
         return []
     ext = os.path.splitext(video)[1].lower() or ".mp4"
-    copy = not precise and ext in COPYABLE and _video_codec(video) not in UNCOPYABLE_CODECS
+    asked = copy
+    copy = copy and ext in COPYABLE and _video_codec(video) not in UNCOPYABLE_CODECS
     if not copy:
         ext = ".mp4"
     names = plan_names(video, shots, out_dir, template, ext)
@@ -82,8 +86,8 @@ def split_video(video: str, shots, out_dir: str, template: str = DEFAULT_TEMPLAT
     check_free_space(names, overwrite, (video,), ledger)
     make_out_dir(out_dir)
     if not copy:
-        files = _reencode(video, shots, names, progress, codec, crf, ledger)
-        if not precise:
+        files = _reencode(video, shots, names, progress, codec, crf, ledger, preset)
+        if asked:
             for f in files:
                 f.notes.append("re-encoded to H.264 MP4: this video's codec cannot be copied into a shot file")
         return files
@@ -149,7 +153,7 @@ def _copy(video: str, shots, names: list[str], progress, ledger: Ledger | None =
     for f in files:
         if len(f.shots) > 1:
             f.notes.append(f"shots {f.shots[0]}-{f.shots[-1]} share this file: no keyframe in between "
-                           "(use --precise to cut at every shot)")
+                           "(leave out --copy to cut at every shot)")
     container = open_container(video)
     try:
         vs = container.streams.video[0]
@@ -298,7 +302,7 @@ def _format_for(path: str) -> str:
 
 
 def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: int,
-              ledger: Ledger | None = None) -> list[SplitFile]:
+              ledger: Ledger | None = None, preset: str = "veryfast") -> list[SplitFile]:
     if codec not in av.codecs_available:
         codec = "mpeg4"
     files = [SplitFile(n, [s.number], s.start.seconds, s.end.seconds) for n, s in zip(names, shots)]
@@ -327,7 +331,7 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
                 if state is not None:
                     _close_encoded(state, feed.take(files[k].start))
                 current = k
-                state = _open_encoded(files[k].path, audio, rate, codec, crf, item, ledger)
+                state = _open_encoded(files[k].path, audio, rate, codec, crf, item, ledger, preset)
                 _encode_audio(state, feed.take(files[k].start))  # before the file: not in any file
                 state["out_audio"] = True
                 if progress is not None:
@@ -355,7 +359,7 @@ def _reencode(video: str, shots, names: list[str], progress, codec: str, crf: in
     return files
 
 
-def _open_encoded(path, audio, rate, codec, crf, first, ledger=None):
+def _open_encoded(path, audio, rate, codec, crf, first, ledger=None, preset="veryfast"):
     from fractions import Fraction
 
     ctx = _written(path, ledger)
@@ -365,7 +369,7 @@ def _open_encoded(path, audio, rate, codec, crf, first, ledger=None):
     w, h = first.width - first.width % 2, first.height - first.height % 2  # yuv420p needs even sides
     v.width, v.height, v.pix_fmt = w, h, "yuv420p"
     if codec == "libx264":
-        v.options = {"crf": str(crf), "preset": "veryfast"}
+        v.options = {"crf": str(crf), "preset": preset}
     else:
         v.bit_rate = 8_000_000
     a = None

@@ -192,14 +192,14 @@ def _out(world, name):
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(video=st.sampled_from(VIDEOS + ["anim.gif", "good.mp4", "anim.gif"]), out=OUT_DIRS, template=rarely(st.one_of(
     junk, st.sampled_from(["$VIDEO_NAME-$SHOT_NUMBER", "$NOPE", "a/b", "$START_TIME", "", "x$"]))),
-       precise=st.booleans(), overwrite=st.booleans(), crf=rarely(junk),
+       copy=st.booleans(), overwrite=st.booleans(), crf=rarely(junk),
        cuts=rarely(st.sampled_from(["pred.json", "bad.json", "good.mp4", "missing.json"])))
-def test_split_video_fuzz(world, video, out, template, precise, overwrite, crf, cuts):
+def test_split_video_fuzz(world, video, out, template, copy, overwrite, crf, cuts):
     argv = ["split-video", str(world / video), "-o", _out(world, out), "-q"]
     if template is not None:
         argv += ["--template", template]
-    if precise:
-        argv.append("--precise")
+    if copy:
+        argv.append("--copy")
     if overwrite:
         argv.append("--overwrite")
     if crf is not None:

@@ -181,7 +181,7 @@ def _frames(path):
 
 def test_split_video_stream_copy_cuts_at_keyframes(gop_video, tmp_path, capsys):
     out = tmp_path / "shots"
-    assert main(["split-video", gop_video, "-o", str(out)]) == 0
+    assert main(["split-video", gop_video, "-o", str(out), "--copy"]) == 0
     names = sorted(f for f in os.listdir(out) if not f.startswith("."))
     assert names == ["three shots-Shot-001.mp4", "three shots-Shot-002.mp4", "three shots-Shot-003.mp4"]
     assert [_frames(str(out / n)) for n in names] == [24, 24, 24]
@@ -200,16 +200,16 @@ def test_split_video_joins_a_shot_without_a_keyframe(tmp_path):
     v = write_video(tmp_path / "v.mp4", colour_frames([(200, 40, 40), (40, 200, 40), (40, 40, 200)], 30))
     r = latentcut.detect(v)
     assert r.cut_frames == [30, 60]
-    files = split_video(v, r.shots, str(tmp_path / "o"))
+    files = split_video(v, r.shots, str(tmp_path / "o"), copy=True)
     # keyframes every 12 frames: 36 and 60 start files; shot 2 (30-59) starts at 36 in the copy
     assert [f.shots for f in files] == [[1], [2], [3]]
     assert [_frames(f.path) for f in files] == [36, 24, 30]
     assert files[1].start == pytest.approx(1.5)
 
 
-def test_split_video_precise_is_frame_exact_with_templates(gop_video, tmp_path):
+def test_split_video_is_frame_exact_by_default_with_templates(gop_video, tmp_path):
     out = tmp_path / "p"
-    assert main(["split-video", gop_video, "-o", str(out), "--precise", "-q", "--template", "$START_FRAME-$VIDEO_NAME"]) == 0
+    assert main(["split-video", gop_video, "-o", str(out), "-q", "--template", "$START_FRAME-$VIDEO_NAME"]) == 0
     assert sorted(f for f in os.listdir(out) if not f.startswith(".")) == ["0-three shots.mp4", "24-three shots.mp4", "48-three shots.mp4"]
     for n in [f for f in os.listdir(out) if not f.startswith(".")]:
         assert _frames(str(out / n)) == 24
@@ -224,9 +224,9 @@ def test_split_video_keeps_the_audio(tmp_path):
 
     v = clip("anime-onepiece-crew.mp4")
     r = latentcut.detect(v, start_time=1.0, end_time=5.0)
-    for precise in (False, True):
-        files = split_video(v, r.shots, str(tmp_path / str(precise)), precise=precise)
-        if precise:
+    for copy in (True, False):
+        files = split_video(v, r.shots, str(tmp_path / str(copy)), copy=copy)
+        if not copy:
             assert [f.frames for f in files] == [s.length_frames for s in r.shots]
         else:  # a copy cuts at keyframes, so it holds at least the range, from a keyframe to one
             assert sum(f.frames for f in files) >= r.shots[-1].end.frame - r.shots[0].start.frame
@@ -329,3 +329,91 @@ def test_report_marks_a_truncated_video_and_escapes_names(tmp_path):
     text = render(r, src, str(tmp_path))
     assert "&lt;b&gt;&amp;.mp4" in text and "<b>&" not in text and "truncated video" in text
     assert "map of the frames" not in text  # no embeddings kept, no map
+
+
+def test_split_video_makes_one_file_per_shot_by_default_and_copy_says_what_it_merges(tmp_path, capsys):
+    """PySceneDetect's default: every shot its own file, whatever the keyframes; --copy joins the
+    shots a keyframe does not separate and says so."""
+    # 8-frame shots; the writer puts a keyframe every 12 frames (0, 12, 24): shot 3 (16-23) has none
+    v = write_video(tmp_path / "v.mp4", colour_frames([(200, 40, 40), (40, 200, 40), (40, 40, 200), (200, 200, 40)], 8))
+    assert main(["split-video", v, "-o", str(tmp_path / "a"), "--min-shot-len", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "4 shots -> 4 files" in out and "re-encoded" in out
+    assert [_frames(str(tmp_path / "a" / f"v-Shot-00{k}.mp4")) for k in range(1, 5)] == [8, 8, 8, 8]
+    assert main(["split-video", v, "-o", str(tmp_path / "b"), "--min-shot-len", "2", "--copy"]) == 0
+    out = capsys.readouterr().out
+    assert "4 shots -> 3 files" in out and "1 shot with no keyframe of its own joined" in out
+    assert "shots 2-3 share this file" in out
+
+
+def test_detect_writes_split_files_and_stills_in_the_same_run(gop_video, tmp_path, capsys):
+    csv_, shots, stills = tmp_path / "s.csv", tmp_path / "shots", tmp_path / "stills"
+    assert main(["detect", gop_video, "--csv", str(csv_), "--split-video", str(shots), "--save-images", str(stills),
+                 "-n", "1", "--image-format", "png"]) == 0
+    out = capsys.readouterr().out
+    assert "3 shots -> 3 files" in out and "3 images of 3 shots" in out
+    assert sorted(os.listdir(shots))[-3:] == [f"three shots-Shot-00{k}.mp4" for k in (1, 2, 3)]
+    assert sorted(f for f in os.listdir(stills) if f.endswith(".png")) == [
+        f"three shots-Shot-00{k}-01.png" for k in (1, 2, 3)]
+    assert [_frames(str(shots / f"three shots-Shot-00{k}.mp4")) for k in (1, 2, 3)] == [24, 24, 24]
+
+
+def test_pyscenedetect_command_line_runs_as_one_detect(gop_video, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["-i", gop_video, "-o", str(out), "-m", "0.5s", "detect-adaptive", "-t", "3", "list-scenes",
+                 "split-video", "save-images", "-q", "80", "-n", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "run as: latentcut detect" in err and "--save-images" in err and "--quality 80" in err
+    names = sorted(os.listdir(out))
+    assert "three shots-Scenes.csv" in names and "three shots-Scene-002.mp4" in names
+    assert "three shots-Scene-003-02.jpg" in names and len([n for n in names if n.endswith(".jpg")]) == 6
+    from latentcut.evaluation.scene_csv import scene_rows
+
+    assert [r["Start Frame"] for r in scene_rows(out / "three shots-Scenes.csv")] == ["1", "25", "49"]
+
+
+@pytest.mark.parametrize("argv,hint", [
+    (["detect", "{v}", "--threshold", "27"], "PySceneDetect's --threshold: latentcut fits its threshold"),
+    (["detect", "{v}", "--thresold", "x"], "did you mean --thresholder?"),
+    (["save-images", "{v}", "-f", "x"], "PySceneDetect's -f"),
+    (["detect-adaptive"], "needs -i VIDEO"),
+    (["detet", "{v}"], "did you mean detect?"),
+    (["-i", "{v}", "detect-content", "save-qp"], "save-qp has no latentcut equivalent"),
+])
+def test_pyscenedetect_spellings_get_an_answer(gop_video, tmp_path, argv, hint, capsys):
+    assert main([a.format(v=gop_video) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert hint in err and err.count("\n") == 1 and err.startswith("latentcut: error: ")
+
+
+def test_min_scene_len_is_min_shot_len(gop_video):
+    from latentcut.cli import _parse
+
+    assert _parse(["detect", gop_video, "--min-scene-len", "12"]).min_shot_len == "12"
+    assert _parse(["detect", gop_video, "-m", "0.5s"]).min_shot_len == "0.5s"
+
+
+def test_cuts_takes_a_scene_csv_and_refuses_another_videos_list(gop_video, tmp_path, capsys):
+    from latentcut.exports.tables import write_json
+
+    csv_ = tmp_path / "s.csv"
+    assert main(["detect", gop_video, "-q", "--csv", str(csv_)]) == 0
+    assert main(["save-images", gop_video, "--cuts", str(csv_), "-o", str(tmp_path / "i"), "-n", "1"]) == 0
+    assert "3 images of 3 shots" in capsys.readouterr().out
+    # another video's cut lists: longer (they run past this video's end), or shorter and named for it
+    other = write_video(tmp_path / "other.mp4", colour_frames([(200, 40, 40), (40, 200, 40)], 150))
+    r = latentcut.detect(other)
+    write_json(r, str(tmp_path / "other.json"))
+    from latentcut.exports.tables import write_shots_csv
+
+    write_shots_csv(r, str(tmp_path / "other-Scenes.csv"))
+    assert main(["detect", gop_video, "-q", "-o", str(tmp_path / "gop.json"), "--csv",
+                 str(tmp_path / "three shots-Scenes.csv")]) == 0
+    for target, cuts, says in ((gop_video, "other.json", "made for another video"),
+                               (gop_video, "other-Scenes.csv", "made for another video"),
+                               (other, "gop.json", "made for three shots.mp4, not other.mp4"),
+                               (other, "three shots-Scenes.csv", "made for three shots.mp4, not other.mp4")):
+        assert main(["save-images", target, "--cuts", str(tmp_path / cuts), "-o", str(tmp_path / "j")]) == 2
+        err = capsys.readouterr().err
+        assert says in err and err.count("\n") == 1, err
+    assert not os.path.exists(tmp_path / "j")
