@@ -251,7 +251,7 @@ def print_cuts(result, out=None) -> None:
     if n:
         print(f"  {'frame':>7}  {'timecode':<12}  {'kind':<8}  score", file=out)
     for c in result.cuts:
-        span = f"  (frames {c.start.frame}-{c.end.frame})" if c.is_gradual else ""
+        span = f"  (frames {c.start.frame}-{c.end.frame - 1})" if c.is_gradual else ""
         print(f"  {c.frame.frame:>7}  {c.frame.timecode:<12}  {c.kind:<8}  {c.score:.4f}{span}", file=out)
 
 

@@ -60,8 +60,7 @@ def stretches_of(result, margin: int, min_len: int) -> list[tuple[int, int]]:
     """[start, end) frame ranges between the result's boundaries, ``margin`` frames trimmed off each side."""
     edges = [0]
     for c in result.cuts:
-        lo = c.start.frame if c.start is not None else c.frame.frame
-        hi = (c.end.frame + 1) if c.end is not None else c.frame.frame
+        lo, hi = c.start.frame, c.end.frame  # a hard cut's are its frame
         edges += [lo, hi]
     edges.append(result.frames)
     out = []

@@ -22,6 +22,16 @@ def merge_boundaries(curve: ScoreCurve, pos: np.ndarray, fps: float, nominal_fps
     that keep ``min_shot_len`` from them, in frame order; ``short_ends=False`` drops boundaries that leave the
     first or last shot shorter than ``min_shot_len``."""
     tc = lambda p: Timecode(int(curve.indices[p]), float(curve.times[p]), nominal_fps or None)  # noqa: E731
+
+    def after(p: int) -> Timecode:
+        """The frame after curve position ``p`` (a mix's exclusive end), at its time where the curve
+        has it, else a frame after ``p`` at the analysed rate."""
+        frame = int(curve.indices[p]) + 1
+        if frame <= int(curve.indices[-1]):
+            seconds = float(np.interp(frame, curve.indices, curve.times))
+        else:
+            seconds = float(curve.times[p]) + 1.0 / (fps or nominal_fps or 25.0)
+        return Timecode(frame, seconds, nominal_fps or None)
     cuts = [Cut(tc(p), float(curve.scores[p])) for p in pos]
     spacing = min_spacing_frames(min_shot_len, fps)
     taken = list(pos)  # the curve positions of the boundaries taken so far (a transition's middle)
@@ -40,7 +50,7 @@ def merge_boundaries(curve: ScoreCurve, pos: np.ndarray, fps: float, nominal_fps
                 cuts.append(Cut(tc(mid), float(curve.scores[mid])))
             else:
                 covered.append((b.start, b.end))
-                cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=tc(b.end)))
+                cuts.append(Cut(tc(mid), b.strength, kind="gradual", start=tc(b.start), end=after(b.end)))
 
         for b in find_span_boundaries(curve, level, pos):
             take(b)

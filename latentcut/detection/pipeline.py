@@ -161,12 +161,14 @@ class ShotDetector:
 
 
 def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_time=None, duration=None, callback=None,
-           **detector) -> DetectionResult:
+           min_shot_len=None, min_scene_len=None, **detector) -> DetectionResult:
     """Detect shot boundaries in one video.
 
     ``start_time``, ``end_time`` and ``duration`` (PySceneDetect's names) limit the work to part
     of the video; ``callback(image, timecode)`` is PySceneDetect's ``on_new_scene`` (see
-    :meth:`ShotDetector.detect`). ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
+    :meth:`ShotDetector.detect`). ``min_shot_len`` (or PySceneDetect's ``min_scene_len``: frames,
+    ``"0.5s"`` or a timecode) is the thresholder's, held by the first and last shot too, as
+    ``--min-shot-len`` does. ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
     the other keywords (``thresholder``, ...) go to :class:`ShotDetector`, whose signature holds the defaults.
 
     >>> result = latentcut.detect("film.mp4")
@@ -175,4 +177,14 @@ def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_t
     """
     if encoder is not None:
         detector["encoder"] = encoder
+    if min_scene_len is not None:
+        if min_shot_len is not None:
+            raise TypeError("give min_shot_len or min_scene_len (PySceneDetect's name for it), not both")
+        min_shot_len = min_scene_len
+    if min_shot_len is not None:
+        given = create_thresholder(detector.get("thresholder", "adaptive"))
+        thr = type(given)(**given.get_params())  # a copy: the caller's thresholder stays as it was
+        thr.set_params(min_shot_len=min_shot_len)
+        detector["thresholder"] = thr
+        detector.setdefault("short_ends", False)
     return ShotDetector(**detector).detect(path, start=start_time, end=end_time, duration=duration, callback=callback)

@@ -19,31 +19,44 @@ from latentcut.scoring.curves import ScoreCurve
 class Cut:
     """A shot boundary: ``frame`` is the first frame of the new shot.
 
-    For a gradual transition ``start`` and ``end`` are its first and last mixed frames and
-    ``frame`` is its middle; for a hard cut start = end = frame.
+    ``start`` and ``end`` bound the frames mixed from one shot into the next, end exclusive (as
+    ``Shot.end`` and the JSON's ``end``): a transition's first mixed frame and the first frame after
+    it, with ``frame`` its middle. A hard cut mixes nothing: start = end = frame (filled in when
+    not given).
     """
 
     frame: Timecode
     score: float
     kind: str = "cut"  # "cut" or "gradual"
     start: Timecode | None = None
-    end: Timecode | None = None
+    end: Timecode | None = None  #: the first frame after the mix (exclusive)
+
+    def __post_init__(self):
+        if self.start is None:
+            object.__setattr__(self, "start", self.frame)
+        if self.end is None:
+            object.__setattr__(self, "end", self.frame if not self.is_gradual else self.start)
 
     @property
     def is_gradual(self) -> bool:
         return self.kind != "cut"
 
+    @property
+    def mixed_frames(self) -> int:
+        """Frames of the mix: 0 for a hard cut."""
+        return self.end.frame - self.start.frame
+
     def interval(self) -> Interval:
         """The frames where the new shot may begin, as the metrics match them: [frame, frame] for a
-        cut, [start, end + 1] for a transition (labels.json's convention)."""
-        if self.is_gradual and self.start is not None and self.end is not None:
-            return Interval(self.start.frame, self.end.frame + 1, "gradual")
+        cut, [start, end] for a transition (labels.json's convention: its end + 1 is this end)."""
+        if self.is_gradual:
+            return Interval(self.start.frame, self.end.frame, "gradual")
         return Interval(self.frame.frame, self.frame.frame)
 
     def to_dict(self, end_time: float | None = None) -> dict:
-        """As the JSON holds it (format 2): a transition's ``end`` is the first frame after the mix
-        (every end in the file is exclusive), ``end_time`` that frame's time (``end_time``, where
-        the caller knows it; else one nominal frame after the last mixed one)."""
+        """As the JSON holds it: a transition's ``end`` is the first frame after the mix, as here,
+        ``end_time`` that frame's time (``end_time``, where the caller knows it better, e.g. past
+        the last analysed frame)."""
         d = {
             "frame": self.frame.frame,
             "time": round(self.frame.seconds, 6),
@@ -51,12 +64,12 @@ class Cut:
             "kind": self.kind,
             "score": float(self.score),
         }
-        if self.is_gradual and self.start is not None and self.end is not None:
+        if self.is_gradual:
             if end_time is None:
-                end_time = self.end.seconds + (1.0 / self.end.fps if self.end.fps else 0.0)
+                end_time = self.end.seconds
             d.update(
                 start=self.start.frame,
-                end=self.end.frame + 1,
+                end=self.end.frame,
                 start_time=round(self.start.seconds, 6),
                 end_time=round(end_time, 6),
             )
@@ -145,7 +158,7 @@ class DetectionResult:
             **({"range": {"start": round(self.range[0], 6), "end": round(self.range[1], 6)}} if self.range else {}),
             "settings": self.settings,
             "threshold": self.threshold if np.isfinite(self.threshold) else None,
-            "cuts": [x.to_dict(after(x.end.frame + 1) if x.is_gradual and x.end is not None else None)
+            "cuts": [x.to_dict(after(x.end.frame) if x.is_gradual else None)
                      for x in self.cuts],
             "shots": [s.to_dict() for s in self.shots],
             **({"scenes": self.scenes} if self.scenes is not None else {}),

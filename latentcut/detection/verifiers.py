@@ -53,8 +53,8 @@ class Verifier(Component, ABC):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         peaks = [p for p in local_maxima(d) if self.low <= d[p] < 1.0]
         pos = {int(p): i for i, p in enumerate(result.curve.indices)}
-        spans = [(pos.get(c.start.frame if c.is_gradual else c.frame.frame, 0),
-                  pos.get(c.end.frame if c.is_gradual else c.frame.frame, 0)) for c in result.cuts]
+        spans = [(pos.get(c.start.frame, 0), pos.get(c.end.frame - 1 if c.is_gradual else c.frame.frame, 0))
+                 for c in result.cuts]
         weak = np.asarray([p for p in peaks if not any(a - 2 < p < b + 2 for a, b in spans)], np.int64)
         doubtful = np.zeros(0, np.int64)
         if self.reject_below is not None:

@@ -147,7 +147,7 @@ def render(result: DetectionResult, src: dict[str, str], page_dir: str, title: s
             begins = "start"
             cls = ""
         elif cut.is_gradual:
-            begins = f"gradual, frames {cut.start.frame}-{cut.end.frame} (score {cut.score:.3f})"
+            begins = f"gradual, frames {cut.start.frame}-{cut.end.frame - 1} (score {cut.score:.3f})"
             cls = "kind-gradual"
         else:
             begins = f"cut (score {cut.score:.3f})"

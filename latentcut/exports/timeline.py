@@ -75,10 +75,9 @@ def edit_events(result: DetectionResult) -> list[EditEvent]:
     mixes = []
     for shot in result.shots:
         cut = by_frame.get(shot.start.frame)
-        if cut is not None and cut.is_gradual and cut.start is not None and cut.end is not None:
+        if cut is not None and cut.is_gradual:
             a = grid(cut.start.seconds, rate)
-            # the mix ends where its last mixed frame ends: one grid frame after that frame's start
-            b = max(grid(cut.end.seconds, rate) + 1, a + 1)
+            b = max(grid(cut.end.seconds, rate), a + 1)  # the mix ends where the frame after it begins
             starts.append(a)
             mixes.append(b - a)
         else:

@@ -45,17 +45,37 @@ class Timecode:
     """A position in a video: 0-based decoded frame index and time in seconds (from the frame's
     presentation timestamp), with the video's nominal frame rate when it is known.
 
-    PySceneDetect's accessors work (``get_frames()``, ``get_seconds()``, ``get_timecode()``), and
-    so does its arithmetic: adding or subtracting an ``int`` moves by frames, a ``float`` by
-    seconds, another ``Timecode`` by its frames and seconds. A move by a number is nominal (it
-    uses ``fps``: the timestamps of frames not decoded are not known), so on variable-frame-rate
-    video take positions from the detector, not from arithmetic. Two timecodes are equal when
-    frame and time are; ``fps`` is not compared.
+    PySceneDetect's ``FrameTimecode`` names work: ``frame_num``, ``seconds``, ``framerate``,
+    ``get_frames()``, ``get_seconds()``, ``get_timecode()``, and ``Timecode(36, fps=24)`` (the
+    time is then nominal, frame / fps). So does its arithmetic: adding or subtracting an ``int``
+    moves by frames, a ``float`` by seconds, another ``Timecode`` by its frames and seconds. A move
+    by a number is nominal (it uses ``fps``: the timestamps of frames not decoded are not known),
+    so on variable-frame-rate video take positions from the detector, not from arithmetic.
+
+    Two timecodes are equal when frame and time are; ``fps`` is not compared. Against an ``int``
+    the frame is compared, against a ``float`` the time, against a ``FrameTimecode`` its frame
+    number (``timecode == 36``, ``timecode < FrameTimecode(40, 24)``).
     """
 
     frame: int
-    seconds: float
+    seconds: float | None = None
     fps: float | None = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if isinstance(self.frame, bool) or not isinstance(self.frame, int):
+            try:
+                frame = int(self.frame)  # numpy integers
+            except (TypeError, ValueError):
+                raise TypeError(f"frame must be a whole number, not {type(self.frame).__name__}") from None
+            if frame != self.frame:
+                raise TypeError(f"frame must be a whole number, not {self.frame!r}")
+            object.__setattr__(self, "frame", frame)
+        if self.frame < 0:
+            raise ValueError(f"frame must be >= 0, not {self.frame}")
+        if self.seconds is None:
+            if not self.fps or self.fps <= 0:
+                raise ValueError("a timecode needs its time in seconds, or fps to reckon it from the frame")
+            object.__setattr__(self, "seconds", self.frame / float(self.fps))
 
     def __str__(self) -> str:
         return format_seconds(self.seconds)
@@ -65,6 +85,14 @@ class Timecode:
         return format_seconds(self.seconds)
 
     # -- PySceneDetect's accessors --------------------------------------------------------------
+
+    @property
+    def frame_num(self) -> int:
+        return self.frame
+
+    @property
+    def framerate(self) -> float | None:
+        return self.fps
 
     def get_frames(self) -> int:
         return self.frame
@@ -77,15 +105,23 @@ class Timecode:
         return format_timecode(self.seconds, precision, use_rounding)
 
     def to_frame_timecode(self):
-        """The same position as PySceneDetect's ``FrameTimecode`` (needs ``scenedetect`` and a
-        known ``fps``)."""
+        """The same position as PySceneDetect's ``FrameTimecode``, at this real time (needs
+        ``scenedetect`` and a known ``fps``). PySceneDetect 0.7 keeps the timestamp (in
+        microseconds); its ``frame_num`` is then the time x fps, this frame on constant-rate
+        video. Older PySceneDetect gets the time in seconds."""
         if not self.fps:
             raise ValueError("this timecode has no frame rate; FrameTimecode needs one")
         try:
-            from scenedetect import FrameTimecode
+            import scenedetect
         except ImportError:
             raise ImportError("to_frame_timecode needs PySceneDetect: pip install scenedetect") from None
-        return FrameTimecode(self.frame, fps=self.fps)
+        from fractions import Fraction
+
+        stamp = getattr(getattr(scenedetect, "common", None), "Timecode", None)
+        fps = Fraction(self.fps).limit_denominator(1001)
+        if stamp is not None:
+            return scenedetect.FrameTimecode(stamp(int(round(self.seconds * 1_000_000)), Fraction(1, 1_000_000)), fps=fps)
+        return scenedetect.FrameTimecode(float(self.seconds), fps=fps)
 
     # -- arithmetic -----------------------------------------------------------------------------
 
@@ -125,8 +161,30 @@ class Timecode:
             return self + (-other)
         return NotImplemented
 
-    def __lt__(self, other: "Timecode") -> bool:
-        return (self.frame, self.seconds) < (other.frame, other.seconds)
+    def _key(self, other):
+        """(this, other) as comparable values, or None when ``other`` is not a position."""
+        if isinstance(other, Timecode):
+            return (self.frame, self.seconds), (other.frame, other.seconds)
+        if isinstance(other, bool):
+            return None
+        if isinstance(other, int):
+            return self.frame, other
+        if isinstance(other, float):
+            return self.seconds, other
+        if hasattr(other, "frame_num") and hasattr(other, "get_seconds"):  # PySceneDetect's FrameTimecode
+            return self.frame, int(other.frame_num)
+        return None
+
+    def __eq__(self, other) -> bool:
+        k = self._key(other)
+        return NotImplemented if k is None else k[0] == k[1]
+
+    def __lt__(self, other) -> bool:
+        k = self._key(other)
+        return NotImplemented if k is None else k[0] < k[1]
+
+    def __hash__(self) -> int:
+        return hash((self.frame, self.seconds))
 
     def __int__(self) -> int:
         return self.frame

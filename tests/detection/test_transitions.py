@@ -143,6 +143,10 @@ def test_cut_interval_follows_the_labels_convention():
     from latentcut.detection.results import Cut
     from latentcut.io.timecode import Timecode
 
-    assert Cut(Timecode(9, 0.3), 1.0).interval() == Interval(9, 9, "cut")
-    g = Cut(Timecode(9, 0.3), 1.0, "gradual", Timecode(7, 0.2), Timecode(11, 0.4))
-    assert g.interval() == Interval(7, 12, "gradual")
+    hard = Cut(Timecode(9, 0.3), 1.0)
+    assert hard.interval() == Interval(9, 9, "cut")
+    assert hard.start == hard.end == hard.frame and hard.mixed_frames == 0  # a hard cut mixes nothing
+    # a mix over frames 7-11: end is the first frame after it, as Shot.end and the JSON's end
+    g = Cut(Timecode(9, 0.3), 1.0, "gradual", Timecode(7, 0.2), Timecode(12, 0.44))
+    assert g.interval() == Interval(7, 12, "gradual") and g.mixed_frames == 5
+    assert g.to_dict()["end"] == 12 and g.to_dict()["end_time"] == 0.44

@@ -34,7 +34,7 @@ def test_demo_detection_is_what_the_exports_are_checked_against(demo):
     _, labels, r = demo
     assert [c.frame.frame for c in r.cuts if not c.is_gradual] == labels["cuts"] == [48, 132, 162, 202]
     g = [c for c in r.cuts if c.is_gradual]
-    assert len(g) == 1 and g[0].start.frame <= 72 and g[0].end.frame == 83
+    assert len(g) == 1 and g[0].start.frame <= 72 and g[0].end.frame == 84
 
 
 def test_edit_events_are_gapless_and_carry_the_dissolve(demo):
@@ -45,7 +45,7 @@ def test_edit_events_are_gapless_and_carry_the_dissolve(demo):
     assert all(a.record_out == b.record_in for a, b in zip(ev, ev[1:]))
     mixes = [e for e in ev if e.transition]
     cut = next(c for c in r.cuts if c.is_gradual)
-    assert len(mixes) == 1 and mixes[0].record_in == cut.start.frame and mixes[0].transition == cut.end.frame - cut.start.frame + 1
+    assert len(mixes) == 1 and mixes[0].record_in == cut.start.frame and mixes[0].transition == cut.end.frame - cut.start.frame
 
 
 @pytest.mark.parametrize("fps,rate", [(24.0, 24), (23.976, 24000 / 1001), (29.97002997, 30000 / 1001), (25.0, 25),
@@ -78,7 +78,7 @@ def test_edl_reads_back_through_otio_cmx3600(demo, tmp_path):
     total = sum(c.source_range.duration.to_frames() for c in clips)
     assert total == ev[-1].record_out
     cut = next(c for c in r.cuts if c.is_gradual)
-    assert mixes[0].out_offset.to_frames() == cut.end.frame - cut.start.frame + 1
+    assert mixes[0].out_offset.to_frames() == cut.mixed_frames
     assert all(c.name == "demo clip é.mp4" for c in clips)
 
 
@@ -97,7 +97,7 @@ def test_otio_timeline_reads_back_with_its_dissolve(demo, tmp_path):
     mix = next(i for i in track if isinstance(i, otio.schema.Transition))
     cut = next(c for c in r.cuts if c.is_gradual)
     assert mix.transition_type == otio.schema.TransitionTypes.SMPTE_Dissolve
-    assert (mix.in_offset + mix.out_offset).to_frames() == cut.end.frame - cut.start.frame + 1
+    assert (mix.in_offset + mix.out_offset).to_frames() == cut.mixed_frames
     assert clips[0].media_reference.target_url.startswith("file://") and "demo%20clip" in clips[0].media_reference.target_url
 
 
@@ -121,7 +121,7 @@ def test_fcpxml_reads_back_and_holds_the_transition(demo, tmp_path):
     from fractions import Fraction
 
     sec = lambda v: Fraction(v.rstrip("s"))  # noqa: E731
-    assert sec(el.get("duration")) * 24 == cut.end.frame - cut.start.frame + 1
+    assert sec(el.get("duration")) * 24 == cut.end.frame - cut.start.frame
     assert sec(el.get("offset")) * 24 == cut.start.frame
 
 
@@ -137,7 +137,7 @@ def test_json_matches_its_schema_and_eval_reads_formats_1_to_3(demo, tmp_path, c
     jsonschema.validate(doc, schema)
     assert doc["format"] == 3 and "scenes" not in doc and doc["shots"][0]["shot"] == 1
     g = next(c for c in doc["cuts"] if c["kind"] == "gradual")
-    assert g["end"] == next(c for c in latentcut.detect(path).cuts if c.is_gradual).end.frame + 1
+    assert g["end"] == next(c for c in latentcut.detect(path).cuts if c.is_gradual).end.frame
     assert g["end_time"] == pytest.approx(g["end"] / 24, abs=1e-6)
     # every end is exclusive: the shots' too
     assert [s["end_frame"] for s in doc["shots"][:-1]] == [s["start_frame"] for s in doc["shots"][1:]]

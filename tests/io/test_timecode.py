@@ -77,3 +77,59 @@ def test_millis_rounds_halves_like_the_timecode():
     assert "%.3f" % 0.0005 == "0.001" and format_seconds(0.0005) == "00:00:00.000"
     assert format_millis(0.0005) == "0.000" and format_millis(0.0025) == format_seconds(0.0025)[-5:]
     assert format_millis(-1) == "0.000" and format_millis(3725.5) == "3725.500"
+
+
+def test_pyscenedetect_names_work_on_a_timecode():
+    from latentcut.io.timecode import Timecode
+
+    t = Timecode(36, fps=24)  # FrameTimecode(36, fps=24): the time is nominal
+    assert t.seconds == 1.5 and t.frame_num == 36 and t.framerate == 24 and t.get_timecode() == "00:00:01.500"
+    assert t == 36 and t != 37 and t < 37 and t >= 36 and t == 1.5 and t < 1.6 and not t > 1.5
+    assert Timecode(36, 1.5) == t and hash(Timecode(36, 1.5)) == hash(t)
+    with pytest.raises(ValueError, match="needs its time in seconds, or fps"):
+        Timecode(36)
+    with pytest.raises(ValueError, match="frame must be >= 0"):
+        Timecode(-1, 0.0)
+    with pytest.raises(TypeError, match="whole number"):
+        Timecode(1.5, 0.0)
+    with pytest.raises(TypeError):
+        t < "x"  # noqa: B015
+
+
+def test_frame_timecodes_compare_and_keep_the_real_time():
+    scenedetect = pytest.importorskip("scenedetect")
+    from latentcut.io.timecode import Timecode
+
+    t = Timecode(37, 1.552, 24000 / 1001)  # a frame whose timestamp is not 37 / fps (1.543)
+    f = t.to_frame_timecode()
+    assert f.seconds == pytest.approx(1.552, abs=1e-6) and f.get_timecode() == "00:00:01.552"
+    ft = scenedetect.FrameTimecode
+    assert t == ft(37, 24000 / 1001) and t < ft(38, 24.0) and t > ft(36, 24.0)
+
+
+def test_pyscenedetects_write_scene_list_takes_latentcut_shots(cut_video):
+    pytest.importorskip("scenedetect")
+    import io
+
+    from scenedetect.output import write_scene_list
+
+    r = latentcut.detect(cut_video)
+    buf = io.StringIO()
+    write_scene_list(buf, r.shots)
+    rows = buf.getvalue().splitlines()
+    assert "00:00:01.000,00:00:02.000" in rows[0]  # the cut list
+    assert "1,1,00:00:00.000,0.000,24,00:00:01.000,1.000,24," in rows[-3]
+    assert rows[-2].startswith("2,25,00:00:01.000,1.000,48,")
+
+
+def test_detect_takes_min_scene_len_as_pyscenedetect_does(cut_video):
+    from latentcut.detection.thresholders import create_thresholder
+
+    assert latentcut.detect(cut_video).cut_frames == [24, 48]
+    assert latentcut.detect(cut_video, min_scene_len=30).cut_frames == [30] or \
+        latentcut.detect(cut_video, min_scene_len=30).cut_frames in ([24], [48], [])
+    mine = create_thresholder("adaptive")
+    assert latentcut.detect(cut_video, min_shot_len="1.5s", thresholder=mine).cut_frames in ([24], [48], [])
+    assert mine.min_shot_len != "1.5s"  # the caller's thresholder is not changed
+    with pytest.raises(TypeError, match="not both"):
+        latentcut.detect(cut_video, min_shot_len=3, min_scene_len=3)
