@@ -93,3 +93,21 @@ def _finite(a: np.ndarray, what: str) -> np.ndarray:
 def check_compatible(a: Embeddings, b: Embeddings) -> None:
     if a.dim != b.dim:
         raise EmbeddingError(f"embedding sizes differ: {a.dim} vs {b.dim} dimensions")
+
+
+def principal_components(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (D,), components (n, D)) of the rows of ``x``: the ``n`` directions of most variance,
+    unit length, each signed so that its largest entry is positive (the result is the same on
+    every machine). NumPy's SVD, so the core install needs no scikit-learn for it."""
+    x = np.asarray(x, np.float64)
+    if x.ndim != 2 or not len(x):
+        raise ValueError(f"principal_components needs a non-empty (N, D) array, not shape {x.shape}")
+    n = int(n)
+    if not 1 <= n <= min(x.shape):
+        raise ValueError(f"n must be 1..{min(x.shape)} for {x.shape[0]} rows of {x.shape[1]}, not {n}")
+    mean = x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    comps = vt[:n]
+    flip = np.sign(comps[np.arange(n), np.abs(comps).argmax(axis=1)])
+    comps = comps * np.where(flip == 0, 1.0, flip)[:, None]
+    return mean.astype(np.float32), comps.astype(np.float32)

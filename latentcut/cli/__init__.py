@@ -152,7 +152,10 @@ def _error(message: str) -> None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"latentcut: warning: {message}", file=sys.stderr)
+    from tqdm import tqdm
+
+    with tqdm.external_write_mode(file=sys.stderr):  # on its own line, not over a progress bar's
+        print(f"latentcut: warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

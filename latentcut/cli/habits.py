@@ -119,6 +119,12 @@ def translate(argv: list[str]) -> list[str]:
                 detect += ["--curve", value(name)]
             elif name in ("-q", "--quiet"):
                 detect.append("-q")
+            elif name == "--drop-short-scenes":
+                detect.append("--drop-short")
+            elif name == "--merge-last-scene":
+                detect.append("--merge-last")
+            elif name in ("-fs", "--frame-skip"):
+                detect += ["--stride", str(int(value(name)) + 1)]
             elif name in ("-v", "--verbosity"):
                 value(name)
             elif name in ("-d", "--downscale", "-b", "--backend", "-f", "--framerate", "-l", "--logfile"):
@@ -145,8 +151,10 @@ def translate(argv: list[str]) -> list[str]:
                 opts["dir"] = value(name)
             elif name in ("-f", "--filename"):
                 opts["name"] = value(name)
-            elif command == "split-video" and name in ("-c", "--copy"):
-                opts["copy"] = True
+            elif command == "split-video" and name in ("-c", "--copy", "-m", "--mkvmerge"):
+                opts["copy"] = True  # mkvmerge splits by stream copy too
+            elif command in ("split-video", "list-scenes") and name in ("-q", "--quiet"):
+                pass  # the external tool's output, or the printed list: latentcut prints its own
             elif command == "split-video" and name in ("-hq", "--high-quality"):
                 opts.update(crf="17", preset="slow")
             elif command == "split-video" and name in ("-crf", "--rate-factor"):
@@ -157,14 +165,18 @@ def translate(argv: list[str]) -> list[str]:
                 opts["n"] = value(name)
             elif command == "save-images" and name in ("-q", "--quality"):
                 opts["quality"] = value(name)
-            elif command == "save-images" and name in ("--png", "--jpeg", "--webp"):
-                opts["format"] = name[2:]
+            elif command == "save-images" and name in ("--png", "--jpeg", "--webp", "-p", "-j", "-w"):
+                opts["format"] = {"-p": "png", "-j": "jpeg", "-w": "webp"}.get(name, name[2:])
+            elif command == "save-images" and name in ("-c", "--compression"):
+                value(name)  # PNG compression level: latentcut's PNGs are lossless either way
             elif command == "save-images" and name in ("-m", "--frame-margin"):
                 opts["margin"] = value(name)
             elif command == "save-images" and name in ("-W", "--width", "-H", "--height", "-s", "--scale"):
                 opts[{"-W": "width", "-H": "height", "-s": "scale"}.get(name, name[2:])] = value(name)
-            elif command == "list-scenes" and name in ("-s", "--skip-cuts", "-q", "--quiet", "-n", "--no-output-file"):
+            elif command == "list-scenes" and name in ("-s", "--skip-cuts", "-n", "--no-output-file"):
                 opts[name.lstrip("-")[0]] = True
+            elif command == "save-otio" and name == "--audio":
+                pass  # latentcut's OTIO has an audio track whenever the video has sound
             elif command == "save-fcp" and name == "--format":
                 opts["format"] = value(name)
             else:

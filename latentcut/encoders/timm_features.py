@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from latentcut.embeddings import principal_components
 from latentcut.encoders.base import Encoder, check_frames
 from latentcut.embeddings import Embeddings
 from latentcut.encoders.torch_io import frames_to_tensor, is_device, pick_device
@@ -226,13 +227,9 @@ class TimmEncoder(Encoder):
         """Fit the PCA (``pca=N``) on frames, or on a collection's frames."""
         if not self.requires_fit:
             return self
-        from sklearn.decomposition import PCA
-
         f = self.features(frames)
         n = min(int(self.pca), len(f), f.shape[1])
-        p = PCA(n_components=n, random_state=0).fit(f)
-        self.pca_components_ = p.components_.astype(np.float32)
-        self.pca_mean_ = p.mean_.astype(np.float32)
+        self.pca_mean_, self.pca_components_ = principal_components(f, n)
         return self
 
     def fit_video(self, reader, cache_dir: str | None = None, max_frames: int = 512) -> "TimmEncoder":

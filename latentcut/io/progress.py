@@ -30,14 +30,14 @@ def setting() -> bool | None:
     return _ENABLED.get()
 
 
-def _wanted(enabled: bool | None) -> bool | None:
+def wanted(enabled: bool | None) -> bool | None:
     """False: silent; True: a bar; None: a bar on a terminal, status lines off it."""
     return _ENABLED.get() if enabled is None else enabled
 
 
 def status(message: str, enabled: bool | None = None) -> None:
     """One line on standard error (``latentcut: ...``), unless progress is off."""
-    if _wanted(enabled) is not False:
+    if wanted(enabled) is not False:
         print(f"latentcut: {message}", file=sys.stderr, flush=True)
 
 
@@ -72,7 +72,7 @@ class StatusLine:
 
 def bar(total: int | None, desc: str, unit: str = "frame", enabled: bool | None = None):
     """A progress object with ``update(n)`` and ``close()``, or None when progress is off."""
-    want = _wanted(enabled)
+    want = wanted(enabled)
     if want is False:
         return None
     if want or sys.stderr.isatty():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentcut.embeddings import principal_components
 from latentcut.encoders import create_encoder
 from latentcut.errors import LatentcutError
 from latentcut.extras import require
@@ -82,9 +83,10 @@ def frame_map(x: np.ndarray, method: str = "pca", seed: int = 0, **kw) -> np.nda
     if len(x) < 3:
         return np.zeros((len(x), 2), np.float32)
     if method == "pca":
-        from sklearn.decomposition import PCA
-
-        return PCA(n_components=2, random_state=seed).fit_transform(x).astype(np.float32)
+        mean, comps = principal_components(x, min(2, x.shape[1]))
+        out = np.zeros((len(x), 2), np.float32)
+        out[:, : len(comps)] = (x - mean) @ comps.T
+        return out
     if method == "umap":
         import warnings
 
@@ -106,12 +108,12 @@ def frame_map(x: np.ndarray, method: str = "pca", seed: int = 0, **kw) -> np.nda
 def autoencoder_map(x: np.ndarray, seed: int = 0, pca_dims: int = 256, steps: int = 600, spread: float = 0.5,
                     eps: float = 1e-3, triplet_weight: float = 1.0) -> np.ndarray:
     import torch
-    from sklearn.decomposition import PCA
     from torch import nn
 
     torch.manual_seed(seed)
     n = len(x)
-    p = PCA(n_components=min(pca_dims, n, x.shape[1]), random_state=seed).fit_transform(x)
+    mean, comps = principal_components(x, min(pca_dims, n, x.shape[1]))
+    p = (np.asarray(x, np.float32) - mean) @ comps.T
     p = (p / (p.std() + 1e-8)).astype(np.float32)
     data = torch.from_numpy(p)
     d = data.shape[1]

@@ -39,6 +39,7 @@ from latentcut.encoders import create_encoder
 from latentcut.io.arguments import store_args
 from latentcut.io.identity import video_identity
 from latentcut.io.progress import bar as progress_bar
+from latentcut.io.progress import status, wanted
 from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
 from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP, pick_keyframes
@@ -158,7 +159,7 @@ class SceneLibrary(LibraryQueries):
         """The library's encoder, checked against the fingerprint stored when the library was
         made: a model retrained in place, or other weights under the same path, are refused."""
         if not hasattr(self, "_encoder"):
-            self._encoder = create_encoder(self.encoder_spec)
+            self._encoder = _ready_encoder(self.encoder_spec)
         if not getattr(self, "_fingerprint_checked", False):
             now = encoder_fingerprint(self._encoder)
             if self.fingerprint and now != self.fingerprint:
@@ -337,21 +338,28 @@ def _ready_encoder(spec: str):
     """The encoder, with its weights loaded now: a library must not be made for an encoder that
     cannot run (its fingerprint would name weights it never had)."""
     enc = create_encoder(spec)
+    if type(enc).__module__.startswith(("latentcut.encoders.timm", "latentcut.encoders.vae")):
+        # importing torch and timm and reading the weights takes seconds: say so, or the first bar seems late
+        status(f"loading the {spec.split(',')[0]} encoder (torch and its weights: several seconds)")
     enc.prepare()
     return enc
 
 
 def _status(enabled: bool | None, name: str):
-    """``progress(done, total)`` for the keyframe pass: the detector's own bar (a terminal
-    only), as the detection pass before it shows one."""
-    bar = progress_bar(0, f"{name}: keyframes", "frame", enabled)
-    if bar is None:
-        return None
+    """``progress(done, total)`` for the keyframe pass, as the detection pass before it shows its
+    own. The bar starts at the pass's first report: made earlier, its clock (and so its rate and
+    time left) would count the detection pass too."""
+    state: dict = {}
 
     def show(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = progress_bar(total, f"{name}: keyframes", "frame", enabled)
+        bar = state["bar"]
+        if bar is None:
+            return
         bar.total = total
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
 
-    return show
+    return None if wanted(enabled) is False else show

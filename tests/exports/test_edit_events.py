@@ -18,10 +18,10 @@ pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
 
 def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4"):
     """A stand-in DetectionResult: cuts at ``bounds`` (frame numbers), ``gradual`` maps a bound to
-    its (first, last) mixed frames; times are frame / fps."""
+    its (first, last) mixed frames (the Cut's end is the frame after the last); times are frame / fps."""
     gradual = gradual or {}
     tc = lambda f: Timecode(f, f / fps, fps)  # noqa: E731
-    cuts = [Cut(tc(b), 0.5, "gradual", tc(gradual[b][0]), tc(gradual[b][1])) if b in gradual else Cut(tc(b), 0.5)
+    cuts = [Cut(tc(b), 0.5, "gradual", tc(gradual[b][0]), tc(gradual[b][1] + 1)) if b in gradual else Cut(tc(b), 0.5)
             for b in bounds]
     edges = [0, *bounds, frames]
     shots = [Shot(i + 1, tc(a), tc(b)) for i, (a, b) in enumerate(zip(edges, edges[1:]))]

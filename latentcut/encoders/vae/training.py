@@ -281,6 +281,15 @@ def train_vae(
                 print(f"latentcut: train: epoch {epoch + 1}/{opts.epochs}: {terms_text} ({record['seconds']:.0f} s{saved})",
                       file=sys.stderr, flush=True)
             if stopped:
+                if progress or status:  # the bar stops short: say why, on its own line
+                    done = epoch + 1 - start_epoch
+                    say = (f"latentcut: train: stopped by the {opts.max_minutes:g}-minute budget after {done} of "
+                           f"{opts.epochs - start_epoch} epochs (each epoch's steps counted on the bar)")
+                    if bar is not None:
+                        bar.set_description("train (budget reached)")
+                        bar.write(say, file=sys.stderr)
+                    else:
+                        print(say, file=sys.stderr, flush=True)
                 break
     finally:
         if bar is not None:
