@@ -16,7 +16,7 @@ from latentcut.io.timecode import Timecode
 pytestmark = pytest.mark.mutation  # in mutmut's selection: fast, in-process
 
 
-def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4"):
+def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4", channels=0):
     """A stand-in DetectionResult: cuts at ``bounds`` (frame numbers), ``gradual`` maps a bound to
     its (first, last) mixed frames (the Cut's end is the frame after the last); times are frame / fps."""
     gradual = gradual or {}
@@ -25,7 +25,9 @@ def result(bounds, frames, fps=24.0, gradual=None, path="/x/My film.mp4"):
             for b in bounds]
     edges = [0, *bounds, frames]
     shots = [Shot(i + 1, tc(a), tc(b)) for i, (a, b) in enumerate(zip(edges, edges[1:]))]
-    return SimpleNamespace(cuts=cuts, shots=shots, video_end=frames / fps, video=SimpleNamespace(fps=fps, path=path))
+    video = SimpleNamespace(fps=fps, path=path, audio_channels=channels, audio_rate=48000 if channels else 0,
+                            display_size=(640, 360))
+    return SimpleNamespace(cuts=cuts, shots=shots, video_end=frames / fps, video=video)
 
 
 def test_events_of_plain_cuts():
@@ -202,3 +204,161 @@ def test_write_edl_writes_crlf_lines(tmp_path):
     assert data.startswith(b"TITLE: Cut list\r\nFCM: NON-DROP FRAME\r\n\r\n001  AX ")
     assert data.replace(b"\r\n", b"\n").decode() == edl_text(r, "Cut list")
     assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def _fcpxml(r, name=None):
+    import xml.etree.ElementTree as ET
+
+    from latentcut.exports.fcpxml import fcpxml_text
+
+    text = fcpxml_text(r, name)
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n')
+    return ET.fromstring(text.split("\n", 3)[3])
+
+
+def test_fcpxml_exactly_at_29_97_with_a_dissolve_and_sound():
+    r = result([24, 60], 90, fps=30000 / 1001, gradual={60: (55, 64)}, channels=2)
+    root = _fcpxml(r)
+    assert root.tag == "fcpxml" and root.get("version") == "1.9"
+    fmt, asset, dissolve, crossfade = list(root.find("resources"))
+    assert fmt.attrib == {"id": "r1", "frameDuration": "1001/30000s", "width": "640", "height": "360"}
+    assert asset.attrib == {"id": "r2", "name": "My film.mp4", "start": "0s", "duration": "3003/1000s",
+                            "hasVideo": "1", "format": "r1", "src": "file:///x/My%20film.mp4", "hasAudio": "1",
+                            "audioSources": "1", "audioChannels": "2", "audioRate": "48000"}
+    assert (dissolve.get("id"), dissolve.get("uid")) == ("r3", "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265")
+    assert (crossfade.get("id"), crossfade.get("uid")) == ("r4", "FFAudioTransition")
+    event = root.find("library/event")
+    assert event.get("name") == "My film" and event.find("project").get("name") == "My film"
+    seq = event.find("project/sequence")
+    assert seq.attrib == {"format": "r1", "duration": "3003/1000s", "tcStart": "0s", "tcFormat": "NDF",
+                          "audioLayout": "stereo", "audioRate": "48k"}
+    items = [(el.tag, el.get("offset"), el.get("start"), el.get("duration")) for el in seq.find("spine")]
+    # clips meet at the mix's middle (55 + 10 // 2 = 60); the mix runs 55-64
+    assert items == [("asset-clip", "0s", "0s", "1001/1250s"), ("asset-clip", "1001/1250s", "1001/1250s", "3003/2500s"),
+                     ("transition", "11011/6000s", None, "1001/3000s"),
+                     ("asset-clip", "1001/500s", "1001/500s", "1001/1000s")]
+    spine = list(seq.find("spine"))
+    assert [el.get("name") for el in spine] == ["My film.mp4 shot 1", "My film.mp4 shot 2", "Cross Dissolve",
+                                                 "My film.mp4 shot 3"]
+    assert [el.findtext("note") for el in spine if el.tag == "asset-clip"] == [f"latentcut shot {n}" for n in (1, 2, 3)]
+    assert [(f.tag, f.get("ref")) for f in spine[2]] == [("filter-video", "r3"), ("filter-audio", "r4")]
+    assert all(el.get("ref") == "r2" and el.get("format") == "r1" and el.get("tcFormat") == "NDF"
+               for el in spine if el.tag == "asset-clip")
+
+
+def test_fcpxml_without_sound_or_mixes_and_a_mono_track():
+    root = _fcpxml(result([24], 48, fps=25.0), name="Cut & <print>")
+    res = root.find("resources")
+    assert [el.tag for el in res] == ["format", "asset"]  # no effects without a mix
+    asset = res.find("asset")
+    assert "hasAudio" not in asset.attrib and "audioChannels" not in asset.attrib
+    assert res.find("format").get("frameDuration") == "1/25s"
+    seq = root.find("library/event/project/sequence")
+    assert "audioLayout" not in seq.attrib and root.find("library/event").get("name") == "Cut & <print>"
+    assert [el.get("duration") for el in seq.find("spine")] == ["24/25s", "24/25s"]
+    mono = _fcpxml(result([24], 48, channels=1)).find("library/event/project/sequence")
+    assert mono.get("audioLayout") == "mono"
+    r = result([24], 48, channels=2)
+    r.video.audio_rate = 44100
+    assert _fcpxml(r).find("library/event/project/sequence").get("audioRate") == "44.1k"
+
+
+@pytest.mark.parametrize("frames,rate,text", [(0, 24, "0s"), (48, 24, "2s"), (1, 24000 / 1001, "1001/24000s"),
+                                              (30, 30000 / 1001, "1001/1000s"), (3, 25, "3/25s")])
+def test_rational_seconds(frames, rate, text):
+    from latentcut.exports.timeline import rational_seconds
+
+    assert rational_seconds(frames, edit_rate(rate)) == text
+
+
+def test_meeting_points():
+    from latentcut.exports.timeline import meeting_points
+
+    assert meeting_points([]) == [0]
+    ev = [EditEvent(1, 0, 24, 0), EditEvent(2, 24, 55, 3), EditEvent(3, 55, 90, 10)]
+    # the first event's mix, if any, has nothing before it to come from
+    assert meeting_points(ev) == [0, 25, 60, 90]
+    assert meeting_points([EditEvent(1, 0, 10, 4)]) == [0, 10]
+
+
+def _write_csv(path, rows, fps):
+    lines = ["Timecode List:," + ",".join(f"00:00:{a / fps:06.3f}" for a, _ in rows[1:]),
+             "Scene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,End Timecode,End Time (seconds),"
+             "Length (frames),Length (timecode),Length (seconds)"]
+    for n, (a, b) in enumerate(rows, 1):
+        lines.append(f"{n},{a + 1},x,{a / fps:.3f},{b},x,{b / fps:.3f},{b - a},x,{(b - a) / fps:.3f}")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def _info(path="/v/film.mp4", fps=24.0, duration=10.0):
+    from latentcut.io.video import VideoInfo
+
+    return VideoInfo(path, 64, 48, 0, fps, duration, int(fps * duration), "h264")
+
+
+def test_cut_lists_from_a_scene_csv_and_json(tmp_path):
+    import json
+
+    from latentcut.detection.cut_lists import load_shots
+
+    shots = load_shots(_write_csv(tmp_path / "film-Scenes.csv", [(0, 24), (24, 240)], 24.0), _info())
+    assert [(s.number, s.start.frame, s.end.frame, s.start.seconds, s.end.seconds) for s in shots] == [
+        (1, 0, 24, 0.0, 1.0), (2, 24, 240, 1.0, 10.0)]
+    assert shots[0].start.fps == 24.0
+    doc = {"format": 3, "video": "/elsewhere/film.mp4", "fps": 24.0,
+           "shots": [{"shot": 1, "start_frame": 0, "end_frame": 240, "start_time": 0.0, "end_time": 10.0}]}
+    (tmp_path / "a.json").write_text(json.dumps(doc))
+    assert load_shots(str(tmp_path / "a.json"), _info())[0].end.frame == 240  # moved, same name: fine
+    old = {"video": "film.mp4", "fps": 24.0,  # format 1 and 2 called the shots scenes
+           "scenes": [{"scene": 1, "start_frame": 0, "end_frame": 24, "start_time": 0.0, "end_time": 1.0}]}
+    (tmp_path / "b.json").write_text(json.dumps(old))
+    assert load_shots(str(tmp_path / "b.json"), _info())[0].number == 1
+
+
+@pytest.mark.parametrize("case,says", [
+    ("longer", "its shots run to 20.000 s but film.mp4 ends at 10.000 s"),
+    ("rate", "made for a 30 fps video, but film.mp4 is 24 fps"),
+    ("name", "made for other.mp4, not film.mp4 (it ends at 5.000 s, film.mp4 at 10.000 s)"),
+    ("csv-rate", "its frames and times are 30.000 fps, but film.mp4 is 24 fps"),
+    ("csv-name", "made for other.mp4, not film.mp4"),
+    ("empty", "holds no shots"), ("missing", "no such file"), ("junk", "not a `latentcut detect -o` file"),
+    ("backwards", "scene 1 ends before it starts"),
+])
+def test_cut_lists_made_for_another_video_are_refused(tmp_path, case, says):
+    import json
+
+    from latentcut.detection.cut_lists import load_shots
+    from latentcut.errors import LatentcutError
+
+    def doc(end, fps=24.0, video="film.mp4"):
+        return json.dumps({"format": 3, "video": video, "fps": fps, "shots": [
+            {"shot": 1, "start_frame": 0, "end_frame": int(end * fps), "start_time": 0.0, "end_time": end}]})
+
+    path = tmp_path / "c.json"
+    if case == "longer":
+        path.write_text(doc(20.0))
+    elif case == "rate":
+        path.write_text(doc(5.0, fps=30.0))
+    elif case == "name":
+        path.write_text(doc(5.0, video="/a/other.mp4"))
+    elif case == "csv-rate":
+        path = _write_csv(tmp_path / "x.csv", [(0, 30), (30, 240)], 30.0)
+    elif case == "csv-name":
+        path = _write_csv(tmp_path / "other-Scenes.csv", [(0, 24), (24, 120)], 24.0)
+    elif case == "empty":
+        path.write_text(json.dumps({"format": 3, "video": "film.mp4", "fps": 24.0, "shots": []}))
+    elif case == "junk":
+        path.write_text("{")
+    elif case == "backwards":
+        path = tmp_path / "y.csv"
+        path.write_text("Scene Number,Start Frame,Start Time (seconds),End Frame,End Time (seconds)\n1,10,0.4,5,0.2\n")
+    elif case == "missing":
+        path = tmp_path / "none.json"
+    with pytest.raises(LatentcutError, match="^--cuts .*" + says.replace("(", r"\(").replace(")", r"\)")
+                       .replace(".", r"\.").replace("`", ".")):
+        load_shots(str(path), _info())
+    # the same list fits the video it was made for
+    if case in ("longer", "name"):
+        assert load_shots(str(path), _info(path="/a/other.mp4" if case == "name" else "/v/film.mp4",
+                                           duration=20.0 if case == "longer" else 5.0))
