@@ -11,13 +11,14 @@ import numpy as np
 from latentcut.io.atomic import atomic_path
 
 
-def _shot(rng, n, h, w, pan=0.0):
+def _shot(rng, n, h, w, pan=0.0, speed=1.0):
     bg_a, bg_b = rng.uniform(40, 220, 3), rng.uniform(40, 220, 3)
     yy, xx = np.mgrid[0:h, 0:w]
     shapes = [(rng.uniform(0, h), rng.uniform(0, w), rng.uniform(0.08, 0.25) * h, rng.uniform(0, 255, 3),
                rng.uniform(-2, 2, 2)) for _ in range(4)]
     frames = []
-    for t in range(n):
+    for k in range(n):
+        t = k * speed  # motion per second stays the same at any frame rate
         off = pan * t
         mix = (((xx + off) / w) % 1.0)[..., None]
         img = (1 - mix) * bg_a + mix * bg_b
@@ -46,7 +47,7 @@ def make_demo_clip(path: str | os.PathLike, fps: int | Fraction = 24, size: tupl
     scale = float(rate) / 24  # the same clip in seconds at any rate
     for kind, n, pan in plan:
         n = round(n * scale)
-        shot = _shot(rng, n, h, w, pan)
+        shot = _shot(rng, n, h, w, pan, speed=1 / scale)
         if kind == "dissolve" and prev is not None:
             k = round(12 * scale)
             start = len(frames) - k

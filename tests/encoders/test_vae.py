@@ -278,3 +278,12 @@ def test_the_default_repro_vae_uses_the_shipped_model_and_model_self_trains(tmp_
         with pytest.raises(LatentcutError, match="ships no trained model"):
             enc.model_folder()
     assert shipped_folder("beta-vae") is None and shipped_folder("repro-vae").endswith("repro-vae-v1")
+
+
+def test_a_run_cut_short_by_its_budget_says_so(capsys):
+    cfg = VAEConfig(input_size=16, hidden=(8, 16), latent_dim=4)
+    # a budget of ~0 minutes: the first epoch's first step ends it
+    _, hist = train_vae(cfg, tiny_frames(), TrainOptions(epochs=5, batch_size=12, max_minutes=1e-9), progress=True)
+    assert len(hist) == 1
+    err = capsys.readouterr().err
+    assert "stopped by the 1e-09-minute budget after 1 of 5 epochs" in err

@@ -75,3 +75,43 @@ def test_self_training_says_what_it_does_and_where_it_caches(tmp_path, capsys, c
     enc = latentcut.create_encoder("beta-vae,epochs=1,latent_dim=2,hidden=4/8,size=16,max_frames=48")
     enc.fit_video(latentcut.VideoReader(cut_video, size=enc.frame_size), cache_dir=str(tmp_path / "b"))
     assert "latentcut: beta-vae: using the model self-trained on cuts.mp4 earlier (" in capsys.readouterr().err
+
+
+def test_the_keyframe_bar_starts_with_its_pass(monkeypatch):
+    """Made before the detection pass, its clock would count that pass too: the rate and time left
+    it showed were stale. It is made at the pass's first report."""
+    from latentcut.retrieval import library
+
+    made = []
+
+    class Bar:
+        def __init__(self, total):
+            self.total, self.n, self.closed = total, 0, False
+
+        def update(self, n):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(library, "progress_bar", lambda total, *a, **k: made.append(Bar(total)) or made[-1])
+    show = library._status(True, "v.mp4")
+    assert made == []  # nothing yet: the detection pass runs first
+    show(3, 10)
+    show(10, 10)
+    assert len(made) == 1 and made[0].n == 10 and made[0].total == 10 and made[0].closed
+    assert library._status(False, "v.mp4") is None
+
+
+def test_a_warning_prints_above_a_bar(capsys):
+    from tqdm import tqdm
+
+    from latentcut.cli import _show_warning
+
+    with tqdm(total=3, file=__import__("sys").stderr) as t:
+        t.update(1)
+        _show_warning("careful", UserWarning, "x.py", 1)
+    err = capsys.readouterr().err
+    at = err.index("latentcut: warning: careful\n")
+    # the bar's line is cleared first (tqdm's "\r" and blanks): the warning starts a line of its own
+    assert at > 0 and err[at - 1] in "\r\n" and err[:at].rstrip(" ").endswith("\r")
