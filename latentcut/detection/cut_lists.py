@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from statistics import median
 
 from latentcut.detection.results import Shot
 from latentcut.errors import LatentcutError
@@ -28,20 +29,20 @@ def load_shots(path: str | os.PathLike, video: VideoInfo, option: str = "--cuts"
         made_for = clip_name_of(where) + os.path.splitext(video.path)[1] if named else None
         shots, fps = _from_csv(where, video, option), None
     else:
-        shots, made_for, fps = _from_json(where, video, option)
+        shots, made_for, fps = _from_json(where, option)
     if not shots:
         raise LatentcutError(f"{option} {where}: holds no shots")
     _check_fit(where, option, shots, made_for, fps, video)
     return shots
 
 
-def _from_json(where: str, video: VideoInfo, option: str):
+def _from_json(where: str, option: str):
     try:
         with open(where, encoding="utf-8") as f:
             doc = json.load(f)
         fps = float(doc.get("fps") or 0) or None
-        # format 3 calls the shots "shots"; 1 and 2 called them "scenes"
-        rows, number = (doc["shots"], "shot") if doc.get("format", 1) >= 3 else (doc["scenes"], "scene")
+        # format 3 calls the shots "shots" (its "scenes" are groups of them); 1 and 2 called them "scenes"
+        rows, number = (doc["shots"], "shot") if "shots" in doc else (doc["scenes"], "scene")
         shots = [Shot(int(s[number]), Timecode(int(s["start_frame"]), float(s["start_time"]), fps),
                       Timecode(int(s["end_frame"]), float(s["end_time"]), fps)) for s in rows]
         return shots, doc.get("video"), fps
@@ -59,7 +60,7 @@ def _from_csv(where: str, video: VideoInfo, option: str) -> list[Shot]:
             # Start Frame is 1-based; End Frame is the scene's last frame, 1-based: the 0-based end, exclusive
             a, b = int(r["Start Frame"]) - 1, int(r["End Frame"])
             ta, tb = float(r["Start Time (seconds)"]), float(r["End Time (seconds)"])
-            if b <= a or tb < ta:
+            if b <= a or tb <= ta:
                 raise ValueError(f"scene {n} ends before it starts")
             shots.append(Shot(int(r.get("Scene Number") or n), Timecode(a, ta, fps), Timecode(b, tb, fps)))
     except (KeyError, ValueError) as exc:
@@ -70,7 +71,7 @@ def _from_csv(where: str, video: VideoInfo, option: str) -> list[Shot]:
 def _check_fit(where: str, option: str, shots: list[Shot], made_for, fps, video: VideoInfo) -> None:
     """A cut list fits a video when its frames and times agree with the video's rate and it ends
     within the video (a frame's grace); a list that names another file must also match its length."""
-    frame = 1.0 / video.fps if video.fps else 0.05
+    frame = 1.0 / (video.fps or 20.0)
     end = shots[-1].end.seconds
     name = os.path.basename(video.path)
     other = made_for is not None and os.path.basename(str(made_for)) != name
@@ -82,9 +83,9 @@ def _check_fit(where: str, option: str, shots: list[Shot], made_for, fps, video:
         raise LatentcutError(f"{option} {where}: made for a {fps:g} fps video, but {name} is {video.fps:g} fps; "
                              "this cut list was made for another video")
     if fps is None and video.fps:  # a CSV states no rate: its frames and times give it (another video's rarely fit)
-        ratios = sorted(s.start.frame / s.start.seconds for s in shots if s.start.seconds >= 1.0)
-        if ratios and abs(ratios[len(ratios) // 2] / video.fps - 1) > 0.01:
-            raise LatentcutError(f"{option} {where}: its frames and times are {ratios[len(ratios) // 2]:.3f} fps, "
+        ratios = [s.start.frame / s.start.seconds for s in shots if s.start.seconds >= 1.0]
+        if ratios and abs(median(ratios) / video.fps - 1) > 0.01:
+            raise LatentcutError(f"{option} {where}: its frames and times are {median(ratios):.3f} fps, "
                                  f"but {name} is {video.fps:g} fps; this cut list was made for another video")
     if other and video.duration and abs(end - video.duration) > max(1.5 * frame, 0.1):
         raise LatentcutError(f"{option} {where}: made for {os.path.basename(str(made_for))}, not {name} "

@@ -13,7 +13,7 @@ import pathlib
 import xml.etree.ElementTree as ET
 
 from latentcut.detection.results import DetectionResult
-from latentcut.exports.timeline import edit_events, edit_rate, grid, meeting_points, rational_seconds, source_name
+from latentcut.exports.timeline import edit_events, edit_rate, meeting_points, rational_seconds, source_name
 from latentcut.io.atomic import atomic_write
 
 VERSION = "1.9"  #: Final Cut Pro 10.4.1 and later, DaVinci Resolve 16 and later
@@ -29,7 +29,7 @@ def fcpxml_text(result: DetectionResult, name: str | None = None) -> str:
     title = name or os.path.splitext(src)[0]
     events = edit_events(result)
     points = meeting_points(events)
-    total = max(grid(result.video_end, rate), points[-1], 1)
+    total = max(points[-1], 1)  # the last event ends at the video's end (and every event lasts a frame)
     info = result.video
     sound = info.audio_channels > 0
     width, height = info.display_size

@@ -38,22 +38,15 @@ def edit_rate(fps: float) -> Fraction:
     """
     if not fps or fps <= 0 or fps != fps:
         return Fraction(25)
-    exact = [Fraction(n * 1000, 1001) for n in _NTSC] + [Fraction(max(round(fps), 1))]
-    best = min(exact, key=lambda r: abs(fps - float(r)))
-    if abs(fps - float(best)) < 0.01:
-        return best
-    usual = [Fraction(n * 1000, 1001) for n in _NTSC] + [Fraction(n) for n in (24, 25, 30, 48, 50, 60, 120)]
+    if fps >= 0.5 and abs(fps - round(fps)) < 0.01:  # a whole rate, as it is (15, 41)
+        return Fraction(round(fps))
+    usual = [Fraction(n * 1000, 1001) for n in _NTSC] + [Fraction(n) for n in (12, 15, 24, 25, 30, 48, 50, 60, 120)]
     best = min(usual, key=lambda r: abs(fps - float(r)))
     if abs(fps - float(best)) <= 0.005 * fps:
         return best
-    if abs(2 * fps - round(2 * fps)) < 0.01 and round(2 * fps) <= 120:
+    if abs(2 * fps - round(2 * fps)) < 0.01 and round(2 * fps) < 120:
         return Fraction(round(2 * fps))
     return next((r for r in CONFORM_RATES if r >= fps), Fraction(round(fps)))
-
-
-def frame_duration(rate: Fraction) -> Fraction:
-    """Seconds a frame lasts at ``rate``, exactly (1001/24000 at 23.976)."""
-    return 1 / Fraction(rate)
 
 
 def rational_seconds(frames: int, rate: Fraction) -> str:

@@ -225,8 +225,9 @@ def test_fcpxml_exactly_at_29_97_with_a_dissolve_and_sound():
     assert asset.attrib == {"id": "r2", "name": "My film.mp4", "start": "0s", "duration": "3003/1000s",
                             "hasVideo": "1", "format": "r1", "src": "file:///x/My%20film.mp4", "hasAudio": "1",
                             "audioSources": "1", "audioChannels": "2", "audioRate": "48000"}
-    assert (dissolve.get("id"), dissolve.get("uid")) == ("r3", "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265")
-    assert (crossfade.get("id"), crossfade.get("uid")) == ("r4", "FFAudioTransition")
+    assert dissolve.tag == crossfade.tag == "effect"
+    assert dissolve.attrib == {"id": "r3", "name": "Cross Dissolve", "uid": "FxPlug:4731E73A-8DAC-4113-9A30-AE85B1761265"}
+    assert crossfade.attrib == {"id": "r4", "name": "Audio Crossfade", "uid": "FFAudioTransition"}
     event = root.find("library/event")
     assert event.get("name") == "My film" and event.find("project").get("name") == "My film"
     seq = event.find("project/sequence")
@@ -241,7 +242,8 @@ def test_fcpxml_exactly_at_29_97_with_a_dissolve_and_sound():
     assert [el.get("name") for el in spine] == ["My film.mp4 shot 1", "My film.mp4 shot 2", "Cross Dissolve",
                                                  "My film.mp4 shot 3"]
     assert [el.findtext("note") for el in spine if el.tag == "asset-clip"] == [f"latentcut shot {n}" for n in (1, 2, 3)]
-    assert [(f.tag, f.get("ref")) for f in spine[2]] == [("filter-video", "r3"), ("filter-audio", "r4")]
+    assert [(f.tag, f.attrib) for f in spine[2]] == [("filter-video", {"ref": "r3", "name": "Cross Dissolve"}),
+                                                      ("filter-audio", {"ref": "r4", "name": "Audio Crossfade"})]
     assert all(el.get("ref") == "r2" and el.get("format") == "r1" and el.get("tcFormat") == "NDF"
                for el in spine if el.tag == "asset-clip")
 
@@ -256,6 +258,11 @@ def test_fcpxml_without_sound_or_mixes_and_a_mono_track():
     seq = root.find("library/event/project/sequence")
     assert "audioLayout" not in seq.attrib and root.find("library/event").get("name") == "Cut & <print>"
     assert [el.get("duration") for el in seq.find("spine")] == ["24/25s", "24/25s"]
+    # a mix into the second shot is a mix (only the first shot's would have nothing to come from)
+    two = _fcpxml(result([24], 48, gradual={24: (20, 27)}))
+    assert [el.tag for el in two.find("resources")] == ["format", "asset", "effect"]
+    assert [el.tag for el in two.find("library/event/project/sequence/spine")] == ["asset-clip", "transition",
+                                                                                 "asset-clip"]
     mono = _fcpxml(result([24], 48, channels=1)).find("library/event/project/sequence")
     assert mono.get("audioLayout") == "mono"
     r = result([24], 48, channels=2)
@@ -297,68 +304,131 @@ def _info(path="/v/film.mp4", fps=24.0, duration=10.0):
     return VideoInfo(path, 64, 48, 0, fps, duration, int(fps * duration), "h264")
 
 
-def test_cut_lists_from_a_scene_csv_and_json(tmp_path):
+def _doc(end, fps=24.0, video="film.mp4", start=(0, 0.0), number="shot", key="shots", **more):
     import json
 
+    row = {number: 1, "start_frame": start[0], "end_frame": int(round(end * (fps or 24.0))),
+           "start_time": start[1], "end_time": end}
+    return json.dumps({"format": 3, "video": video, **({"fps": fps} if fps else {}), key: [row], **more})
+
+
+def _load(file, **info):
     from latentcut.detection.cut_lists import load_shots
 
-    shots = load_shots(_write_csv(tmp_path / "film-Scenes.csv", [(0, 24), (24, 240)], 24.0), _info())
+    return load_shots(str(file), _info(**info))
+
+
+def test_cut_lists_from_a_scene_csv_and_json(tmp_path):
+    shots = _load(_write_csv(tmp_path / "film-Scenes.csv", [(0, 24), (24, 240)], 24.0))
     assert [(s.number, s.start.frame, s.end.frame, s.start.seconds, s.end.seconds) for s in shots] == [
         (1, 0, 24, 0.0, 1.0), (2, 24, 240, 1.0, 10.0)]
-    assert shots[0].start.fps == 24.0
-    doc = {"format": 3, "video": "/elsewhere/film.mp4", "fps": 24.0,
-           "shots": [{"shot": 1, "start_frame": 0, "end_frame": 240, "start_time": 0.0, "end_time": 10.0}]}
-    (tmp_path / "a.json").write_text(json.dumps(doc))
-    assert load_shots(str(tmp_path / "a.json"), _info())[0].end.frame == 240  # moved, same name: fine
-    old = {"video": "film.mp4", "fps": 24.0,  # format 1 and 2 called the shots scenes
-           "scenes": [{"scene": 1, "start_frame": 0, "end_frame": 24, "start_time": 0.0, "end_time": 1.0}]}
-    (tmp_path / "b.json").write_text(json.dumps(old))
-    assert load_shots(str(tmp_path / "b.json"), _info())[0].number == 1
+    assert [(s.start.fps, s.end.fps) for s in shots] == [(24.0, 24.0)] * 2
+    (tmp_path / "a.json").write_text(_doc(10.0, video="/elsewhere/film.mp4", start=(12, 0.5)))
+    got = _load(tmp_path / "a.json")[0]  # moved, same name: fine
+    assert (got.number, got.start, got.end) == (1, Timecode(12, 0.5), Timecode(240, 10.0))
+    assert got.start.fps == got.end.fps == 24.0
+    (tmp_path / "b.json").write_text(_doc(1.0, number="scene", key="scenes"))  # formats 1 and 2: "scenes"
+    assert _load(tmp_path / "b.json")[0].end.frame == 24
+    # format 3 holds scene groups under "scenes" too: its shots are "shots"
+    (tmp_path / "c.json").write_text(_doc(1.0, scenes=[{"scene": 1, "shots": [1]}]))
+    assert _load(tmp_path / "c.json")[0].end.frame == 24
+    (tmp_path / "d.json").write_text(_doc(1.0, fps=None))  # no rate: nothing to compare, and none given
+    assert _load(tmp_path / "d.json")[0].start.fps is None
+    # a JSON's stated rate is trusted over its frames and times (a variable-rate video's drift)
+    (tmp_path / "e.json").write_text(_doc(9.0, start=(60, 2.0)))
+    assert _load(tmp_path / "e.json")[0].start.frame == 60
+    # run.sh names its CSVs VIDEO.scenes.csv; an unnamed CSV may cover part of the video (a --start range)
+    assert _load(_write_csv(tmp_path / "film.scenes.csv", [(0, 24), (24, 120)], 24.0))[-1].end.frame == 120
+    assert _load(_write_csv(tmp_path / "part.csv", [(0, 24), (24, 120)], 24.0))[-1].end.frame == 120
+    # scene numbers as written (a list of a range starts further on); a CSV without them counts from 1
+    (tmp_path / "n.csv").write_text("Scene Number,Start Frame,Start Time (seconds),End Frame,End Time (seconds)\n"
+                                    "5,49,2.0,72,3.0\n6,73,3.0,96,4.0\n")
+    assert [s.number for s in _load(tmp_path / "n.csv")] == [5, 6]
+    (tmp_path / "m.csv").write_text("Start Frame,Start Time (seconds),End Frame,End Time (seconds)\n1,0,24,1.0\n")
+    assert [s.number for s in _load(tmp_path / "m.csv")] == [1]
+    # a frame's grace at the end, and a rate within 0.01 fps
+    (tmp_path / "g.json").write_text(_doc(10.0 + 1.4 / 24))
+    assert _load(tmp_path / "g.json")
+    (tmp_path / "h.json").write_text(_doc(5.0, fps=24.005))
+    assert _load(tmp_path / "h.json")
+    assert _load(tmp_path / "g.json", fps=0.0, duration=10.0 + 0.06)  # no rate: a 20 fps frame's grace
 
 
 @pytest.mark.parametrize("case,says", [
-    ("longer", "its shots run to 20.000 s but film.mp4 ends at 10.000 s"),
-    ("rate", "made for a 30 fps video, but film.mp4 is 24 fps"),
-    ("name", "made for other.mp4, not film.mp4 (it ends at 5.000 s, film.mp4 at 10.000 s)"),
-    ("csv-rate", "its frames and times are 30.000 fps, but film.mp4 is 24 fps"),
-    ("csv-name", "made for other.mp4, not film.mp4"),
-    ("empty", "holds no shots"), ("missing", "no such file"), ("junk", "not a `latentcut detect -o` file"),
-    ("backwards", "scene 1 ends before it starts"),
+    ("longer", "c.json: its shots run to 20.000 s but film.mp4 ends at 10.000 s; this cut list was made for another "
+               "video"),
+    ("just-longer", "c.json: its shots run to 10.067 s but film.mp4 ends at 10.000 s; this cut list was made for "
+                    "another video"),
+    ("longer-named", "c.json: made for other.mp4, its shots run to 20.000 s but film.mp4 ends at 10.000 s; this cut "
+                     "list was made for another video"),
+    ("rate", "c.json: made for a 30 fps video, but film.mp4 is 24 fps; this cut list was made for another video"),
+    ("near-rate", "c.json: made for a 24.02 fps video, but film.mp4 is 24 fps; this cut list was made for another "
+                  "video"),
+    ("name", "c.json: made for other.mp4, not film.mp4 (it ends at 5.000 s, film.mp4 at 10.000 s)"),
+    ("name-near", "c.json: made for other.mp4, not film.mp4 (it ends at 9.800 s, film.mp4 at 10.000 s)"),
+    ("csv-rate", "x.csv: its frames and times are 30.000 fps, but film.mp4 is 24 fps; this cut list was made for "
+                 "another video"),
+    ("csv-name", "other-Scenes.csv: made for other.mp4, not film.mp4 (it ends at 5.000 s, film.mp4 at 10.000 s)"),
+    ("empty", "c.json: holds no shots"), ("missing", "none.json: no such file"),
+    ("junk", "c.json: not a `latentcut detect -o` file or a scene list CSV (JSONDecodeError: "),
+    ("backwards", "y.csv: not a scene list CSV with frames and times (scene 1 ends before it starts)"),
+    ("still", "y.csv: not a scene list CSV with frames and times (scene 1 ends before it starts)"),
+    ("same-frame", "y.csv: not a scene list CSV with frames and times (scene 1 ends before it starts)"),
 ])
 def test_cut_lists_made_for_another_video_are_refused(tmp_path, case, says):
     import json
 
-    from latentcut.detection.cut_lists import load_shots
     from latentcut.errors import LatentcutError
 
-    def doc(end, fps=24.0, video="film.mp4"):
-        return json.dumps({"format": 3, "video": video, "fps": fps, "shots": [
-            {"shot": 1, "start_frame": 0, "end_frame": int(end * fps), "start_time": 0.0, "end_time": end}]})
-
     path = tmp_path / "c.json"
-    if case == "longer":
-        path.write_text(doc(20.0))
-    elif case == "rate":
-        path.write_text(doc(5.0, fps=30.0))
-    elif case == "name":
-        path.write_text(doc(5.0, video="/a/other.mp4"))
+    text = {"longer": _doc(20.0), "just-longer": _doc(10.0 + 1.6 / 24), "longer-named": _doc(20.0, video="/o/other.mp4"),
+            "rate": _doc(5.0, fps=30.0), "near-rate": _doc(5.0, fps=24.02), "name": _doc(5.0, video="/a/other.mp4"),
+            "name-near": _doc(9.8, video="/a/other.mp4"), "junk": "{",
+            "empty": json.dumps({"format": 3, "video": "film.mp4", "fps": 24.0, "shots": []})}.get(case)
+    if text is not None:
+        path.write_text(text)
     elif case == "csv-rate":
-        path = _write_csv(tmp_path / "x.csv", [(0, 30), (30, 240)], 30.0)
+        path = _write_csv(tmp_path / "x.csv", [(0, 30), (30, 60), (60, 240)], 30.0)
     elif case == "csv-name":
         path = _write_csv(tmp_path / "other-Scenes.csv", [(0, 24), (24, 120)], 24.0)
-    elif case == "empty":
-        path.write_text(json.dumps({"format": 3, "video": "film.mp4", "fps": 24.0, "shots": []}))
-    elif case == "junk":
-        path.write_text("{")
-    elif case == "backwards":
+    elif case in ("backwards", "still", "same-frame"):
+        a, ta, b, tb = {"backwards": (10, 0.4, 12, 0.2), "still": (10, 0.4, 12, 0.4), "same-frame": (10, 0.4, 9, 0.5)}[case]
         path = tmp_path / "y.csv"
-        path.write_text("Scene Number,Start Frame,Start Time (seconds),End Frame,End Time (seconds)\n1,10,0.4,5,0.2\n")
+        path.write_text(f"Scene Number,Start Frame,Start Time (seconds),End Frame,End Time (seconds)\n1,{a},{ta},{b},{tb}\n")
     elif case == "missing":
         path = tmp_path / "none.json"
-    with pytest.raises(LatentcutError, match="^--cuts .*" + says.replace("(", r"\(").replace(")", r"\)")
-                       .replace(".", r"\.").replace("`", ".")):
-        load_shots(str(path), _info())
+    with pytest.raises(LatentcutError) as got:
+        _load(path)
+    assert str(got.value).startswith(f"--cuts {tmp_path / says.split(':')[0]}:{says.split(':', 1)[1]}"), str(got.value)
     # the same list fits the video it was made for
     if case in ("longer", "name"):
-        assert load_shots(str(path), _info(path="/a/other.mp4" if case == "name" else "/v/film.mp4",
-                                           duration=20.0 if case == "longer" else 5.0))
+        assert _load(path, path="/a/other.mp4" if case == "name" else "/v/film.mp4",
+                     duration=20.0 if case == "longer" else 5.0)
+
+
+USUAL = [24000 / 1001, 24, 25, 30000 / 1001, 30, 48000 / 1001, 48, 50, 60000 / 1001, 60, 120000 / 1001, 120, 12, 15]
+
+
+@pytest.mark.parametrize("rate", USUAL)
+def test_a_rate_near_a_usual_one_is_that_one(rate):
+    want = edit_rate(rate)
+    assert abs(float(want) - rate) < 1e-9
+    assert edit_rate(rate * 1.0004) == want and edit_rate(rate * 0.9996) == want  # nearer it than its neighbour
+    if rate in (12, 15, 25, 50):  # no NTSC neighbour 0.1% away: the whole 0.5% is its own
+        assert edit_rate(rate * 1.004) == want and edit_rate(rate * 0.996) == want
+    assert edit_rate(rate * 1.0065) != want  # beyond 0.5%: not snapped
+
+
+@pytest.mark.parametrize("fps,want", [(60.5, 120), (45.5, 91), (59.5, 119), (130.3, 130), (121.7, 122), (0.5, 1)])
+def test_half_rates_double_below_120_and_fast_odd_rates_round(fps, want):
+    assert edit_rate(fps) == want
+
+
+def test_write_fcpxml_writes_the_text(tmp_path):
+    from latentcut.exports.fcpxml import fcpxml_text, write_fcpxml
+
+    r = result([24], 48)
+    write_fcpxml(r, str(tmp_path / "a.fcpxml"), name="Named")
+    text = (tmp_path / "a.fcpxml").read_text(encoding="utf-8")
+    assert text == fcpxml_text(r, "Named") and '<event name="Named">' in text
+    assert "\n    <resources>\n        <format " in text  # indented four spaces a level
