@@ -26,12 +26,13 @@ VARIANT = {
     "adaptive": {"ratio": 2.0, "window": 4, "rapid_ratio": 5.0}, "kmeans": {"floor": 0.25, "min_shot_len": "0.5s"},
     "learned": {"threshold": 0.8, "min_shot_len": 2}, "fades": {"flat": 0.02, "min_len": 4},
     "transnetv2": {"low": 0.5, "threshold": 0.7}, "shotnet": {"batch_size": 16},
+    "colorlayout": {"anchor": 0.0, "quantize": True},
 }
 #: A bad value per plugin (one clear error), where the plugin has parameters.
 BAD = {"pixel": {"size": "abc"}, "repro-vae": {"latent_dim": 0}, "beta-vae": {"size": 30}, "xception": {"size": 3},
        "timm": {"batch_size": 0}, "fixed": {"value": float("nan")}, "top-n": {"n": -1}, "adaptive": {"ratio": 0}, "learned": {"threshold": 1.5},
        "kmeans": {"separation": 0.5}, "fades": {"min_len": 0}, "transnetv2": {"threshold": 2.0},
-       "shotnet": {"batch_size": 0}}
+       "shotnet": {"batch_size": 0}, "colorlayout": {"anchor": -1.0}}
 
 PLUGINS = [("encoder", encoders, n) for n in encoders.names()] + \
           [("distance", distances, n) for n in distances.names()] + \

@@ -18,6 +18,7 @@ encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder"
 encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder", extra="timm")
 encoders.register("lite0", "latentcut.encoders.timm_features:Lite0Encoder", extra="timm")
 encoders.register("shotnet", "latentcut.encoders.shotnet.encoder:ShotNetEncoder")
+encoders.register("colorlayout", "latentcut.encoders.colorlayout:ColorLayoutEncoder")
 
 _LAZY = {"VAEEncoder": "repro-vae", "BetaVAEEncoder": "beta-vae", "XceptionEncoder": "xception", "TimmEncoder": "timm", "Lite0Encoder": "lite0", "ShotNetEncoder": "shotnet"}
 
