@@ -17,13 +17,16 @@ EXAMPLES = """examples:
   latentcut index query my-lib --image a.png --image b.jpg --json    # JSON lines, one per image
   latentcut index query my-lib --image screenshots/ --list more.txt --json
   latentcut index query my-lib --frame a.mp4@12.5s | --clip c.mp4 | --shot 17
+  latentcut index serve my-lib --port 8765 &              # keep the model loaded: queries then take ms
+  latentcut index query my-lib --image shot.png           # ... asks the running server by itself
+  curl --data-binary @shot.png 'http://127.0.0.1:8765/query?k=5'
 """
 
 
 def add_parser(sub) -> None:
     ix = sub.add_parser("index", help="a scene library: add videos, remove them, search by image, frame, clip or shot",
                         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ix.add_argument("action", choices=["add", "remove", "query", "info"])
+    ix.add_argument("action", choices=["add", "remove", "query", "info", "serve"])
     ix.add_argument("library", metavar="LIB", help="library folder (created by the first add)")
     ix.add_argument("videos", nargs="*", metavar="VIDEO")
     ix.add_argument("--encoder", help="encoder for a new library (default lite0: EfficientNet-Lite0 features, "
@@ -42,6 +45,12 @@ def add_parser(sub) -> None:
     ix.add_argument("--shot", type=int, metavar="ID", help="query: a shot already in the library (its shot_id)")
     ix.add_argument("--no-mirror", action="store_true", help="query: do not also try each picture mirrored")
     ix.add_argument("-k", type=int_at_least(1), default=10, help="results per query (default 10)")
+    ix.add_argument("--port", type=int_at_least(0), default=8765, help="serve: the port (default 8765; 0: any free one)")
+    ix.add_argument("--host", default="127.0.0.1", help="serve: the address to listen on (default 127.0.0.1, this "
+                    "machine only)")
+    ix.add_argument("--min-score", metavar="S|auto", help="query: leave out hits scoring below S (auto: the threshold "
+                    "benchmarks/no_match.py chose for the library's encoder); no hit left means not in the library")
+    ix.add_argument("--no-server", action="store_true", help="query: load the library here even if a server runs")
     ix.add_argument("--json", action="store_true",
                     help="JSON: a list of hits for one query; JSON lines ({query, hits}) for several")
     ix.set_defaults(func=run, handles_quiet=True)
@@ -119,7 +128,13 @@ def run(args) -> int:
             print(f"{args.library}: {len(lib.videos())} videos, {len(lib)} shots, {lib.keyframe_count()} keyframes "
                   f"({lib.encoder_spec})")
         return 0
+    if args.action == "query" and not (args.no_server or args.encoder or args.weights):
+        answered = _ask_server(args)
+        if answered is not None:
+            return answered
     lib = SceneLibrary(args.library, create=False)
+    if args.action == "serve":
+        return _serve(args, lib)
     if args.encoder is not None or args.weights:
         asked = encoder_spec(args)
         if asked != lib.encoder_spec:
@@ -149,6 +164,24 @@ def run(args) -> int:
         results = [(args.clip, lib.query_clip(args.clip, args.k))]
     else:
         results = [(f"shot {args.shot}", lib.query_shot(args.shot, args.k))]
+    return _print_results(args, results, lib.encoder_spec)
+
+
+def _print_results(args, results, spec: str | None = None) -> int:
+    from latentcut.retrieval.library import no_match_below
+
+    floor = no_match_below(spec) if spec else None
+    if args.min_score is not None:
+        if args.min_score == "auto":
+            if floor is None:
+                raise LatentcutError(f"--min-score auto: no threshold was measured for the encoder {spec!r}; give a number")
+            least = floor
+        else:
+            try:
+                least = float(args.min_score)
+            except ValueError:
+                raise LatentcutError(f"--min-score: expected a number or auto, not {args.min_score!r}") from None
+        results = [(ref, [h for h in hits if h.score >= least]) for ref, hits in results]
     if args.json:
         if len(results) == 1:
             print(json.dumps([h.to_dict() for h in results[0][1]], indent=1))
@@ -159,9 +192,59 @@ def run(args) -> int:
     for n, (ref, hits) in enumerate(results):
         if len(results) > 1:
             print(f"{'' if n == 0 else chr(10)}{ref}")
+        if not hits:
+            print("  no hit: not in the library" + (f" (none scores {args.min_score} or more)" if args.min_score else ""))
+            continue
+        if floor is not None and hits[0].score < floor:
+            print(f"  the best score, {hits[0].score:.3f}, is below {floor:.3f}: probably not in the library "
+                  "(benchmarks/no_match.py)")
         print(f"{'rank':>4}  {'score':>7}  {'shot_id':>7}  {'shot':>4}  {'start':>12}  {'end':>12}  {'at':>12}  video")
         for i, h in enumerate(hits, 1):
             at = format_seconds(h.time) if h.time is not None else ""
             print(f"{i:>4}  {h.score:>7.4f}  {h.shot_id:>7}  {h.shot:>4}  {format_seconds(h.start):>12}  "
                   f"{format_seconds(h.end):>12}  {at:>12}  {h.video}{'  (mirrored)' if h.mirrored else ''}")
     return 0
+
+
+def _serve(args, lib) -> int:
+    from latentcut.retrieval.server import QueryServer
+
+    lib.encoder()  # the model loads now, not at the first query
+    try:
+        server = QueryServer(lib, args.host, args.port)
+    except OSError as exc:
+        raise LatentcutError(f"--port {args.port}: cannot listen on {args.host} ({exc.strerror or exc})") from None
+    server.announce()
+    if not args.quiet:
+        print(f"{args.library}: {len(lib)} shots ({lib.encoder_spec}), answering on {server.url}/query "
+              f"(POST an image; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        lib.close()
+    return 0
+
+
+def _ask_server(args) -> int | None:
+    """A running server's answer to image files, or None (none runs, or the query is not images only)."""
+    from latentcut.retrieval.search import Hit
+    from latentcut.retrieval.server import ask, running_server
+
+    if args.clip is not None or args.shot is not None or args.frame or not os.path.isdir(args.library):
+        return None
+    refs = picture_refs(args.image, [], args.list)
+    if not refs or not all(os.path.isfile(r) and r.lower().endswith(IMAGE_EXTENSIONS) for r in refs):
+        return None
+    found = running_server(args.library)
+    if found is None:
+        return None
+    url, info = found
+    results = []
+    for ref in refs:
+        with open(ref, "rb") as f:
+            hits = ask(url, f.read(), args.k, mirror=not args.no_mirror)
+        results.append((ref, [Hit(**{k: v for k, v in h.items()}) for h in hits]))
+    return _print_results(args, results, info.get("encoder"))

@@ -20,13 +20,17 @@ from latentcut.registry import check_bool, check_number
 
 GRID = 8  #: the descriptor's grid
 CELL = 4  #: pixels a grid cell averages, each way (frames are read at 32x32)
-COEFFICIENTS = (21, 6, 6)  #: zigzag coefficients kept for Y, Cb, Cr (LIRE's, trace.moe's)
+#: MPEG-7's weights of the zigzag coefficients kept for Y, Cb, Cr (21, 6, 6: LIRE's, trace.moe's): the DC and
+#: first two AC terms of luma weigh 2, of Cr 4 and 2, Cb's DC 2
+WEIGHTS = ((2, 2, 2) + (1,) * 18, (2, 1, 1, 1, 1, 1), (4, 2, 2, 1, 1, 1))
+COEFFICIENTS = tuple(len(w) for w in WEIGHTS)
+DC_STEP, AC_STEP = 8.0 / 64, 8.0 / 32  #: MPEG-7's 6-bit DC and 5-bit AC over -4..4
 
 
 def _zigzag(n: int = GRID) -> np.ndarray:
     """(row, column) flat indices of an n x n block in JPEG's zigzag order."""
     order = sorted(((r, c) for r in range(n) for c in range(n)),
-                   key=lambda rc: (rc[0] + rc[1], rc[0] if (rc[0] + rc[1]) % 2 else rc[1]))
+                   key=lambda rc: (sum(rc), rc[sum(rc) % 2 - 1]))  # odd diagonals run down, even ones up
     return np.asarray([r * n + c for r, c in order])
 
 
@@ -39,14 +43,7 @@ def _dct_matrix(n: int = GRID) -> np.ndarray:
 
 
 def _weights() -> np.ndarray:
-    """MPEG-7's: the DC and the first two AC terms of luma weigh 2, of Cr 4 and 2, of Cb 2 and 1."""
-    y = np.ones(COEFFICIENTS[0])
-    y[:3] = 2.0
-    cb = np.ones(COEFFICIENTS[1])
-    cb[0] = 2.0
-    cr = np.ones(COEFFICIENTS[2])
-    cr[:3] = (4.0, 2.0, 2.0)
-    return np.concatenate([y, cb, cr])
+    return np.asarray(sum(WEIGHTS, ()), np.float64)
 
 
 _YCBCR = np.asarray([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], np.float32)
@@ -86,13 +83,11 @@ class ColorLayoutEncoder(Encoder):
         ycc = cells @ _YCBCR.T
         ycc[..., 0] -= 0.5  # every channel centred on mid-level: a descriptor's norm stays small beside the anchor
         d = _dct_matrix()
-        coef = np.einsum("ij,njkc,lk->nilc", d, ycc, d).reshape(n, GRID * GRID, 3)  # (N, 64, 3)
-        zz = coef[:, _zigzag(), :]
-        out = np.concatenate([zz[:, : COEFFICIENTS[c], c] for c in range(3)], axis=1)
+        coef = (d @ ycc.transpose(0, 3, 1, 2) @ d.T).reshape(n, 3, GRID * GRID)  # (N, channel, 64)
+        zz = coef[:, :, _zigzag()]
+        out = np.concatenate([zz[:, c, : COEFFICIENTS[c]] for c in range(3)], axis=1)
         if self.quantize:
-            steps = np.full(out.shape[1], 8.0 / 32)  # AC: 5 bits over -4..4
-            for start in np.cumsum((0,) + COEFFICIENTS[:-1]):
-                steps[start] = 8.0 / 64  # DC: 6 bits over -4..4
+            steps = np.concatenate([[DC_STEP] + [AC_STEP] * (k - 1) for k in COEFFICIENTS])
             out = np.round(out / steps) * steps
         return out.astype(np.float32)
 

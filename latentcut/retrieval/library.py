@@ -48,6 +48,14 @@ from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_error_m
 FORMAT = 2
 LIBRARY_ENCODER = "lite0"  #: the scene library's encoder unless told; benchmarks/retrieval_quality.py chose it
 DEFAULT_KEYFRAMES = {"change": CHANGE, "max_gap": MAX_GAP, "min_gap": MIN_GAP}
+#: A best hit scoring below this is probably from a video the library does not hold, per encoder (its
+#: default settings); chosen by benchmarks/no_match.py on other collections than those it is scored on
+NO_MATCH_BELOW = {"lite0": None}
+
+
+def no_match_below(encoder_spec: str) -> float | None:
+    """The calibrated "not in the library" score of a library's encoder, when one was measured."""
+    return NO_MATCH_BELOW.get(encoder_spec)
 
 
 _SCHEMA = """

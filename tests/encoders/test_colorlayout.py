@@ -5,6 +5,7 @@ import pytest
 
 from latentcut.encoders import create_encoder
 from latentcut.encoders.colorlayout import COEFFICIENTS, _dct_matrix, _weights, _zigzag
+from latentcut.errors import LatentcutError
 
 pytestmark = pytest.mark.mutation
 
@@ -62,3 +63,23 @@ def test_l2_is_the_weighted_distance_and_cosine_ranks_as_it():
     u = a / np.linalg.norm(a, axis=1, keepdims=True)
     v = plain.transform(frames).mean
     assert (np.argsort(-(u[1:] @ u[0])) == np.argsort(((v[1:] - v[0]) ** 2).sum(1))).all()
+
+
+def test_quantized_is_the_descriptor_on_mpeg7s_steps_and_the_dtypes_are_float32():
+    rng = np.random.default_rng(1)
+    frames = rng.integers(0, 256, (6, 32, 32, 3), np.uint8)
+    u = create_encoder("colorlayout").descriptors(frames)
+    q = create_encoder("colorlayout,quantize=true").descriptors(frames)
+    steps = np.full(33, 8 / 32)
+    steps[[0, 21, 27]] = 8 / 64  # the three DCs
+    np.testing.assert_allclose(q, np.round(u / steps) * steps, atol=1e-6)
+    assert u.dtype == q.dtype == np.float32 and u.shape == (6, 33)
+    v = create_encoder("colorlayout").transform(frames).mean
+    assert v.dtype == np.float32
+    np.testing.assert_allclose(v[:, :33], u * np.sqrt(_weights()), rtol=1e-6)
+
+
+def test_bad_settings_name_themselves():
+    for spec, says in (("colorlayout,anchor=-1", "anchor must be >= 0"), ("colorlayout,quantize=3", "quantize")):
+        with pytest.raises((LatentcutError, ValueError, TypeError), match=says):
+            create_encoder(spec).check_params()
