@@ -214,7 +214,11 @@ def _serve(args, lib) -> int:
         server = QueryServer(lib, args.host, args.port)
     except OSError as exc:
         raise LatentcutError(f"--port {args.port}: cannot listen on {args.host} ({exc.strerror or exc})") from None
-    server.announce()
+    try:
+        server.announce()
+    except OSError as exc:  # a read-only library still serves; one-shot queries just cannot find it
+        print(f"latentcut: warning: {args.library}: cannot write {exc.filename or 'server.json'} "
+              f"({exc.strerror or exc}); `index query` will not find this server by itself", file=sys.stderr)
     if not args.quiet:
         print(f"{args.library}: {len(lib)} shots ({lib.encoder_spec}), answering on {server.url}/query "
               f"(POST an image; Ctrl-C stops)", flush=True)
