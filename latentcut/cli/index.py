@@ -222,6 +222,9 @@ def _serve(args, lib) -> int:
     if not args.quiet:
         print(f"{args.library}: {len(lib)} shots ({lib.encoder_spec}), answering on {server.url}/query "
               f"(POST an image; Ctrl-C stops)", flush=True)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop: the record goes too
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -107,3 +107,28 @@ def test_min_score_leaves_out_weak_hits_and_says_not_in_the_library(served, tmp_
     assert "--min-score: expected a number or auto, not 'x'" in capsys.readouterr().err
     assert main([*argv, "--min-score", "auto"]) == 2  # no threshold was measured for pixel
     assert "no threshold was measured for the encoder 'pixel,size=16'" in capsys.readouterr().err
+
+
+def test_index_serve_runs_until_stopped_and_takes_its_record_away(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    video = write_video(tmp_path / "v.mp4", colour_frames([(200, 40, 40), (40, 200, 40)], 24))
+    folder = str(tmp_path / "lib")
+    assert main(["index", "add", folder, video, "--encoder", "pixel,size=16", "-q"]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "latentcut.cli", "index", "serve", folder, "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "answering on http://127.0.0.1:" in line and line.rstrip().endswith("(POST an image; Ctrl-C stops)")
+        t0 = time.monotonic()
+        while running_server(folder) is None and time.monotonic() - t0 < 20:
+            time.sleep(0.1)
+        url, info = running_server(folder)
+        assert info["shots"] == 2 and ask(url, _png((40, 200, 40)), k=1)[0]["shot"] == 2
+    finally:
+        proc.terminate()
+        assert proc.wait(20) == 0
+    assert not os.path.exists(os.path.join(folder, SERVER_FILE))
