@@ -132,3 +132,11 @@ def test_index_serve_runs_until_stopped_and_takes_its_record_away(tmp_path):
         proc.terminate()
         assert proc.wait(20) == 0
     assert not os.path.exists(os.path.join(folder, SERVER_FILE))
+
+
+def test_the_calibrated_threshold_is_the_default_encoders_at_its_settings():
+    from latentcut.retrieval.library import NO_MATCH_BELOW, no_match_below
+
+    assert no_match_below("lite0") == NO_MATCH_BELOW["lite0"] == 0.736
+    assert no_match_below("lite0,weights=/w/x.safetensors") == 0.736
+    assert no_match_below("lite0,pca=none") is None and no_match_below("pixel") is None and no_match_below("") is None
