@@ -32,9 +32,11 @@ from latentcut.retrieval.server import SERVER_FILE
 CLI = [sys.executable, "-m", "latentcut.cli"]
 
 
-#: the command as a user runs it, reporting its own peak resident memory (MB) on its last stderr line
-ONE_SHOT = ("import resource, sys\nfrom latentcut.cli import main\nrc = main(sys.argv[1:])\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\nsys.exit(rc)")
+#: the command as a user runs it, reporting its own peak resident memory (MB) on its last stderr line: VmHWM,
+#: which starts afresh at exec (ru_maxrss would carry over the forking parent's, this benchmark's, pages)
+ONE_SHOT = ("import sys\nfrom latentcut.cli import main\nrc = main(sys.argv[1:])\n"
+            "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0].split()[1]\n"
+            "print(int(hwm) / 1024, file=sys.stderr)\nsys.exit(rc)")
 
 
 def one_shot(lib: str, image: str, *extra: str) -> tuple[float, float]:
