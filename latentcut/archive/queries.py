@@ -19,6 +19,11 @@ from latentcut.io.images import read_picture
 from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
 from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
 
+#: Candidates the PQ codes propose, re-scored with their exact vectors from the shards. On real keyframe
+#: vectors padded to 10^6 (benchmarks/archive_real.py), PQ32 agreed with exact search on the first shot for
+#: 0.949 of screenshots with 208 candidates, 0.980 with 1,000 and no more with 3,000 (the rest are lists not probed)
+RESCORED = 1000
+
 SHOT_BITS = 20  #: a hit's shot_id is shard number << 20 | shot number
 CACHED_SHARDS = 64
 META = ["path", "shot", "shot_start_frame", "shot_end_frame", "shot_start", "shot_end", "frame", "time"]
@@ -65,7 +70,7 @@ class ArchiveQueries:
             raise ArchiveError(f"query has {q.shape[-1]} dimensions; the archive's vectors have {manifest['dim']}")
         views, m, d = q.shape
         flat = np.ascontiguousarray(normalise(q).reshape(views * m, d))
-        n = neighbours_wanted(k, index.ntotal)
+        n = min(index.ntotal, max(RESCORED, neighbours_wanted(k, index.ntotal)))
         _, ids = index.search(flat, n)
         scores = np.full(ids.shape, -np.inf, np.float32)
         shard_no, row = ix.decode_ids(ids)
