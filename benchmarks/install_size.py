@@ -29,7 +29,8 @@ def size_mb(folder: str) -> float:
 
 def venv_with(folder: str, *packages: str) -> float:
     subprocess.run([sys.executable, "-m", "venv", folder], check=True)
-    subprocess.run([os.path.join(folder, "bin", "pip"), "install", "-q", *packages], check=True)
+    if packages:
+        subprocess.run([os.path.join(folder, "bin", "pip"), "install", "-q", *packages], check=True)
     return size_mb(folder)
 
 
