@@ -173,13 +173,16 @@ def add_detect_options(p: argparse.ArgumentParser) -> None:
     c.add_argument("--no-cache", action="store_true", help="neither read nor write cached embeddings")
 
 
-def _thresholder_spec(args) -> str | None:
-    """--thresholder, --n and --min-shot-len as one spec; None when none was given (the detector's default)."""
+def _thresholder_spec(args):
+    """--thresholder, --n and --min-shot-len as one thresholder (a spec, or with --min-shot-len one that holds
+    every shot to it); None when none was given (the detector's default)."""
     spec = args.thresholder
     if args.n is not None:
         spec = f"top-n,n={args.n}"
-    if args.min_shot_len is not None:
-        spec = f"{spec or detector_default('thresholder')},min_shot_len={args.min_shot_len}"
+    if args.min_shot_len is not None:  # held to, as PySceneDetect's min_scene_len is
+        from latentcut.detection.thresholders import holding_to
+
+        return holding_to(spec or detector_default("thresholder"), args.min_shot_len)
     return spec
 
 

@@ -17,7 +17,7 @@ from latentcut.detection.fades import FadeFinder, create_fade_finder
 from latentcut.detection.results import DetectionResult
 from latentcut.detection.spacing import min_spacing_frames
 from latentcut.detection.streaming import ScoredVideo
-from latentcut.detection.thresholders import Thresholder, create_thresholder
+from latentcut.detection.thresholders import Thresholder, create_thresholder, holding_to
 from latentcut.detection.verifiers import Verifier, create_verifier
 from latentcut.encoders import Encoder, create_encoder
 from latentcut.io.arguments import bool_arg, int_arg, length_arg, optional_bool, path_arg, position_arg
@@ -167,8 +167,8 @@ def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_t
     ``start_time``, ``end_time`` and ``duration`` (PySceneDetect's names) limit the work to part
     of the video; ``callback(image, timecode)`` is PySceneDetect's ``on_new_scene`` (see
     :meth:`ShotDetector.detect`). ``min_shot_len`` (or PySceneDetect's ``min_scene_len``: frames,
-    ``"0.5s"`` or a timecode) is the thresholder's, held by the first and last shot too, as
-    ``--min-shot-len`` does. ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
+    ``"0.5s"`` or a timecode) holds every shot to that length, the first and last too, as
+    ``--min-shot-len`` does (:func:`latentcut.detection.thresholders.holding_to`). ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
     the other keywords (``thresholder``, ...) go to :class:`ShotDetector`, whose signature holds the defaults.
 
     >>> result = latentcut.detect("film.mp4")
@@ -182,9 +182,6 @@ def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_t
             raise TypeError("give min_shot_len or min_scene_len (PySceneDetect's name for it), not both")
         min_shot_len = min_scene_len
     if min_shot_len is not None:
-        given = create_thresholder(detector.get("thresholder", "adaptive"))
-        thr = type(given)(**given.get_params())  # a copy: the caller's thresholder stays as it was
-        thr.set_params(min_shot_len=min_shot_len)
-        detector["thresholder"] = thr
+        detector["thresholder"] = holding_to(detector.get("thresholder", "adaptive"), min_shot_len)
         detector.setdefault("short_ends", False)
     return ShotDetector(**detector).detect(path, start=start_time, end=end_time, duration=duration, callback=callback)

@@ -104,3 +104,20 @@ def test_detector_is_reusable_and_stride_works():
     assert all(min(abs(f - t) for f in r.cut_frames) <= 1 for t in truth)
     assert len(r.cut_frames) <= len(truth) + 1
     assert len(det.detect(clip("anime-issue236.mkv")).cuts) == 1
+
+
+@needs_shared
+def test_min_scene_len_holds_every_shot_even_where_a_fan_edit_rule_would_not(capsys):
+    """PySceneDetect's min_scene_len is a promise: the adaptive thresholder's sure-jump rule, which lets
+    a fan edit cut 2 frames apart, yields to a length the user gives."""
+    v = clip("anime-raj-goku.mp4")
+    loose = latentcut.detect(v)
+    assert {180, 182} <= set(loose.cut_frames)  # a 2-frame shot, kept by the sure-jump rule
+    held = latentcut.detect(v, min_scene_len=15)
+    assert min(s.length_frames for s in held.shots) >= 15 and len(held.shots) >= 8
+    from latentcut.cli import main
+
+    assert main(["detect", v, "--min-shot-len", "15", "-q", "-o", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert min(s["end_frame"] - s["start_frame"] for s in doc["shots"]) >= 15
+    assert doc["settings"]["thresholder"] == "adaptive,min_shot_len=15,sure_score=None"

@@ -628,3 +628,20 @@ def test_kmeans_decides_on_the_adaptive_curve_at_its_window_in_seconds():
         np.testing.assert_array_equal(k.decision_function(s, fps, 1.0),
                                       AdaptiveThreshold(window=0.5).decision_function(s, fps, 1.0))
     assert not np.array_equal(k.decision_function(s, 100.0, 1.0), k.decision_function(s, None, 1.0))
+
+
+def test_holding_to_a_minimum_shot_length_is_strict_unless_told():
+    from latentcut.detection.thresholders import create_thresholder, holding_to
+
+    t = holding_to("adaptive", 15)
+    assert t.min_shot_len == 15 and t.sure_score is None and t.rapid_ratio is None
+    kept = holding_to("adaptive,sure_score=0.9,rapid_ratio=4", "0.5s")  # named in the spec: kept
+    assert (kept.min_shot_len, kept.sure_score, kept.rapid_ratio) == ("0.5s", 0.9, 4.0)
+    mine = create_thresholder("adaptive,sure_score=0.7")
+    out = holding_to(mine, 8)
+    assert out is not mine and out.sure_score == 0.7 and mine.min_shot_len != 8  # set by hand: kept; a copy
+    default = create_thresholder("adaptive")
+    assert holding_to(default, 8).sure_score is None and default.sure_score == 0.85
+    k = holding_to("kmeans", 4)
+    assert k.min_shot_len == 4 and "sure_score" not in k.get_params()
+
