@@ -147,9 +147,9 @@ def add_detect_options(p: argparse.ArgumentParser) -> None:
     shows_default(g.add_argument("--thresholder", metavar="THRESHOLDER", help="thresholder (default: %(default_of)s)"), detector_default)
     g.add_argument("--n", type=int_at_least(0), metavar="N", help="exactly N cuts (shortcut for --thresholder top-n,n=N)")
     g.add_argument("--min-shot-len", "--min-scene-len", "-m", metavar="LEN", type=_duration,
-                   help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), the first "
-                        "and last shot included; default: the thresholder's, between cuts only (the first and last "
-                        "shot may be shorter)")
+                   help="minimum shot length: frames (15), seconds (0.5s) or a timecode (00:00:00.500), held by "
+                        "every shot, the first and last included, as PySceneDetect's; default: the thresholder's, "
+                        "between cuts only, where a sure jump may still cut 2 frames apart (fan edits)")
     shows_default(g.add_argument("--span", type=_duration,
                    help="span for gradual transitions: frames, seconds or a timecode (default: %(default_of)s)"), detector_default)
     g.add_argument("--no-gradual", action="store_true", help="report hard cuts only")
