@@ -70,7 +70,21 @@ def write_fcp7(result: DetectionResult, path: str) -> None:
     if "fcp_xml" not in otio.adapters.available_adapter_names():
         raise MissingExtraError("FCP7 XML export needs otio-fcp-adapter, which is not installed: "
                                 "pip install 'latentcut[otio]'")
-    text = otio.adapters.write_to_string(tl, "fcp_xml")
-    text = text.replace('<?xml version="1.0" ?>', '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>', 1)
+    text = _file_names(otio.adapters.write_to_string(tl, "fcp_xml"))
     with atomic_write(path, encoding="utf-8") as f:
         f.write(text)
+
+
+def _file_names(xml: str) -> str:
+    """The adapter names each ``<file>`` by its URL's last part, escapes and all (``f%C3%AFlm.mp4``):
+    an editor shows that name, so it gets the file's own."""
+    import urllib.parse
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    for file in root.iter("file"):
+        name = file.find("name")
+        if name is not None and name.text:
+            name.text = urllib.parse.unquote(name.text)
+    ET.indent(root, space="    ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + ET.tostring(root, encoding="unicode") + "\n"

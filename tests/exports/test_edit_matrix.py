@@ -8,6 +8,7 @@ on the edit rate's frame grid, to the frame. FCPXML is also read by an exact rea
 ``fcpx_xml`` adapter truncates rates to whole numbers (29.97 reads as 29), so at NTSC rates it
 cannot be the judge; Final Cut Pro needs every time on the format's frame boundaries.
 """
+import os
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
@@ -116,6 +117,9 @@ def test_otio_and_fcp7_read_back_with_sound_where_the_video_has_it(exported, fmt
     for t in tl.tracks:
         assert _items(t) == _expected(r)
         assert all(abs(it.duration().rate - rate) < 1e-6 for it in t)
+    if fmt == "fcp7":  # the file as an editor lists it: its own name, not its URL's escapes
+        names = {el.findtext("name") for el in ET.parse(outs[fmt]).getroot().iter("file")}
+        assert names == {os.path.basename(r.video.path)} and " " in names.pop()
 
 
 def _sec(v: str) -> Fraction:
