@@ -40,7 +40,6 @@ EXAMPLES = {
              "  latentcut train a.mp4 -o my-model --epochs 60 --resume\n",
     "train-detector": "  latentcut train-detector ../shared/data/unlabelled -o my-detector\n",
     "inbetween": "  latentcut inbetween film.mp4@120 film.mp4@5.5s --model my-model --steps 8 -o tween/\n",
-    "map": "  latentcut map film.mp4 -o map.png --method pca --poster poster.png\n",
     "cache": "  latentcut cache info\n  latentcut cache clear\n",
     "plugins": "  latentcut plugins -v\n",
     "schema": "  latentcut schema > detect.schema.json\n",
