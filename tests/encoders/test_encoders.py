@@ -36,7 +36,7 @@ def test_spec_parsing_and_errors():
     assert parse_spec("fixed,value=0.5,min-shot-len=0.5s") == ("fixed", [], {"value": 0.5, "min_shot_len": "0.5s"})
     with pytest.raises(PluginError, match="expected key=value"):
         parse_spec("fixed,0.5")
-    with pytest.raises(PluginError, match="unknown encoder 'nope'; known: beta-vae, lite0, pixel, repro-vae"):
+    with pytest.raises(PluginError, match="unknown encoder 'nope'; known: beta-vae, colorlayout, lite0, pixel, repro-vae, shotnet"):
         create_encoder("nope")
     assert repr(create_encoder("pixel,size=64,center=false")) == "pixel,size=64,center=False"
 
