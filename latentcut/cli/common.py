@@ -180,7 +180,7 @@ def _thresholder_spec(args):
     if args.n is not None:
         spec = f"top-n,n={args.n}"
     if args.min_shot_len is not None:  # held to, as PySceneDetect's min_scene_len is
-        from latentcut.detection.thresholders import holding_to
+        from latentcut.detection.pipeline import holding_to
 
         return holding_to(spec or detector_default("thresholder"), args.min_shot_len)
     return spec

@@ -17,7 +17,7 @@ from latentcut.detection.fades import FadeFinder, create_fade_finder
 from latentcut.detection.results import DetectionResult
 from latentcut.detection.spacing import min_spacing_frames
 from latentcut.detection.streaming import ScoredVideo
-from latentcut.detection.thresholders import Thresholder, create_thresholder, holding_to
+from latentcut.detection.thresholders import Thresholder, create_thresholder
 from latentcut.detection.verifiers import Verifier, create_verifier
 from latentcut.encoders import Encoder, create_encoder
 from latentcut.io.arguments import bool_arg, int_arg, length_arg, optional_bool, path_arg, position_arg
@@ -168,7 +168,7 @@ def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_t
     of the video; ``callback(image, timecode)`` is PySceneDetect's ``on_new_scene`` (see
     :meth:`ShotDetector.detect`). ``min_shot_len`` (or PySceneDetect's ``min_scene_len``: frames,
     ``"0.5s"`` or a timecode) holds every shot to that length, the first and last too, as
-    ``--min-shot-len`` does (:func:`latentcut.detection.thresholders.holding_to`). ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
+    ``--min-shot-len`` does (:func:`holding_to`). ``encoder`` (second, as PySceneDetect's ``detect(path, detector)``) and
     the other keywords (``thresholder``, ...) go to :class:`ShotDetector`, whose signature holds the defaults.
 
     >>> result = latentcut.detect("film.mp4")
@@ -185,3 +185,20 @@ def detect(path, encoder: str | Encoder | None = None, *, start_time=None, end_t
         detector["thresholder"] = holding_to(detector.get("thresholder", "adaptive"), min_shot_len)
         detector.setdefault("short_ends", False)
     return ShotDetector(**detector).detect(path, start=start_time, end=end_time, duration=duration, callback=callback)
+
+
+def holding_to(thresholder: "str | Thresholder", min_shot_len) -> Thresholder:
+    """A copy of ``thresholder`` that holds every shot to ``min_shot_len``, as PySceneDetect's
+    ``min_scene_len`` does: the adaptive thresholder's sure-jump and rapid-run exceptions, which let
+    fan edits cut 2 frames apart, are turned off unless the spec or instance sets them itself."""
+    import inspect
+
+    given = create_thresholder(thresholder)
+    thr = type(given)(**given.get_params())  # the caller's instance stays as it was
+    thr.set_params(min_shot_len=min_shot_len)
+    params = thr.get_params()
+    named = {kv.split("=")[0].strip() for kv in thresholder.split(",")[1:]} if isinstance(thresholder, str) else set()
+    defaults = {k: p.default for k, p in inspect.signature(type(thr).__init__).parameters.items()}
+    strict = {k: None for k in ("sure_score", "rapid_ratio")
+              if k in params and k not in named and params[k] is not None and params[k] == defaults.get(k)}
+    return thr.set_params(**strict) if strict else thr

@@ -395,23 +395,6 @@ def create_thresholder(spec: "str | Thresholder", **kwargs) -> Thresholder:
     return thresholders.create(spec, **kwargs)
 
 
-def holding_to(thresholder: "str | Thresholder", min_shot_len) -> Thresholder:
-    """A copy of ``thresholder`` that holds every shot to ``min_shot_len``, as PySceneDetect's
-    ``min_scene_len`` does: the adaptive thresholder's sure-jump and rapid-run exceptions, which let
-    fan edits cut 2 frames apart, are turned off unless the spec or instance sets them itself."""
-    import inspect
-
-    given = create_thresholder(thresholder)
-    thr = type(given)(**given.get_params())  # the caller's instance stays as it was
-    thr.set_params(min_shot_len=min_shot_len)
-    params = thr.get_params()
-    named = {kv.split("=")[0].strip() for kv in thresholder.split(",")[1:]} if isinstance(thresholder, str) else set()
-    defaults = {k: p.default for k, p in inspect.signature(type(thr).__init__).parameters.items()}
-    strict = {k: None for k in ("sure_score", "rapid_ratio")
-              if k in params and k not in named and params[k] is not None and params[k] == defaults.get(k)}
-    return thr.set_params(**strict) if strict else thr
-
-
 def list_thresholders() -> list[str]:
     """The registered thresholders' names, entry points included."""
     return thresholders.names()

@@ -134,4 +134,5 @@ def test_lengths_as_timecodes_are_accepted(files, tmp_path):
     d, video, _ = files
     r = run("detect", video, "--min-shot-len", "00:00:01.000", "--span", "00:00.250", "-o", str(tmp_path / "o.json"))
     assert r.returncode == 0, r.stderr
-    assert json.loads((tmp_path / "o.json").read_text())["settings"]["thresholder"] == "adaptive,min_shot_len=00:00:01.000"
+    assert json.loads((tmp_path / "o.json").read_text())["settings"]["thresholder"] == \
+        "adaptive,min_shot_len=00:00:01.000,sure_score=None"  # held by every shot

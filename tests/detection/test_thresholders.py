@@ -631,7 +631,8 @@ def test_kmeans_decides_on_the_adaptive_curve_at_its_window_in_seconds():
 
 
 def test_holding_to_a_minimum_shot_length_is_strict_unless_told():
-    from latentcut.detection.thresholders import create_thresholder, holding_to
+    from latentcut.detection.pipeline import holding_to
+    from latentcut.detection.thresholders import create_thresholder
 
     t = holding_to("adaptive", 15)
     assert t.min_shot_len == 15 and t.sure_score is None and t.rapid_ratio is None
