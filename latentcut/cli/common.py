@@ -43,6 +43,19 @@ def int_at_least(lo: int):
     return parse
 
 
+def int_within(lo: int, hi: int):
+    at_least = int_at_least(lo)
+
+    def parse(text: str) -> int:
+        v = at_least(text)
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be {lo}-{hi}, not {v}")
+        return v
+
+    parse.__name__ = f"integer {lo}-{hi}"
+    return parse
+
+
 def float_in(lo: float, hi: float | None = None, lo_open: bool = False):
     def parse(text: str) -> float:
         try:

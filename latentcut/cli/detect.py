@@ -73,8 +73,6 @@ def run(args) -> int:
         raise LatentcutError("--labels draws the true boundaries on --plot; give --plot too")
     if args.html_assets and not args.html:
         raise LatentcutError("--html-assets says where --html's pictures go; give --html too")
-    if args.quality is not None and args.quality > 100:
-        raise LatentcutError(f"--quality must be 0-100, not {args.quality}")
     from latentcut.cli.split import check_folder_outputs
 
     if args.split_video:

@@ -125,9 +125,8 @@ def translate(argv: list[str]) -> list[str]:
                 detect.append("--merge-last")
             elif name in ("-fs", "--frame-skip"):
                 detect += ["--stride", str(int(value(name)) + 1)]
-            elif name in ("-v", "--verbosity"):
-                value(name)
-            elif name in ("-d", "--downscale", "-b", "--backend", "-f", "--framerate", "-l", "--logfile"):
+            elif name in ("-v", "--verbosity", "-d", "--downscale", "-b", "--backend", "-f", "--framerate", "-l",
+                          "--logfile"):
                 value(name)  # nothing to do in latentcut: decoding is PyAV's, times are timestamps
             elif name in ("-c", "--config"):
                 detect += ["--config", value(name)]

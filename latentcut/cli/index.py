@@ -253,5 +253,5 @@ def _ask_server(args) -> int | None:
     for ref in refs:
         with open(ref, "rb") as f:
             hits = ask(url, f.read(), args.k, mirror=not args.no_mirror)
-        results.append((ref, [Hit(**{k: v for k, v in h.items()}) for h in hits]))
+        results.append((ref, [Hit(**h) for h in hits]))
     return _print_results(args, results, info.get("encoder"))

@@ -11,6 +11,7 @@ from latentcut.cli.common import (
     float_in,
     input_files,
     int_at_least,
+    int_within,
     range_from_args,
     for_each_video,
     help_formatter,
@@ -64,7 +65,7 @@ def add_image_options(g, prefix: str = "") -> None:
     g.add_argument("-n", "--num-images", type=int_at_least(1), default=3, help="images per shot (default 3)")
     g.add_argument("--format", "--image-format", dest="format", choices=["jpeg", "png", "webp"], default="jpeg",
                    help="image format (default jpeg)")
-    g.add_argument("--quality", type=int_at_least(0), help="JPEG/WebP quality 0-100 (default 95 for JPEG, 100 for WebP)")
+    g.add_argument("--quality", type=int_within(0, 100), help="JPEG/WebP quality 0-100 (default 95 for JPEG, 100 for WebP)")
     g.add_argument("--scale", type=float_in(0.0, 16.0, lo_open=True), help="scale factor of the video's size")
     g.add_argument("--width", type=int_at_least(1), help="width in pixels (height keeps the aspect unless given)")
     g.add_argument("--height", type=int_at_least(1), help="height in pixels")
@@ -102,8 +103,7 @@ def _shots(args, det, video: str):
     return det.detect(video, start=start, end=end, duration=duration).shots
 
 
-def _prepare(args, template_fields_ok) -> tuple[list[str], object]:
-
+def _prepare(args) -> tuple[list[str], object]:
     videos = expand_inputs(args.videos)
     if args.cuts and len(videos) > 1:
         raise LatentcutError("--cuts holds one video's shots; give one video with it")
@@ -145,7 +145,7 @@ def _bar(args, total: int, what: str):
 
 
 def run_split(args) -> int:
-    videos, det = _prepare(args, None)
+    videos, det = _prepare(args)
     return for_each_video(videos, lambda video: split_one(args, video, _shots(args, det, video), args.output,
                                                           args.template))
 
@@ -172,9 +172,7 @@ def split_one(args, video: str, shots, folder: str, template: str, out=None) -> 
 
 
 def run_images(args) -> int:
-    if args.quality is not None and args.quality > 100:
-        raise LatentcutError(f"--quality must be 0-100, not {args.quality}")
-    videos, det = _prepare(args, None)
+    videos, det = _prepare(args)
     return for_each_video(videos, lambda video: images_one(args, video, _shots(args, det, video), args.output,
                                                            args.template))
 

@@ -21,6 +21,7 @@ from latentcut.detection.thresholders import Thresholder, create_thresholder
 from latentcut.detection.verifiers import Verifier, create_verifier
 from latentcut.encoders import Encoder, create_encoder
 from latentcut.io.arguments import bool_arg, int_arg, length_arg, optional_bool, path_arg, position_arg
+from latentcut.registry import parse_spec
 from latentcut.io.durations import DEFAULT_FPS
 from latentcut.io.thumbnails import thumbnails
 from latentcut.scoring.distances import Distance, create_distance
@@ -197,7 +198,7 @@ def holding_to(thresholder: "str | Thresholder", min_shot_len) -> Thresholder:
     thr = type(given)(**given.get_params())  # the caller's instance stays as it was
     thr.set_params(min_shot_len=min_shot_len)
     params = thr.get_params()
-    named = {kv.split("=")[0].strip() for kv in thresholder.split(",")[1:]} if isinstance(thresholder, str) else set()
+    named = set(parse_spec(thresholder)[2]) if isinstance(thresholder, str) else set()
     defaults = {k: p.default for k, p in inspect.signature(type(thr).__init__).parameters.items()}
     strict = {k: None for k in ("sure_score", "rapid_ratio")
               if k in params and k not in named and params[k] is not None and params[k] == defaults.get(k)}

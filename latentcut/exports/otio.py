@@ -12,7 +12,7 @@ import os
 import pathlib
 
 from latentcut.detection.results import DetectionResult
-from latentcut.exports.timeline import edit_events, edit_rate, grid, meeting_points, source_name
+from latentcut.exports.timeline import edit_events, edit_rate, meeting_points, source_name
 from latentcut.extras import MissingExtraError, require
 from latentcut.io.atomic import atomic_write
 
@@ -27,7 +27,7 @@ def timeline(result: DetectionResult, name: str | None = None):
     src = source_name(result)
     events = edit_events(result)
     points = meeting_points(events)
-    total = max(grid(result.video_end, edit_rate(result.video.fps)), points[-1], 1)
+    total = max(points[-1], 1)  # the last event ends at the video's end (and every event lasts a frame)
     url = pathlib.Path(os.path.abspath(result.video.path)).as_uri()
     tl = otio.schema.Timeline(name=name or os.path.splitext(src)[0])
     tl.global_start_time = rt(0)

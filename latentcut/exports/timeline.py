@@ -25,7 +25,9 @@ class EditEvent:
 #: the rates an edit list may conform a video to when its own is none of the usual ones (a
 #: variable-frame-rate phone video, a slightly-off encoder): the smallest at or above its average
 CONFORM_RATES = (Fraction(24), Fraction(25), Fraction(30), Fraction(50), Fraction(60), Fraction(120))
-_NTSC = (24, 30, 48, 60, 120)
+#: the rates a near miss is snapped to: NTSC's and the usual whole ones
+USUAL_RATES = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)) + tuple(
+    Fraction(n) for n in (12, 15, 24, 25, 30, 48, 50, 60, 120))
 
 
 def edit_rate(fps: float) -> Fraction:
@@ -40,8 +42,7 @@ def edit_rate(fps: float) -> Fraction:
         return Fraction(25)
     if fps >= 0.5 and abs(fps - round(fps)) < 0.01:  # a whole rate, as it is (15, 41)
         return Fraction(round(fps))
-    usual = [Fraction(n * 1000, 1001) for n in _NTSC] + [Fraction(n) for n in (12, 15, 24, 25, 30, 48, 50, 60, 120)]
-    best = min(usual, key=lambda r: abs(fps - float(r)))
+    best = min(USUAL_RATES, key=lambda r: abs(fps - float(r)))
     if abs(fps - float(best)) <= 0.005 * fps:
         return best
     if abs(2 * fps - round(2 * fps)) < 0.01 and round(2 * fps) < 120:

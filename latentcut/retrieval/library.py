@@ -35,7 +35,7 @@ import numpy as np
 
 from latentcut.cache import encoder_fingerprint
 from latentcut.detection.pipeline import ShotDetector
-from latentcut.encoders import create_encoder
+from latentcut.encoders import create_encoder, encoders
 from latentcut.io.arguments import store_args
 from latentcut.io.identity import video_identity
 from latentcut.io.progress import bar as progress_bar
@@ -43,6 +43,7 @@ from latentcut.io.progress import status, wanted
 from latentcut.retrieval.embedding import embed_video, normalise
 from latentcut.retrieval.faiss_index import build_index, read_index, write_index
 from latentcut.retrieval.keyframes import CHANGE, MAX_GAP, MIN_GAP, pick_keyframes
+from latentcut.registry import parse_spec
 from latentcut.retrieval.queries import LibraryError, LibraryQueries, db_error_message, db_errors
 
 FORMAT = 2
@@ -57,10 +58,10 @@ NO_MATCH_BELOW = {"lite0": 0.736}
 def no_match_below(encoder_spec: str) -> float | None:
     """The calibrated "not in the library" score of a library's encoder, when one was measured for
     its settings (where its weights come from does not change them)."""
-    name, _, rest = (encoder_spec or "").partition(",")
-    if any(not part.startswith("weights=") for part in rest.split(",") if part):
+    if not encoder_spec:
         return None
-    return NO_MATCH_BELOW.get(name)
+    name, args, kwargs = parse_spec(encoder_spec)
+    return None if args or set(kwargs) - {"weights"} else NO_MATCH_BELOW.get(name)
 
 
 _SCHEMA = """
@@ -351,9 +352,11 @@ def _ready_encoder(spec: str):
     """The encoder, with its weights loaded now: a library must not be made for an encoder that
     cannot run (its fingerprint would name weights it never had)."""
     enc = create_encoder(spec)
-    if type(enc).__module__.startswith(("latentcut.encoders.timm", "latentcut.encoders.vae")):
-        # importing torch and timm and reading the weights takes seconds: say so, or the first bar seems late
-        status(f"loading the {spec.split(',')[0]} encoder (torch and its weights: several seconds)")
+    name = parse_spec(spec)[0]
+    if name in encoders and encoders.metadata(name).get("extra"):
+        # an encoder on an extra imports torch and reads its weights, which takes seconds: say so, or the
+        # first bar seems late
+        status(f"loading the {name} encoder (torch and its weights: several seconds)")
     enc.prepare()
     return enc
 
