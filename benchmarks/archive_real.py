@@ -4,7 +4,7 @@ padded with distractors drawn from a model fitted to them, searched with real sc
 
     LATENTCUT_WEIGHTS_DIR=../../shared/weights python benchmarks/archive_real.py --library LIB [--build]
         [--vectors 1000000] [--codes 16 32 64] [--opq] [--nlist 4096] [--nprobe 32 128] [--rerank 0 100]
-        [--queries 300] [--components 512]
+        [--queries 300] [--components 512] [--specs 'OPQ48_192,IVF{nlist}_HNSW32,PQ48' ...]
 
 The population: every keyframe vector of a scene library (``--build`` makes it, lite0, from
 ../shared/data/clips and data/unlabelled). Distractors: a Gaussian mixture of ``--components``
@@ -137,6 +137,8 @@ def main() -> None:
     ap.add_argument("--vectors", type=int, default=1_000_000)
     ap.add_argument("--codes", type=int, nargs="+", default=[16, 32, 64])
     ap.add_argument("--opq", action="store_true", help="also each code size with OPQ")
+    ap.add_argument("--specs", nargs="+", help="FAISS factory strings instead of --codes/--opq, with {nlist} for "
+                    "--nlist (e.g. OPQ48_192,IVF{nlist}_HNSW32,PQ48)")
     ap.add_argument("--nlist", type=int, default=4096)
     ap.add_argument("--nprobe", type=int, nargs="+", default=[32, 128])
     ap.add_argument("--rerank", type=int, nargs="+", default=[0, 100])
@@ -169,39 +171,40 @@ def main() -> None:
     sample /= np.linalg.norm(sample, axis=1, keepdims=True)
     print("| index | bytes/vector | train + add s | nprobe | re-rank | p50 ms | p95 ms | recall@1 vs exact | right@1 |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for m in args.codes:
-        for opq in ([False, True] if args.opq else [False]):
-            spec = f"{'OPQ' + str(m) + ',' if opq else ''}IVF{args.nlist}_HNSW32,PQ{m}"
-            say(f"{spec}: training and adding")
-            t0 = time.perf_counter()
-            index = faiss.index_factory(d, spec, faiss.METRIC_INNER_PRODUCT)
-            index.train(sample)
-            for a in range(0, n, CHUNK):
-                index.add(chunk(x, a))
-            built = time.perf_counter() - t0
-            size = len(faiss.serialize_index(index))
-            ivf = faiss.extract_index_ivf(index)
-            for nprobe in args.nprobe:
-                ivf.nprobe = nprobe
-                faiss.downcast_index(ivf.quantizer).hnsw.efSearch = max(64, 2 * nprobe)
-                for rr in args.rerank:
-                    lat, first = [], np.zeros(len(q), np.int64)
-                    for i in range(len(q)):
-                        t = time.perf_counter()
-                        _, ids = index.search(q[i : i + 1], max(rr, 1))
-                        ids = ids[0][ids[0] >= 0]
-                        if rr and len(ids):
-                            cand = np.sort(ids)
-                            v = np.asarray(x[cand], np.float32)
-                            first[i] = cand[int(np.argmax(v @ q[i] / np.linalg.norm(v, axis=1)))]
-                        else:
-                            first[i] = ids[0] if len(ids) else -1
-                        lat.append(time.perf_counter() - t)
-                    got = shot_of(first)
-                    print(f"| {spec} | {size / n:.1f} | {built:.0f} | {nprobe} | {rr or 'none'} | "
-                          f"{np.percentile(lat, 50) * 1000:.2f} | {np.percentile(lat, 95) * 1000:.2f} | "
-                          f"{np.mean(got == ex_shot):.3f} | {np.mean(got == q_shot):.3f} |", flush=True)
-            del index
+    specs = [s.replace("{nlist}", str(args.nlist)) for s in args.specs] if args.specs else [
+        f"{'OPQ' + str(m) + ',' if opq else ''}IVF{args.nlist}_HNSW32,PQ{m}"
+        for m in args.codes for opq in ([False, True] if args.opq else [False])]
+    for spec in specs:
+        say(f"{spec}: training and adding")
+        t0 = time.perf_counter()
+        index = faiss.index_factory(d, spec, faiss.METRIC_INNER_PRODUCT)
+        index.train(sample)
+        for a in range(0, n, CHUNK):
+            index.add(chunk(x, a))
+        built = time.perf_counter() - t0
+        size = len(faiss.serialize_index(index))
+        ivf = faiss.extract_index_ivf(index)
+        for nprobe in args.nprobe:
+            ivf.nprobe = nprobe
+            faiss.downcast_index(ivf.quantizer).hnsw.efSearch = max(64, 2 * nprobe)
+            for rr in args.rerank:
+                lat, first = [], np.zeros(len(q), np.int64)
+                for i in range(len(q)):
+                    t = time.perf_counter()
+                    _, ids = index.search(q[i : i + 1], max(rr, 1))
+                    ids = ids[0][ids[0] >= 0]
+                    if rr and len(ids):
+                        cand = np.sort(ids)
+                        v = np.asarray(x[cand], np.float32)
+                        first[i] = cand[int(np.argmax(v @ q[i] / np.linalg.norm(v, axis=1)))]
+                    else:
+                        first[i] = ids[0] if len(ids) else -1
+                    lat.append(time.perf_counter() - t)
+                got = shot_of(first)
+                print(f"| {spec} | {size / n:.1f} | {built:.0f} | {nprobe} | {rr or 'none'} | "
+                      f"{np.percentile(lat, 50) * 1000:.2f} | {np.percentile(lat, 95) * 1000:.2f} | "
+                      f"{np.mean(got == ex_shot):.3f} | {np.mean(got == q_shot):.3f} |", flush=True)
+        del index
 
 
 if __name__ == "__main__":

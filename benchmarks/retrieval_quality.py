@@ -4,12 +4,13 @@
     python benchmarks/retrieval_quality.py [--clips N] [--queries 2000] [--encoders SPEC ...]
                                            [--reencoded 10] [--seed 0] [--no-mirror] [--no-strip]
                                            [--keyframes change=0.04,max_gap=0.5] [--scale 1000000]
-                                           [--queries-from all|labelled]
+                                           [--queries-from all|labelled] [--insets on|off|both]
 
 Builds a scene library (``latentcut index add``) of the shared clips, labelled and unlabelled,
 then asks it about screenshots made in code from those clips' frames, each with an everyday change
 (crop, letterbox and pillarbox bars, a UI border, mirroring, burned-in subtitles, JPEG, a smaller
-copy, brightness and contrast, blur, or none). A query is a frame at 480 pixels wide changed as a
+copy, brightness and contrast, blur, the frame shrunk into a corner of another screenshot
+(picture-in-picture), or none). A query is a frame at 480 pixels wide changed as a
 user's screenshot would be (``--queries-from labelled``: only from the labelled clips, which no
 encoder trained on the unlabelled footage saw), handed to the library as ``latentcut index query --image`` hands it
 a file. A hit is right when it names the video and the shot holding that frame. It also queries
@@ -140,10 +141,28 @@ def blur(a, rng):
     return np.asarray(_pil(a).filter(ImageFilter.GaussianBlur(radius=a.shape[0] / rng.uniform(80, 140))))
 
 
+BACKGROUNDS: list = []  #: screenshot frames, the pictures a picture-in-picture inset sits on
+
+
+def picture_in_picture(a, rng):
+    """The frame shrunk to 30-50% of the width into a corner of another screenshot, 0-4% of the
+    width from its sides (a reaction video's layout): the right shot is the inset's."""
+    bg = BACKGROUNDS[int(rng.integers(len(BACKGROUNDS)))] if BACKGROUNDS else np.zeros_like(a)
+    h, w = a.shape[:2]
+    out = np.asarray(_pil(bg).resize((w, h)), np.uint8).copy()
+    s = rng.uniform(0.3, 0.5)
+    ih, iw = max(8, int(h * s)), max(8, int(w * s))
+    m = int(w * rng.uniform(0, 0.04))
+    y = m if rng.random() < 0.5 else h - ih - m
+    x = m if rng.random() < 0.5 else w - iw - m
+    out[y : y + ih, x : x + iw] = np.asarray(_pil(a).resize((iw, ih)), np.uint8)
+    return out
+
+
 CHANGES = {
     "none": lambda a, rng: a, "crop": crop, "letterbox": letterbox, "pillarbox": pillarbox, "ui-border": ui_border,
     "mirror": mirror, "subtitles": subtitles, "jpeg": jpeg, "downscale": downscale,
-    "brightness-contrast": brightness_contrast, "blur": blur,
+    "brightness-contrast": brightness_contrast, "blur": blur, "picture-in-picture": picture_in_picture,
 }
 
 
@@ -216,12 +235,17 @@ def run_encoder(spec, clips, shots, change_seeds, encoded, tmp, args, progress):
     duration = sum(float(r[0] or 0) for r in lib.db.execute("SELECT duration FROM videos"))
     n_shots = len(lib)
     table = {p: [] for p in CHANGES}
+    plain = {p: [] for p in CHANGES}  # --insets both: the same screenshots without the inset view
     time_err, held = [], []
     with Timer() as answering:
         for j, (c, idx, t, frame) in enumerate(shots):
             rng = np.random.default_rng(int(change_seeds[j]))
             pictures = [np.ascontiguousarray(change(frame, rng)) for change in CHANGES.values()]
-            for name, hits in zip(CHANGES, lib.query_pictures(pictures, k=10, mirror=not args.no_mirror)):
+            if args.insets == "both":
+                for name, hits in zip(CHANGES, lib.query_pictures(pictures, k=10, mirror=not args.no_mirror, insets=False)):
+                    plain[name].append(bool(hits) and hits[0].video == c and hits[0].start_frame <= idx < hits[0].end_frame)
+            for name, hits in zip(CHANGES, lib.query_pictures(pictures, k=10, mirror=not args.no_mirror,
+                                                              insets=args.insets != "off")):
                 right = [h.video == c and h.start_frame <= idx < h.end_frame for h in hits]
                 table[name].append((bool(right[:1] and right[0]), any(right)))
                 if right[:1] and right[0]:
@@ -244,10 +268,13 @@ def run_encoder(spec, clips, shots, change_seeds, encoded, tmp, args, progress):
     print(f"\nencoder {spec}: {n_shots} shots, {n_keys} keyframes ({n_keys / max(duration, 1e-9):.2f} a second) "
           f"from {frames} frames; library build {frames / build.seconds:.0f} frames/s ({build.seconds:.0f} s, "
           f"shot detection included)")
-    print(f"  {'change':<20} recall@1  recall@10")
+    both = args.insets == "both"
+    r1_plain = {k: float(np.mean(v)) for k, v in plain.items()} if both else {}
+    print(f"  {'change':<20} recall@1  recall@10" + ("  recall@1 without the inset view (--no-insets)" if both else ""))
     for k in CHANGES:
-        print(f"  {k:<20} {r1[k]:8.3f}  {r10[k]:9.3f}")
-    print(f"  {'mean over changes':<20} {np.mean(list(r1.values())):8.3f}  {np.mean(list(r10.values())):9.3f}")
+        print(f"  {k:<20} {r1[k]:8.3f}  {r10[k]:9.3f}" + (f"  {r1_plain[k]:8.3f}" if both else ""))
+    print(f"  {'mean over changes':<20} {np.mean(list(r1.values())):8.3f}  {np.mean(list(r10.values())):9.3f}"
+          + (f"  {np.mean(list(r1_plain.values())):8.3f}" if both else ""))
     te = np.asarray(time_err)
     print(f"  returned time (the best keyframe's) vs the true one, right hits: median {np.median(te):.2f} s, "
           f"within 0.5 s {np.mean(te <= 0.5):.3f}, within 1 s {np.mean(te <= 1.0):.3f}")
@@ -335,6 +362,8 @@ def main() -> None:
                     help="make screenshots from every library clip, or only from the labelled ones (no encoder "
                          "trained on the unlabelled footage has seen them; the library still holds every clip)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--insets", choices=["on", "off", "both"], default="on",
+                    help="search a picture's corner inset (the library's default: on); both: also without, in the same run")
     args = ap.parse_args()
     progress = stage_progress()
     clips = library_clips(args.labels, args.clips)
@@ -342,6 +371,7 @@ def main() -> None:
     asked = clips if args.queries_from == "all" else [p for p, _ in clip_paths(args.labels)][: len(clips)]
     shots, n_flat = pick_frames(asked, args.queries, rng, progress) if args.queries else ([], 0)
     change_seeds = rng.integers(0, 2**31, len(shots))
+    BACKGROUNDS.extend(frame for *_, frame in shots)
     print(f"library: {len(clips)} clips; screenshots from {args.queries_from} clips; {len(shots)} screenshots x {len(CHANGES)} changes ({n_flat} more were black "
           f"or flat cards, which name no shot, and are left out); "
           f"mirror {'off' if args.no_mirror else 'on'}, border stripping {'off' if args.no_strip else 'on'}")

@@ -108,7 +108,7 @@ def cnn_windows(weights: str, size: int, path: str, positions: list[int], n: int
     EfficientNet-Lite0's when ``weights`` is its safetensors file, else those of the encoder it
     names (a spec, e.g. ``shotnet`` or ``shotnet,model=DIR``) at that encoder's own input size."""
     from latentcut.encoders import create_encoder
-    from latentcut.encoders.timm_features import Lite0Encoder
+    from latentcut.encoders.lite0 import Lite0Encoder
 
     if "enc" not in _CNN:
         if str(weights).endswith(".safetensors"):

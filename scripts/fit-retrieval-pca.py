@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from latentcut.encoders.timm_features import Lite0Encoder
+from latentcut.encoders.lite0 import Lite0Encoder
 from latentcut.io.video import VideoReader, probe
 from latentcut.retrieval.borders import prepare, work_size
 

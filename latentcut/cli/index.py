@@ -44,6 +44,8 @@ def add_parser(sub) -> None:
     ix.add_argument("--clip", metavar="VIDEO", help="query: a whole clip")
     ix.add_argument("--shot", type=int, metavar="ID", help="query: a shot already in the library (its shot_id)")
     ix.add_argument("--no-mirror", action="store_true", help="query: do not also try each picture mirrored")
+    ix.add_argument("--no-insets", action="store_true",
+                    help="query: do not search a corner inset (picture-in-picture) as a picture of its own")
     ix.add_argument("-k", type=int_at_least(1), default=10, help="results per query (default 10)")
     ix.add_argument("--port", type=int_at_least(0), default=8765, help="serve: the port (default 8765; 0: any free one)")
     ix.add_argument("--host", default="127.0.0.1", help="serve: the address to listen on (default 127.0.0.1, this "
@@ -159,7 +161,8 @@ def run(args) -> int:
     if sum(kinds) != 1:
         raise LatentcutError("index query takes pictures (--image, --frame, --list) or one --clip or one --shot")
     if refs:
-        results = list(zip(refs, lib.query_refs(refs, args.k, mirror=not args.no_mirror)))
+        results = list(zip(refs, lib.query_refs(refs, args.k, mirror=not args.no_mirror,
+                                                        insets=not args.no_insets)))
     elif args.clip:
         results = [(args.clip, lib.query_clip(args.clip, args.k))]
     else:
@@ -202,7 +205,8 @@ def _print_results(args, results, spec: str | None = None) -> int:
         for i, h in enumerate(hits, 1):
             at = format_seconds(h.time) if h.time is not None else ""
             print(f"{i:>4}  {h.score:>7.4f}  {h.shot_id:>7}  {h.shot:>4}  {format_seconds(h.start):>12}  "
-                  f"{format_seconds(h.end):>12}  {at:>12}  {h.video}{'  (mirrored)' if h.mirrored else ''}")
+                  f"{format_seconds(h.end):>12}  {at:>12}  {h.video}{'  (mirrored)' if h.mirrored else ''}"
+                  f"{'  (inset)' if h.inset else ''}")
     return 0
 
 
@@ -252,6 +256,6 @@ def _ask_server(args) -> int | None:
     results = []
     for ref in refs:
         with open(ref, "rb") as f:
-            hits = ask(url, f.read(), args.k, mirror=not args.no_mirror)
+            hits = ask(url, f.read(), args.k, mirror=not args.no_mirror, insets=not args.no_insets)
         results.append((ref, [Hit(**h) for h in hits]))
     return _print_results(args, results, info.get("encoder"))

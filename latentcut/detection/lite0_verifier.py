@@ -29,7 +29,8 @@ import os
 import numpy as np
 
 from latentcut.detection.verifiers import Verifier
-from latentcut.encoders.timm_features import Lite0Encoder, WeightsError
+from latentcut.encoders.lite0 import Lite0Encoder
+from latentcut.encoders.timm_features import WeightsError
 from latentcut.errors import CheckpointError, LatentcutError
 from latentcut.io.folders import commit_folder, holds_only
 

@@ -16,7 +16,7 @@ encoders.register("repro-vae", "latentcut.encoders.vae.encoder:VAEEncoder", extr
 encoders.register("beta-vae", "latentcut.encoders.vae.encoder:BetaVAEEncoder", extra="vae")
 encoders.register("xception", "latentcut.encoders.timm_features:XceptionEncoder", extra="timm")
 encoders.register("timm", "latentcut.encoders.timm_features:TimmEncoder", extra="timm")
-encoders.register("lite0", "latentcut.encoders.timm_features:Lite0Encoder", extra="timm")
+encoders.register("lite0", "latentcut.encoders.lite0:Lite0Encoder")  # NumPy without torch
 encoders.register("shotnet", "latentcut.encoders.shotnet.encoder:ShotNetEncoder")
 encoders.register("colorlayout", "latentcut.encoders.colorlayout:ColorLayoutEncoder")
 

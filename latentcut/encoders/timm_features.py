@@ -211,10 +211,10 @@ class TimmEncoder(Encoder):
         if hasattr(self, "pca_components_"):
             return self.pca_components_, self.pca_mean_
         if isinstance(self.pca, str):
-            tensors, _ = load_tensors(self._pca_path())
+            tensors, _ = load_tensors(self._pca_path(), framework="numpy")
             try:
-                self.pca_components_ = tensors["components"].numpy()
-                self.pca_mean_ = tensors["mean"].numpy()
+                self.pca_components_ = tensors["components"]
+                self.pca_mean_ = tensors["mean"]
             except KeyError as exc:
                 raise CheckpointError(f"{self._pca_path()}: not a PCA file (missing {exc})") from None
             return self.pca_components_, self.pca_mean_
@@ -268,34 +268,6 @@ class XceptionEncoder(TimmEncoder):
         p = super().get_params()
         p.pop("model_name", None)
         return p
-
-
-SHIPPED_PCA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lite0-pca256-v1.safetensors")
-
-
-class Lite0Encoder(TimmEncoder):
-    """EfficientNet-Lite0 features at 128x128, projected onto 256 principal components: the scene
-    library's encoder (``benchmarks/retrieval_quality.py`` chose it; about 5 times faster than at
-    Lite0's native 224, and no less robust to crops). ``pca="shipped"`` is the projection fitted on
-    the shared unlabelled footage (``scripts/train-shipped-models.sh ... retrieval-pca``);
-    ``pca=None`` keeps all 1,280 dimensions."""
-
-    name = "lite0"
-    default_size = 128
-    weights_file = "tf-efficientnet-lite0-imagenet.safetensors"
-
-    def __init__(self, weights: str | None = None, size: int | None = None, pca: int | str | None = "shipped",
-                 batch_size: int = 64, device: str | None = None, download: bool = True):
-        super().__init__("tf_efficientnet_lite0", weights, size, False, pca, batch_size, device, download)
-
-    def get_params(self, deep: bool = True) -> dict:
-        p = super().get_params()
-        p.pop("model_name", None)
-        p.pop("split", None)
-        return p
-
-    def _pca_path(self) -> str:
-        return SHIPPED_PCA if self.pca == "shipped" else self.pca
 
 
 def _load_weights(net, path: str) -> None:

@@ -16,6 +16,7 @@ from latentcut.errors import LatentcutError, VideoError
 from latentcut.io.thumbnails import THUMBNAIL, jpeg_thumbnail
 from latentcut.io.video import VideoReader
 from latentcut.retrieval.borders import prepare, work_size
+from latentcut.retrieval.insets import find_inset
 from latentcut.retrieval.keyframes import pick_keyframes
 
 BATCH = 128  #: pictures embedded at a time (bounded memory on a feature film)
@@ -39,6 +40,26 @@ def embed_pictures(encoder, pictures, strip: bool = True, mirror: bool = False) 
             raise LatentcutError(f"the encoder {encoder.name} gave NaN or infinite values for a picture")
         out.append(vec)
     return np.stack(out) if mirror else out[0]
+
+
+def query_views(encoder, pictures, strip: bool = True, mirror: bool = True, insets: bool = True):
+    """The views a picture query is searched with, (V, N, D), and what each view is, [(mirrored,
+    inset)]: the picture, its mirror image (``mirror``) and, with ``insets``, the corner inset of
+    a picture-in-picture screenshot (:func:`~latentcut.retrieval.insets.find_inset`), mirrored
+    too. A picture without an inset repeats its whole view there, so every view has N rows."""
+    vecs = embed_pictures(encoder, pictures, strip, mirror=mirror)
+    vecs = vecs if mirror else vecs[None]
+    kinds = [(False, False), (True, False)][: len(vecs)]
+    if not insets:
+        return vecs, kinds
+    boxes = [find_inset(p) for p in pictures]
+    found = [i for i, b in enumerate(boxes) if b is not None]
+    inset = vecs.copy()
+    if found:
+        crops = [pictures[i][boxes[i][0] : boxes[i][2], boxes[i][1] : boxes[i][3]] for i in found]
+        got = embed_pictures(encoder, crops, strip, mirror=mirror)
+        inset[:, found] = got if mirror else got[None]
+    return np.concatenate([vecs, inset]), kinds + [(m, True) for m, _ in kinds]
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 from latentcut.errors import LatentcutError
 from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
-from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
+from latentcut.retrieval.embedding import embed_pictures, query_views, embed_video, normalise
 from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
 
 
@@ -87,8 +87,10 @@ class LibraryQueries:
         scores, ids = index.search(np.ascontiguousarray(normalise(q).reshape(views * m, d)), n)
         return merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
 
-    def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None) -> list[Hit]:
-        """The shots that ``per_query`` (the neighbours of one query's vectors) reach, ranked."""
+    def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None,
+                   kinds: list[tuple[bool, bool]] | None = None) -> list[Hit]:
+        """The shots that ``per_query`` (the neighbours of one query's vectors) reach, ranked;
+        ``kinds``: per view, (mirrored, inset) (without it, view 1 is the mirror image)."""
         info = self._keyframe_rows(sorted({i for hits in per_query for i in hits}))
         shot_of = {kid: row[0] for kid, row in info.items()}
         hits = []
@@ -98,7 +100,8 @@ class LibraryQueries:
                 "JOIN videos v ON v.id = s.video_id WHERE s.id = ?", (int(shot),)).fetchone()
             if row:
                 hits.append(Hit(float(score), row[0], row[1], row[2], row[3], row[4], row[5], int(shot),
-                                time=info[kid][2], frame=info[kid][1], mirrored=bool(view)))
+                                time=info[kid][2], frame=info[kid][1],
+                                mirrored=kinds[view][0] if kinds else bool(view), inset=bool(kinds and kinds[view][1])))
         return hits
 
     def _keyframe_rows(self, ids: list[int]) -> dict[int, tuple[int, int, float]]:
@@ -115,17 +118,19 @@ class LibraryQueries:
         return self.search_many(vectors_arg(vector, "vector", (1,)).reshape(1, -1), k, exclude)
 
     @db_errors
-    def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+    def query_pictures(self, pictures, k: int = 10, mirror: bool = True, insets: bool = True) -> list[list[Hit]]:
         """One result list per picture (H, W, 3 uint8, any size): each stripped of its borders
-        like the library's keyframes, and also tried mirrored unless ``mirror`` is False."""
+        like the library's keyframes, also tried mirrored unless ``mirror`` is False, and a corner
+        inset (picture-in-picture) searched as a picture of its own unless ``insets`` is False."""
         pictures, k, mirror = pictures_arg(pictures), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
+        insets = bool_arg(insets, "insets")
         if not len(pictures):
             return []
-        vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
-        per_picture = self._neighbours(vecs if mirror else vecs[None], k)  # one search for the batch
+        vecs, kinds = query_views(self.encoder(), pictures, self.strip, mirror, insets)
+        per_picture = self._neighbours(vecs, k)  # one search for the batch
         if not per_picture:
             return [[] for _ in pictures]
-        return [self._shot_hits([neighbours], k) for neighbours in per_picture]
+        return [self._shot_hits([neighbours], k, kinds=kinds) for neighbours in per_picture]
 
     def query_frames(self, frames: np.ndarray, k: int = 10, mirror: bool = True) -> list[Hit]:
         """Pictures (N, H, W, 3) taken together as one query (the shots that match all of them)."""
@@ -135,14 +140,14 @@ class LibraryQueries:
         vecs = embed_pictures(self.encoder(), frames, self.strip, mirror=mirror)
         return self.search_many(vecs if mirror else vecs[None], k)
 
-    def query_ref(self, ref: str, k: int = 10, mirror: bool = True) -> list[Hit]:
+    def query_ref(self, ref: str, k: int = 10, mirror: bool = True, insets: bool = True) -> list[Hit]:
         """An image file, or a frame of a video as ``video.mp4@12.5s`` / ``video.mp4@120``."""
-        return self.query_refs([path_arg(ref, "ref")], k, mirror)[0]
+        return self.query_refs([path_arg(ref, "ref")], k, mirror, insets)[0]
 
-    def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+    def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True, insets: bool = True) -> list[list[Hit]]:
         """Many images or video frames in one call (one encoder batch); a result list for each."""
         refs, k, mirror = strings_arg(refs, "refs"), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
-        return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
+        return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror, insets)
 
     def query_clip(self, video: str, k: int = 10) -> list[Hit]:
         """A whole clip: its keyframes, found the library's way, together as one query."""

@@ -26,13 +26,15 @@ class Hit:
     time: float | None = None  #: the best-matching keyframe's time in seconds: where in the shot the query is
     frame: int | None = None  #: that keyframe's decoded frame index
     mirrored: bool = False  #: the match was with the query's mirror image
+    inset: bool = False  #: the match was with the query's corner inset (picture-in-picture)
 
     def to_dict(self) -> dict:
         d = {"video": self.video, "shot": self.shot, "start": round(self.start, 3), "end": round(self.end, 3),
              "start_frame": self.start_frame, "end_frame": self.end_frame, "score": round(float(self.score), 5),
              "shot_id": self.shot_id}
         if self.time is not None:
-            d.update(time=round(float(self.time), 3), frame=self.frame, mirrored=bool(self.mirrored))
+            d.update(time=round(float(self.time), 3), frame=self.frame, mirrored=bool(self.mirrored),
+                     inset=bool(self.inset))
         return d
 
 

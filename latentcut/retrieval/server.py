@@ -2,7 +2,7 @@
 once, then answers each screenshot in milliseconds (a one-shot ``latentcut index query`` spends
 seconds starting Python, importing torch and loading the model before a 30 ms search).
 
-    POST /query?k=10&mirror=1   body: an image file (PNG, JPEG, WebP, ...)  ->  {"hits": [...]}
+    POST /query?k=10&mirror=1&insets=1   body: an image file (PNG, JPEG, WebP, ...)  ->  {"hits": [...]}
     GET  /info                                                            ->  {"videos", "shots", ...}
 
 Answers are JSON; a bad request gets status 400 and ``{"error": "..."}``. The server binds
@@ -68,13 +68,14 @@ class _Handler(BaseHTTPRequestHandler):
             q = urllib.parse.parse_qs(url.query)
             k = int(q.get("k", ["10"])[0])
             mirror = q.get("mirror", ["1"])[0] not in ("0", "false", "no")
+            insets = q.get("insets", ["1"])[0] not in ("0", "false", "no")
             if not 1 <= k <= 1000:
                 raise LatentcutError(f"k must be 1-1000, not {k}")
             size = int(self.headers.get("Content-Length") or 0)
             if not 0 < size <= MAX_IMAGE:
                 raise LatentcutError(f"the body must be an image file of 1 byte to {MAX_IMAGE >> 20} MB, not {size} bytes")
             picture = decode_image(self.rfile.read(size))
-            hits = self.server.library.query_pictures([picture], k=k, mirror=mirror)[0]
+            hits = self.server.library.query_pictures([picture], k=k, mirror=mirror, insets=insets)[0]
         except (LatentcutError, ValueError) as exc:
             return self._send(400, {"error": " ".join(str(exc).split())})
         self._send(200, {"hits": [h.to_dict() for h in hits]})
@@ -126,12 +127,12 @@ def running_server(folder: str) -> tuple[str, dict] | None:
     return (url, info) if same else None
 
 
-def ask(url: str, image: bytes, k: int = 10, mirror: bool = True) -> list[dict]:
+def ask(url: str, image: bytes, k: int = 10, mirror: bool = True, insets: bool = True) -> list[dict]:
     """The hits a running server gives for one image file's bytes."""
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(f"{url}/query?k={int(k)}&mirror={int(bool(mirror))}", data=image, method="POST",
+    req = urllib.request.Request(f"{url}/query?k={int(k)}&mirror={int(bool(mirror))}&insets={int(bool(insets))}", data=image, method="POST",
                                  headers={"Content-Type": "application/octet-stream"})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
