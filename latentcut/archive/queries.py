@@ -16,7 +16,7 @@ from latentcut.detection.pipeline import ShotDetector
 from latentcut.errors import LatentcutError
 from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
-from latentcut.retrieval.embedding import embed_pictures, embed_video, normalise
+from latentcut.retrieval.embedding import embed_video, normalise, query_views
 from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
 
 #: Candidates the PQ codes propose, re-scored with their exact vectors from the shards. On real keyframe
@@ -83,7 +83,8 @@ class ArchiveQueries:
         scores = np.take_along_axis(scores, order, 1)
         return merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
 
-    def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None) -> list[Hit]:
+    def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None,
+                   kinds: list[tuple[bool, bool]] | None = None) -> list[Hit]:
         shot_of, where = {}, {}
         for kid in {i for hits in per_query for i in hits}:
             s, r = ix.decode_ids(np.asarray([kid]))
@@ -97,7 +98,8 @@ class ArchiveQueries:
             rows = self._shard(s)
             hits.append(Hit(float(score), str(rows["path"][r]), int(rows["shot"][r]), float(rows["shot_start"][r]),
                             float(rows["shot_end"][r]), int(rows["shot_start_frame"][r]), int(rows["shot_end_frame"][r]),
-                            int(shot), time=float(rows["time"][r]), frame=int(rows["frame"][r]), mirrored=bool(view)))
+                            int(shot), time=float(rows["time"][r]), frame=int(rows["frame"][r]),
+                            mirrored=kinds[view][0] if kinds else bool(view), inset=bool(kinds and kinds[view][1])))
         return hits
 
     def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:
@@ -106,17 +108,19 @@ class ArchiveQueries:
         per_query = self._neighbours(queries, k)
         return self._shot_hits(per_query, k, exclude) if per_query else []
 
-    def query_pictures(self, pictures, k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+    def query_pictures(self, pictures, k: int = 10, mirror: bool = True, insets: bool = True) -> list[list[Hit]]:
+        """As the scene library's: the picture, its mirror image and a corner inset as views."""
         pictures, k, mirror = pictures_arg(pictures), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
+        insets = bool_arg(insets, "insets")
         if not len(pictures):
             return []
-        vecs = embed_pictures(self.encoder(), pictures, self.strip, mirror=mirror)
-        per_picture = self._neighbours(vecs if mirror else vecs[None], k)
-        return [self._shot_hits([p], k) for p in per_picture] if per_picture else [[] for _ in pictures]
+        vecs, kinds = query_views(self.encoder(), pictures, self.strip, mirror, insets)
+        per_picture = self._neighbours(vecs, k)
+        return [self._shot_hits([p], k, kinds=kinds) for p in per_picture] if per_picture else [[] for _ in pictures]
 
-    def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True) -> list[list[Hit]]:
+    def query_refs(self, refs: list[str], k: int = 10, mirror: bool = True, insets: bool = True) -> list[list[Hit]]:
         refs, k, mirror = strings_arg(refs, "refs"), int_arg(k, "k", 1), bool_arg(mirror, "mirror")
-        return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror)
+        return self.query_pictures([read_picture(r)[0] for r in refs], k, mirror, insets)
 
     def query_shot(self, shot_id: int, k: int = 10) -> list[Hit]:
         """Shots like one in the archive (its ``shot_id`` from a hit), its keyframes as one query."""

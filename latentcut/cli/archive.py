@@ -157,5 +157,5 @@ def run(args) -> int:
         print(ref)
         for i, h in enumerate(hits, 1):
             print(f"  {i:>3}  {h.score:.4f}  shot {h.shot:>4} (shot_id {h.shot_id})  {h.start:9.3f}-{h.end:9.3f} s  "
-                  f"at {h.time:9.3f} s  {h.video}{'  (mirrored)' if h.mirrored else ''}")
+                  f"at {h.time:9.3f} s  {h.video}{'  (mirrored)' if h.mirrored else ''}{'  (inset)' if h.inset else ''}")
     return 0

@@ -36,8 +36,17 @@ def _line(step: np.ndarray) -> np.ndarray:
     """Where a step (along axis 1, measured over three pixels) is an edge: at least JUMP, and
     above the steps two pixels either side, which no longer span the same edge. A busy texture
     (confetti, a crowd) jumps everywhere; only a line stands out all the way along."""
-    q = np.pad(step, ((0, 0), (2, 2)), mode="constant")
+    q = np.pad(step, ((0, 0), (2, 2)))
     return (step >= JUMP) & (step > q[:, :-4]) & (step > q[:, 4:])
+
+
+def _steps(small: np.ndarray) -> np.ndarray:
+    """Per row, the step at each edge between columns x and x+1, measured from x-1 to x+2 (0 at
+    the picture's first and last edge): resizing spreads a sharp edge over two pixels, and a
+    one-pixel step would see half of it."""
+    out = np.zeros(small.shape[:1] + (small.shape[1] - 1,), np.float32)
+    out[:, 1:-1] = np.abs(small[:, 3:] - small[:, :-3]).max(axis=-1)
+    return out
 
 
 def _run_share(jumps: np.ndarray) -> np.ndarray:
@@ -54,37 +63,22 @@ def find_inset(picture: np.ndarray) -> tuple[int, int, int, int] | None:
         return None
     small = _small(a)
     h, w = small.shape[:2]
-    # an edge between columns x and x+1, measured from x-1 to x+2: resizing spreads a sharp edge
-    # over two pixels, and a one-pixel step would see half of it
-    p = np.pad(small, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    vert = _line(np.abs(p[1:-1, 3:] - p[1:-1, :-3]).max(axis=-1))  # (h, w-1)
-    horiz = _line(np.abs(p[3:, 1:-1] - p[:-3, 1:-1]).max(axis=-1).T).T  # (h-1, w)
+    vert = _line(_steps(small))  # (h, w-1): a line at the edge after column x
+    horiz = _line(_steps(small.transpose(1, 0, 2))).T  # (h-1, w): after row y
+    heights = np.arange(int(h * MIN_SHARE), int(h * MAX_SHARE) + 1)
     best, best_score = None, 0.0
     for top in (True, False):
         for left in (True, False):
-            v = vert if top else vert[::-1]  # rows counted from the inset's own side
-            hz = horiz.T if left else horiz.T[::-1]  # columns counted likewise, as rows
-            v_share = _run_share(v)  # [n-1, x]: share of the first n rows jumping at column edge x
-            h_share = _run_share(hz)  # [n-1, y]: share of the first n columns jumping at row edge y
+            # shares of the first n rows (columns) counted from the inset's own sides
+            v_share = _run_share(vert if top else vert[::-1])  # [n-1, x]: at the column edge x
+            h_share = _run_share(horiz.T if left else horiz.T[::-1])  # [n-1, y]: at the row edge y
             for ex in range(int(w * MIN_SHARE), int(w * MAX_SHARE) + 1):  # the inset's width
-                col = ex - 1 if left else w - 1 - ex  # the column edge it ends at, as an index of vert
-                if not 0 <= col < w - 1:
-                    continue
-                lo, hi = int(h * MIN_SHARE), int(h * MAX_SHARE)
-                ys = np.arange(lo, hi + 1)
-                aspect = (ex / ys) / (w / h)
-                ok = np.abs(np.log(aspect)) <= ASPECT
-                if not ok.any():
-                    continue
-                ys = ys[ok]
-                rows = ys - 1 if top else h - 1 - ys  # the row edge, as an index of horiz
-                valid = (rows >= 0) & (rows < h - 1)
-                ys, rows = ys[valid], rows[valid]
+                ys = heights[np.abs(np.log(ex / heights / (w / h))) <= ASPECT]  # heights of a video's shape
                 if not len(ys):
                     continue
-                along_v = v_share[ys - 1, col]
-                along_h = h_share[ex - 1, rows]
-                score = np.minimum(along_v, along_h)
+                col = ex - 1 if left else w - 1 - ex  # the edge it ends at
+                rows = ys - 1 if top else h - 1 - ys
+                score = np.minimum(v_share[ys - 1, col], h_share[ex - 1, rows])
                 i = int(np.argmax(score))
                 if score[i] >= ALONG and score[i] > best_score:
                     best_score, best = float(score[i]), (top, left, int(ys[i]), ex)

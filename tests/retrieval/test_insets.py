@@ -89,3 +89,42 @@ def test_inset_box_property(seed, share, top, left, size):
     tol = max(3, int(round(max(h, w) / 192 * 2)))  # two pixels of the searched size
     assert np.abs(np.subtract(got, box)).max() <= tol, (got, box)
     assert 0 <= got[0] < got[2] <= h and 0 <= got[1] < got[3] <= w
+
+
+def test_the_picture_is_searched_at_192_pixels_its_boxes_averaged():
+    from latentcut.retrieval.insets import _small
+
+    assert _small(np.zeros((1080, 1920, 3), np.uint8)).shape == (108, 192, 3)
+    assert _small(np.zeros((2000, 20, 3), np.uint8)).shape == (192, 8, 3)  # never under 8 pixels
+    assert _small(np.zeros((100, 150, 3), np.uint8)).shape == (100, 150, 3)  # smaller pictures stay
+    stripes = np.zeros((384, 384, 3), np.uint8)
+    stripes[:, 1::2] = 255
+    np.testing.assert_allclose(_small(stripes), 127.5, atol=0.5)  # box filter: each pair's mean
+
+
+def test_a_line_is_a_step_of_at_least_jump_above_its_neighbours():
+    from latentcut.retrieval.insets import JUMP, _line, _steps
+
+    step = np.array([[0, 0, JUMP, 0, 0], [0, JUMP - 1, 0, 0, 0], [JUMP, JUMP, JUMP, JUMP, JUMP], [0, 5, JUMP, 5, 0]],
+                    np.float32)
+    np.testing.assert_array_equal(_line(step), [[0, 0, 1, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 1, 0, 0]])
+    flat = np.zeros((4, 6, 3), np.float32)
+    flat[:, 3:] = 100  # an edge between columns 2 and 3
+    np.testing.assert_array_equal(_steps(flat)[0], [0, 100, 100, 100, 0])  # the ends are 0, not the picture's
+    assert _steps(flat).shape == (4, 5)
+
+
+def test_an_inset_narrower_or_lower_than_a_fifth_is_not_one():
+    for hs, ws in ((0.2, 0.15), (0.15, 0.2)):  # a video's shape give or take, but too small
+        picture = np.zeros((270, 480, 3), np.uint8)
+        picture[: int(270 * hs), : int(480 * ws)] = 200
+        assert find_inset(picture) is None, (hs, ws)
+        picture[: int(270 * 0.25), : int(480 * 0.25)] = 200
+        assert find_inset(picture) is not None
+
+
+def test_the_smallest_picture_searched_is_16_pixels():
+    picture = np.zeros((16, 28, 3), np.uint8)
+    picture[:8, :14] = 255
+    assert find_inset(picture) == (0, 0, 8, 14)
+    assert find_inset(picture[:15]) is None

@@ -218,9 +218,11 @@ def test_a_hit_as_json():
 
     h = Hit(0.123456789, "a.mp4", 3, 1.23456, 2.5, 29, 60, 17, time=1.9876, frame=47, mirrored=True)
     assert h.to_dict() == {"video": "a.mp4", "shot": 3, "start": 1.235, "end": 2.5, "start_frame": 29, "end_frame": 60,
-                           "score": 0.12346, "shot_id": 17, "time": 1.988, "frame": 47, "mirrored": True}
+                           "score": 0.12346, "shot_id": 17, "time": 1.988, "frame": 47, "mirrored": True,
+                           "inset": False}
+    assert Hit(0.5, "a.mp4", 3, 1.0, 2.0, 24, 48, 17, time=1.5, frame=36, inset=True).to_dict()["inset"] is True
     bare = Hit(1.0, "b.mp4", 0, 0.0, 1.0, 0, 24, 1).to_dict()
-    assert "time" not in bare and "mirrored" not in bare and bare["score"] == 1.0
+    assert "time" not in bare and "mirrored" not in bare and "inset" not in bare and bare["score"] == 1.0
 
 
 def test_the_best_keyframe_of_a_shot_over_several_queries_and_after_a_gap():
