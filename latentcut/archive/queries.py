@@ -19,10 +19,20 @@ from latentcut.io.images import read_picture
 from latentcut.retrieval.embedding import embed_video, normalise, query_views
 from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
 
-#: Candidates the PQ codes propose, re-scored with their exact vectors from the shards. On real keyframe
-#: vectors padded to 10^6 (benchmarks/archive_real.py), PQ32 agreed with exact search on the first shot for
-#: 0.949 of screenshots with 208 candidates, 0.980 with 1,000 and no more with 3,000 (the rest are lists not probed)
+#: Candidates the PQ codes propose, re-scored with their exact vectors from the shards: at least RESCORED,
+#: and one per RESCORED_PER vectors beyond. On real keyframe vectors (benchmarks/archive_real.py), PQ32 agreed
+#: with exact search on the first shot for 0.949 of screenshots with 208 candidates at 10^6 and 0.980 with
+#: 1,000 (no more with 3,000); at 10^7, 0.946 with 1,000, 0.953 with 2,000 and 0.967 with 4,000, whose right@1
+#: was 0.010 under exact search's (2,000: 0.017) for 7 ms a query. Beyond 2.5 x 10^7 vectors it is not
+#: measured, and the count stops growing at RESCORED_MAX (docs/retrieval.md: shard the index instead)
 RESCORED = 1000
+RESCORED_PER = 2500
+RESCORED_MAX = 10_000
+
+
+def rescored(total: int) -> int:
+    """Candidates to re-score in an index of ``total`` vectors (the codes' ranking errs more as it grows)."""
+    return min(RESCORED_MAX, max(RESCORED, int(total) // RESCORED_PER))
 
 SHOT_BITS = 20  #: a hit's shot_id is shard number << 20 | shot number
 CACHED_SHARDS = 64
@@ -70,7 +80,7 @@ class ArchiveQueries:
             raise ArchiveError(f"query has {q.shape[-1]} dimensions; the archive's vectors have {manifest['dim']}")
         views, m, d = q.shape
         flat = np.ascontiguousarray(normalise(q).reshape(views * m, d))
-        n = min(index.ntotal, max(RESCORED, neighbours_wanted(k, index.ntotal)))
+        n = min(index.ntotal, max(rescored(index.ntotal), neighbours_wanted(k, index.ntotal)))
         _, ids = index.search(flat, n)
         scores = np.full(ids.shape, -np.inf, np.float32)
         shard_no, row = ix.decode_ids(ids)

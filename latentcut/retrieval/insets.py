@@ -73,9 +73,8 @@ def find_inset(picture: np.ndarray) -> tuple[int, int, int, int] | None:
             v_share = _run_share(vert if top else vert[::-1])  # [n-1, x]: at the column edge x
             h_share = _run_share(horiz.T if left else horiz.T[::-1])  # [n-1, y]: at the row edge y
             for ex in range(int(w * MIN_SHARE), int(w * MAX_SHARE) + 1):  # the inset's width
-                ys = heights[np.abs(np.log(ex / heights / (w / h))) <= ASPECT]  # heights of a video's shape
-                if not len(ys):
-                    continue
+                # heights of a video's shape (never none: ex's own share of the height is one)
+                ys = heights[np.abs(np.log(ex / heights / (w / h))) <= ASPECT]
                 col = ex - 1 if left else w - 1 - ex  # the edge it ends at
                 rows = ys - 1 if top else h - 1 - ys
                 score = np.minimum(v_share[ys - 1, col], h_share[ex - 1, rows])

@@ -313,3 +313,11 @@ def test_the_archive_query_api_names_a_wrong_argument(built, videos):
         with pytest.raises(exc, match=message):
             call()
     assert built.query_pictures([pic], k=np.int64(1))[0][0].shot == 1
+
+
+def test_the_candidates_rescored_grow_with_the_index():
+    from latentcut.archive.queries import RESCORED, rescored
+
+    assert rescored(0) == rescored(10**6) == RESCORED == 1000
+    assert rescored(10**7) == 4000 and rescored(5 * 10**6) == 2000  # measured: benchmarks/archive_real.py
+    assert rescored(10**9) == 10_000  # unmeasured beyond: it stops growing
