@@ -4,7 +4,7 @@ the encoder, loads its model and the index, then searches), the same command whe
 is running (``latentcut index serve``), and a request to that server from a running program.
 
     LATENTCUT_WEIGHTS_DIR=../../shared/weights python benchmarks/query_latency.py
-        [--encoders lite0 shotnet colorlayout] [--clips 6] [--cold 5] [--requests 200]
+        [--encoders lite0 lite0,backend=torch shotnet colorlayout] [--clips 6] [--cold 5] [--requests 200]
 
 Each encoder gets a library of the first ``--clips`` labelled clips; the queries are frames of
 those clips, as PNG files. Peak memory is the largest resident set of a cold one-shot process.
@@ -67,8 +67,8 @@ def main() -> None:
             with open(path, "wb") as f:
                 f.write(buf.getvalue())
             pngs.append((path, buf.getvalue()))
-        for spec in args.encoders:
-            folder = os.path.join(tmp, f"lib-{spec.split(',')[0]}")
+        for n, spec in enumerate(args.encoders):
+            folder = os.path.join(tmp, f"lib-{n}-{spec.split(',')[0]}")
             lib = SceneLibrary(folder, encoder=spec)
             for c in clips:
                 lib.add(c, progress=False)

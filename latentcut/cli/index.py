@@ -213,7 +213,6 @@ def _print_results(args, results, spec: str | None = None) -> int:
 def _serve(args, lib) -> int:
     from latentcut.retrieval.server import QueryServer
 
-    lib.encoder()  # the model loads now, not at the first query
     try:
         server = QueryServer(lib, args.host, args.port)
     except OSError as exc:

@@ -140,3 +140,27 @@ def test_the_calibrated_threshold_is_the_default_encoders_at_its_settings():
     assert no_match_below("lite0") == NO_MATCH_BELOW["lite0"] == 0.736
     assert no_match_below("lite0,weights=/w/x.safetensors") == 0.736
     assert no_match_below("lite0,pca=none") is None and no_match_below("pixel") is None and no_match_below("") is None
+
+
+def test_a_server_runs_lite0_on_torch_and_a_one_shot_on_numpy(monkeypatch):
+    import os
+
+    from conftest import WEIGHTS
+
+    import latentcut.retrieval.server as srv
+    from latentcut.encoders import create_encoder
+
+    weights = os.path.join(WEIGHTS, "tf-efficientnet-lite0-imagenet.safetensors")
+    if not os.path.exists(weights):
+        pytest.skip("../shared/weights is not available")
+    enc = create_encoder("lite0", weights=weights)
+    srv.warm_for_serving(enc)
+    assert enc.backend == "torch" and hasattr(enc, "net_")  # its start-up paid once, faster per request
+    pinned = create_encoder("lite0,backend=numpy", weights=weights)
+    srv.warm_for_serving(pinned)
+    assert pinned.backend == "numpy" and not hasattr(pinned, "net_")  # a backend the user named stays
+    monkeypatch.setattr(srv, "missing", lambda extra: ["timm"])
+    bare = create_encoder("lite0", weights=weights)
+    srv.warm_for_serving(bare)
+    assert bare.backend == "auto" and hasattr(bare, "numpy_net_")  # no torch: NumPy serves
+    srv.warm_for_serving(create_encoder("pixel,size=16"))  # an encoder without backends just loads
