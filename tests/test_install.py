@@ -55,7 +55,8 @@ def test_pixel_detection_and_outputs_run_without_the_heavy_packages(cut_video, t
 
 @pytest.mark.parametrize("args,extra,package", [
     (["detect", "{video}", "--encoder", "repro-vae"], "vae", "torch"),
-    (["detect", "{video}", "--encoder", "lite0"], "timm", "torch"),
+    (["detect", "{video}", "--encoder", "xception", "--no-cache"], "timm", "torch"),
+    (["detect", "{video}", "--encoder", "lite0,backend=torch", "--no-cache"], "timm", "torch"),
     (["detect", "{video}", "--verify", "transnetv2"], "transnetv2", "torch"),
     (["index", "add", "{tmp}/lib", "{video}"], "index", "faiss-cpu"),
     (["map", "{video}", "-o", "{tmp}/m.png", "--method", "umap"], "map", "umap-learn"),
@@ -74,6 +75,15 @@ def test_a_missing_extra_is_one_line_naming_it(args, extra, package, cut_video, 
     assert "Traceback" not in r.stderr
     assert not os.path.exists(tmp_path / "lib") and not os.path.exists(tmp_path / "model")
     assert not os.path.exists(tmp_path / "arc")
+
+
+def test_lite0_runs_in_numpy_in_a_core_install(cut_video, tmp_path):
+    weights = os.path.join(os.environ["LATENTCUT_WEIGHTS_DIR"], "tf-efficientnet-lite0-imagenet.safetensors")
+    if not os.path.exists(weights):
+        pytest.skip("../shared/weights is not available")
+    r = lean("detect", cut_video, "--encoder", "lite0", "-o", str(tmp_path / "o.json"), "-q", "--no-cache")
+    assert r.returncode == 0 and "LOADED []" in r.stderr, r.stderr  # no torch, no timm
+    assert (tmp_path / "o.json").exists()
 
 
 def test_plugins_lists_what_is_not_installed(tmp_path):

@@ -103,6 +103,7 @@ class Lite0Encoder(TimmEncoder):
 
     def features(self, frames: np.ndarray) -> np.ndarray:
         if not self._numpy_for(len(frames)):
+            self._ensure_model()  # a missing torch is the extra's one line, before torch is imported
             return super().features(frames)
         net = self._numpy_net()
         frames = check_frames(frames, self.frame_size)
