@@ -6,7 +6,6 @@ import pytest
 from latentcut.encoders.efficientnet_lite import EfficientNetLite, _same_pad
 from latentcut.errors import CheckpointError
 
-pytestmark = pytest.mark.mutation
 
 
 @pytest.mark.parametrize("size,k,stride,pad", [(128, 3, 2, (0, 1)), (128, 5, 2, (1, 2)), (127, 3, 2, (1, 1)),
