@@ -17,7 +17,7 @@ from latentcut.errors import LatentcutError
 from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
 from latentcut.retrieval.embedding import embed_video, normalise, query_views
-from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
+from latentcut.retrieval.search import VIEWS, Hit, merge_views, neighbours_wanted, rank_shots
 
 #: Candidates the PQ codes propose, re-scored with their exact vectors from the shards: at least RESCORED,
 #: and one per RESCORED_PER vectors beyond. On real keyframe vectors (benchmarks/archive_real.py), PQ32 agreed
@@ -94,7 +94,7 @@ class ArchiveQueries:
         return merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
 
     def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None,
-                   kinds: list[tuple[bool, bool]] | None = None) -> list[Hit]:
+                   kinds=VIEWS) -> list[Hit]:
         shot_of, where = {}, {}
         for kid in {i for hits in per_query for i in hits}:
             s, r = ix.decode_ids(np.asarray([kid]))
@@ -109,7 +109,7 @@ class ArchiveQueries:
             hits.append(Hit(float(score), str(rows["path"][r]), int(rows["shot"][r]), float(rows["shot_start"][r]),
                             float(rows["shot_end"][r]), int(rows["shot_start_frame"][r]), int(rows["shot_end_frame"][r]),
                             int(shot), time=float(rows["time"][r]), frame=int(rows["frame"][r]),
-                            mirrored=kinds[view][0] if kinds else bool(view), inset=bool(kinds and kinds[view][1])))
+                            mirrored=kinds[view][0], inset=kinds[view][1]))
         return hits
 
     def search_many(self, queries: np.ndarray, k: int = 10, exclude: int | None = None) -> list[Hit]:

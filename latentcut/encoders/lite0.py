@@ -8,7 +8,7 @@ import numpy as np
 
 from latentcut.encoders.base import check_frames
 from latentcut.encoders.efficientnet_lite import EfficientNetLite
-from latentcut.encoders.timm_features import TimmEncoder, WeightsError
+from latentcut.encoders.timm_features import TimmEncoder, WeightsError, safetensors_only
 from latentcut.errors import CheckpointError
 from latentcut.extras import missing, require
 from latentcut.io.tensors import load_tensors
@@ -88,9 +88,7 @@ class Lite0Encoder(TimmEncoder):
         weights = self._weights_path()
         if not weights:
             raise WeightsError(self._no_weights("no weights file was given, and the NumPy backend never downloads"))
-        if not str(weights).endswith(".safetensors"):
-            raise WeightsError(f"{weights}: weights must be a .safetensors file (pickled checkpoints are never loaded)")
-        tensors, _ = load_tensors(weights, framework="numpy")
+        tensors, _ = load_tensors(safetensors_only(weights), framework="numpy")
         try:
             net = EfficientNetLite(tensors)
         except CheckpointError as exc:

@@ -270,12 +270,17 @@ class XceptionEncoder(TimmEncoder):
         return p
 
 
+def safetensors_only(path: str) -> str:
+    """``path``, if it names a safetensors file: a pickled checkpoint is never opened."""
+    if not str(path).endswith(".safetensors"):
+        raise WeightsError(f"{path}: weights must be a .safetensors file (pickled checkpoints are never loaded)")
+    return path
+
+
 def _load_weights(net, path: str) -> None:
     """Load a safetensors state dict, dropping a classifier if the file has one; every other key
     must match."""
-    if not str(path).endswith(".safetensors"):
-        raise WeightsError(f"{path}: weights must be a .safetensors file (pickled checkpoints are never loaded)")
-    tensors, _ = load_tensors(path)
+    tensors, _ = load_tensors(safetensors_only(path))
     expected = net.state_dict()
     tensors = {k: v for k, v in tensors.items() if k in expected or not k.startswith(_HEAD_PREFIXES)}
     # BatchNorm's step counters are bookkeeping, not weights; converted checkpoints often omit them.

@@ -17,6 +17,7 @@ from latentcut.io.thumbnails import THUMBNAIL, jpeg_thumbnail
 from latentcut.io.video import VideoReader
 from latentcut.retrieval.borders import prepare, work_size
 from latentcut.retrieval.insets import find_inset
+from latentcut.retrieval.search import VIEWS
 from latentcut.retrieval.keyframes import pick_keyframes
 
 BATCH = 128  #: pictures embedded at a time (bounded memory on a feature film)
@@ -49,7 +50,7 @@ def query_views(encoder, pictures, strip: bool = True, mirror: bool = True, inse
     too. A picture without an inset repeats its whole view there, so every view has N rows."""
     vecs = embed_pictures(encoder, pictures, strip, mirror=mirror)
     vecs = vecs if mirror else vecs[None]
-    kinds = [(False, False), (True, False)][: len(vecs)]
+    kinds = list(VIEWS[: len(vecs)])
     if not insets:
         return vecs, kinds
     boxes = [find_inset(p) for p in pictures]

@@ -17,7 +17,7 @@ from latentcut.errors import LatentcutError
 from latentcut.io.arguments import bool_arg, int_arg, path_arg, pictures_arg, strings_arg, vectors_arg
 from latentcut.io.images import read_picture
 from latentcut.retrieval.embedding import embed_pictures, query_views, embed_video, normalise
-from latentcut.retrieval.search import Hit, merge_views, neighbours_wanted, rank_shots
+from latentcut.retrieval.search import VIEWS, Hit, merge_views, neighbours_wanted, rank_shots
 
 
 class LibraryError(LatentcutError):
@@ -88,9 +88,9 @@ class LibraryQueries:
         return merge_views(scores.reshape(views, m, n), ids.reshape(views, m, n))
 
     def _shot_hits(self, per_query: list[dict], k: int, exclude: int | None = None,
-                   kinds: list[tuple[bool, bool]] | None = None) -> list[Hit]:
+                   kinds=VIEWS) -> list[Hit]:
         """The shots that ``per_query`` (the neighbours of one query's vectors) reach, ranked;
-        ``kinds``: per view, (mirrored, inset) (without it, view 1 is the mirror image)."""
+        ``kinds``: per view, (mirrored, inset)."""
         info = self._keyframe_rows(sorted({i for hits in per_query for i in hits}))
         shot_of = {kid: row[0] for kid, row in info.items()}
         hits = []
@@ -101,7 +101,7 @@ class LibraryQueries:
             if row:
                 hits.append(Hit(float(score), row[0], row[1], row[2], row[3], row[4], row[5], int(shot),
                                 time=info[kid][2], frame=info[kid][1],
-                                mirrored=kinds[view][0] if kinds else bool(view), inset=bool(kinds and kinds[view][1])))
+                                mirrored=kinds[view][0], inset=kinds[view][1]))
         return hits
 
     def _keyframe_rows(self, ids: list[int]) -> dict[int, tuple[int, int, float]]:

@@ -43,6 +43,11 @@ def neighbours_wanted(k: int, total: int) -> int:
     return int(min(total, 16 * k + 48))
 
 
+#: What the first views of a query are, (mirrored, inset): the picture as given, then its mirror image;
+#: ``query_views`` adds the inset's views after these
+VIEWS = ((False, False), (True, False))
+
+
 def merge_views(scores: np.ndarray, ids: np.ndarray):
     """Neighbours of (views, queries, n) searches merged per query: for each keyframe the best
     score over the views and which view gave it. Returns a list (one per query) of
